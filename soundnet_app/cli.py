@@ -1,0 +1,131 @@
+"""``soundnet-separate``: write vocals and instrumental stems of songs.
+
+    soundnet-separate INPUT... [-o OUTDIR] [--format wav|flac|ogg|mp3]
+                      [--model PATH] [--overwrite]
+
+writes ``OUTDIR/<song name>/vocals.<ext>`` and ``instrumental.<ext>``. Each
+file is written atomically; a failed song is reported in one line and the
+others go on. The exit status is 1 if any song failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter off the terminal
+
+STEMS = ("vocals", "instrumental")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from .audio import OUTPUT_FORMATS
+
+    p = argparse.ArgumentParser(
+        prog="soundnet-separate",
+        description="Separate songs into vocals and instrumental (karaoke) stems.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="audio or video files")
+    p.add_argument("-o", "--output", default="separated", metavar="OUTDIR", help="output folder (default: %(default)s)")
+    p.add_argument("--format", choices=OUTPUT_FORMATS, default="wav", help="output format (default: %(default)s)")
+    p.add_argument("--model", default=None, metavar="PATH", help="a .keras model (default: the bundled one)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p.parse_args(argv)
+
+
+def song_name(path: Path) -> str:
+    """Output folder name of a song: its file name without the (stem) extension."""
+    return path.name.removesuffix(".stem.mp4") if path.name.endswith(".stem.mp4") else path.stem
+
+
+def output_paths(input_path: Path, outdir: Path, fmt: str) -> dict[str, Path]:
+    """``{"vocals": OUTDIR/<song>/vocals.<fmt>, "instrumental": ...}``."""
+    folder = outdir / song_name(input_path)
+    return {stem: folder / f"{stem}.{fmt}" for stem in STEMS}
+
+
+def separate_file(separator, input_path: Path, outputs: dict[str, Path], fmt: str, show_progress: bool) -> None:
+    """Separate one file, streaming chunks into atomic writers for each stem."""
+    from tqdm import tqdm
+
+    from .audio import AudioWriter
+
+    outputs["vocals"].parent.mkdir(parents=True, exist_ok=True)
+    bar = tqdm(
+        total=100, desc=input_path.name[:40], unit="%", disable=not show_progress,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}",
+    )
+    with bar, ExitStack() as stack:
+        # A writer only publishes its file when its block exits cleanly.
+        writers = {stem: stack.enter_context(AudioWriter(path, format=fmt)) for stem, path in outputs.items()}
+
+        def progress(fraction: float) -> None:
+            bar.update(round(fraction * 100) - bar.n)
+
+        for separated in separator.separate_file(input_path, progress=progress):
+            writers["vocals"].write(separated.vocals)
+            writers["instrumental"].write(separated.instrumental)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from .audio import AudioError
+
+    outdir = Path(args.output)
+    show_progress = not args.quiet and sys.stderr.isatty()
+    failures: list[str] = []
+    separator = None
+    for name in args.inputs:
+        input_path = Path(name)
+        outputs = output_paths(input_path, outdir, args.format)
+        existing = [str(p) for p in outputs.values() if p.exists()]
+        if existing and not args.overwrite:
+            failures.append(f"{input_path}: output exists ({existing[0]}); use --overwrite to replace it")
+            print(f"error: {failures[-1]}", file=sys.stderr)
+            continue
+        try:
+            if separator is None:
+                separator = load_separator(args.model)
+            separate_file(separator, input_path, outputs, args.format, show_progress)
+        except AudioError as err:
+            failures.append(str(err))
+        except ModelLoadError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("\ninterrupted; no partial files were left", file=sys.stderr)
+            return 130
+        except Exception as err:  # one bad song must not stop the batch
+            failures.append(f"{input_path}: unexpected error: {type(err).__name__}: {err}")
+        else:
+            print(f"{input_path} -> {outputs['vocals'].parent}")
+            continue
+        print(f"error: {failures[-1]}", file=sys.stderr)
+    if failures:
+        print(f"{len(failures)} of {len(args.inputs)} file(s) failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+class ModelLoadError(Exception):
+    """The model file is missing or unreadable."""
+
+
+def load_separator(model: str | None):
+    from .separator import Separator, bundled_model_path
+
+    path = Path(model) if model else bundled_model_path()
+    if not path.is_file():
+        raise ModelLoadError(f"model not found: {path}")
+    try:
+        return Separator(path)
+    except Exception as err:
+        raise ModelLoadError(f"cannot load model {path}: {err}") from err
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

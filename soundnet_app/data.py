@@ -1,0 +1,198 @@
+"""Training data: MUSDB18 stems and MIR-1K voices, remixed on the fly.
+
+Every source is stored once as its complex STFT (bins ``0..MODEL_BINS-1``).
+The STFT is linear, so a remix of stems with gains and channel swaps is a
+weighted sum of those spectrograms: augmentation costs no FFT per step.
+
+Shapes: a track's stems are ``(4, frames, MODEL_BINS, 2)`` complex64 in the
+order drums, bass, other, vocals; a batch is ``mixture |X|`` of shape
+``(batch, frames, MODEL_BINS, 2)`` and target magnitudes
+``(batch, frames, MODEL_BINS, 4)`` (vocals L/R, accompaniment L/R).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .transforms import MODEL_BINS, SAMPLE_RATE, stft
+
+log = logging.getLogger(__name__)
+
+STEM_NAMES = ("drums", "bass", "other", "vocals")
+# NI stem files: stream 0 is the mixture, then drums, bass, other, vocals.
+STEM_STREAMS = {"mixture": 0, "drums": 1, "bass": 2, "other": 3, "vocals": 4}
+
+# musdb's standard validation list (musdb.DB(subsets="train", split="valid")).
+VALIDATION_TRACKS = (
+    "Actions - One Minute Smile",
+    "Clara Berry And Wooldog - Waltz For My Victims",
+    "Johnny Lokke - Promises & Lies",
+    "Patrick Talbot - A Reason To Leave",
+    "Triviul - Angelsaint",
+    "Alexander Ross - Goodbye Bolero",
+    "Fergessen - Nos Palpitants",
+    "Leaf - Summerghost",
+    "Skelpolu - Human Mistakes",
+    "Young Griffo - Pennies",
+    "ANiMAL - Rockshow",
+    "James May - On The Line",
+    "Meaxic - Take A Step",
+    "Traffic Experiment - Sirens",
+)
+
+
+def stem_track_name(path: Path) -> str:
+    """``".../Artist - Title.stem.mp4"`` -> ``"Artist - Title"``."""
+    return path.name.removesuffix(".stem.mp4")
+
+
+def list_stem_tracks(root: str | Path, subset: str = "train", split: str | None = None) -> list[Path]:
+    """Stem files of a MUSDB18-style root.
+
+    Args:
+        root: folder holding ``train/`` and/or ``test/`` with ``*.stem.mp4``.
+        subset: ``"train"`` or ``"test"``.
+        split: for the train subset, ``"train"`` (minus validation), ``"valid"``
+            (the 14 validation tracks) or ``None`` (all).
+    """
+    paths = sorted((Path(root) / subset).glob("*.stem.mp4"))
+    if subset == "train" and split is not None:
+        valid = set(VALIDATION_TRACKS)
+        keep_valid = split == "valid"
+        paths = [p for p in paths if (stem_track_name(p) in valid) == keep_valid]
+    return paths
+
+
+def read_stem_stream(path: str | Path, stream: int) -> np.ndarray:
+    """Decode one stream of an NI stem file to ``(samples, 2)`` float32 at 44.1 kHz."""
+    import av
+
+    with av.open(str(path)) as container:
+        audio_stream = container.streams.audio[stream]
+        if audio_stream.rate != SAMPLE_RATE:
+            raise ValueError(f"{path}: stream {stream} is {audio_stream.rate} Hz, expected {SAMPLE_RATE}")
+        blocks = [frame.to_ndarray() for frame in container.decode(audio=stream)]
+    audio = np.concatenate(blocks, axis=1).T  # planar (channels, n) -> (n, channels)
+    if audio.shape[1] == 1:
+        audio = np.repeat(audio, 2, axis=1)
+    return np.ascontiguousarray(audio, dtype=np.float32)
+
+
+def read_stems(path: str | Path, names: tuple[str, ...] = STEM_NAMES) -> dict[str, np.ndarray]:
+    """Decode the named streams of an NI stem file, trimmed to a common length."""
+    stems = {name: read_stem_stream(path, STEM_STREAMS[name]) for name in names}
+    n = min(a.shape[0] for a in stems.values())
+    return {name: a[:n] for name, a in stems.items()}
+
+
+def spectrogram_bank(paths: list[Path]) -> list[np.ndarray]:
+    """Stem spectrograms ``(4, frames, MODEL_BINS, 2)`` for each track."""
+    bank = []
+    for path in paths:
+        stems = read_stems(path)
+        bank.append(np.stack([stft(stems[name])[:, :MODEL_BINS] for name in STEM_NAMES]))
+        log.info("loaded %s", stem_track_name(path))
+    return bank
+
+
+def mir1k_voice_bank(root: str | Path, max_clips: int | None = None, seed: int = 0) -> list[np.ndarray]:
+    """MIR-1K singing voices as stereo spectrograms ``(frames, MODEL_BINS, 2)``.
+
+    The clips are 16 kHz (no energy above 8 kHz); they are resampled to
+    44.1 kHz and the mono voice (right channel) is duplicated to stereo.
+    """
+    import soundfile as sf
+    import soxr
+
+    paths = sorted(Path(root).glob("*.opus"))
+    if max_clips is not None and len(paths) > max_clips:
+        rng = np.random.default_rng(seed)
+        paths = [paths[i] for i in sorted(rng.choice(len(paths), max_clips, replace=False))]
+    bank = []
+    for path in paths:
+        audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        voice = soxr.resample(audio[:, 1], rate, SAMPLE_RATE).astype(np.float32)
+        bank.append(stft(np.stack([voice, voice], axis=1))[:, :MODEL_BINS])
+    return bank
+
+
+@dataclass
+class RemixConfig:
+    """On-the-fly augmentation settings."""
+
+    frames: int = 256
+    remix_prob: float = 0.8  # each accompaniment stem comes from a random other track
+    gain_range: tuple[float, float] = (0.25, 1.25)
+    swap_prob: float = 0.5
+    mir1k_prob: float = 0.0  # chance that the voice is a MIR-1K clip
+    silence_prob: float = 0.05  # chance of an instrumental-only example
+
+
+class RemixDataset:
+    """Random remixes of stems across tracks, as ``(mixture |X|, target |S|)`` batches."""
+
+    def __init__(
+        self,
+        tracks: list[np.ndarray],
+        config: RemixConfig,
+        voices: list[np.ndarray] | None = None,
+        seed: int = 0,
+    ):
+        self.tracks = [t for t in tracks if t.shape[1] >= config.frames]
+        self.voices = [v for v in voices or [] if v.shape[0] >= config.frames]
+        self.config = config
+        self.rng = np.random.default_rng(seed)
+
+    def _excerpt(self, spec: np.ndarray) -> np.ndarray:
+        """Random ``frames``-long excerpt along the frame axis (axis -3)."""
+        n = spec.shape[-3]
+        start = self.rng.integers(0, n - self.config.frames + 1)
+        return spec[..., start : start + self.config.frames, :, :]
+
+    def _augment(self, spec: np.ndarray) -> np.ndarray:
+        """Random gain and channel swap of one ``(frames, bins, 2)`` source."""
+        gain = self.rng.uniform(*self.config.gain_range)
+        if self.rng.random() < self.config.swap_prob:
+            spec = spec[..., ::-1]
+        return spec * np.float32(gain)
+
+    def example(self) -> tuple[np.ndarray, np.ndarray]:
+        """One remix: ``(frames, bins, 2)`` mixture magnitude, ``(frames, bins, 4)`` targets."""
+        cfg, rng = self.config, self.rng
+        base = self.tracks[rng.integers(len(self.tracks))]
+        accompaniment = 0
+        for stem in range(3):
+            track = self.tracks[rng.integers(len(self.tracks))] if rng.random() < cfg.remix_prob else base
+            accompaniment = accompaniment + self._augment(self._excerpt(track[stem]))
+        if rng.random() < cfg.silence_prob:
+            vocals = np.zeros_like(accompaniment)
+        elif self.voices and rng.random() < cfg.mir1k_prob:
+            vocals = self._augment(self._excerpt(self.voices[rng.integers(len(self.voices))]))
+        else:
+            vocals = self._augment(self._excerpt(base[3]))
+        mixture = vocals + accompaniment
+        target = np.concatenate([np.abs(vocals), np.abs(accompaniment)], axis=-1)
+        return np.abs(mixture), target
+
+    def batch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(size, frames, bins, 2)`` inputs and ``(size, frames, bins, 4)`` targets."""
+        pairs = [self.example() for _ in range(size)]
+        return (
+            np.stack([p[0] for p in pairs]).astype(np.float32),
+            np.stack([p[1] for p in pairs]).astype(np.float32),
+        )
+
+
+def validation_batch(tracks: list[np.ndarray], frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """The real (unremixed) validation tracks, each cut to its first ``frames`` frames."""
+    xs, ys = [], []
+    for t in tracks:
+        t = t[:, :frames]
+        vocals, accompaniment = t[3], t[0] + t[1] + t[2]
+        xs.append(np.abs(vocals + accompaniment))
+        ys.append(np.concatenate([np.abs(vocals), np.abs(accompaniment)], axis=-1))
+    return np.stack(xs).astype(np.float32), np.stack(ys).astype(np.float32)

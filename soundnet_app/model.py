@@ -1,0 +1,137 @@
+"""The separation network: a 2-D U-Net on stereo STFT magnitudes.
+
+It keeps the original SoundNet design (encoder filters 16...512 with batch
+norm and leaky ReLU; a transposed-convolution decoder with concatenated skips,
+ReLU and dropout 0.5 on the first decoder stages; a final mask multiplied with
+the input) but works on spectrograms, as Jansson et al. (2017) and Spleeter do.
+
+Shapes: the network maps a magnitude spectrogram ``(batch, frames, bins, 2)``
+(stereo channels last) to estimated magnitudes ``(batch, frames, bins, 4)``:
+channels ``0:2`` are the vocals, ``2:4`` the accompaniment. ``frames`` and
+``bins`` must be multiples of :data:`TIME_MULTIPLE` / :data:`FREQ_MULTIPLE`.
+
+The network is a pure function of its input (:func:`build_unet`); everything
+about STFTs and chunking lives in :mod:`soundnet_app.transforms` and
+:mod:`soundnet_app.separator`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+ENCODER_FILTERS: tuple[int, ...] = (16, 32, 64, 128, 256, 512)
+N_SOURCES = 2  # vocals, accompaniment
+N_CHANNELS = 2  # stereo
+TIME_MULTIPLE = 2 ** len(ENCODER_FILTERS)
+FREQ_MULTIPLE = 2 ** len(ENCODER_FILTERS)
+
+
+@keras.saving.register_keras_serializable(package="soundnet")
+class LogMagnitudeNormalization(layers.Layer):
+    """``(log(|X| + eps) - mean[f]) * scale[f]``: a learned per-bin input scaling.
+
+    Raw magnitudes span several orders of magnitude; the log plus a per-bin
+    standardisation (initialised from training statistics, then learned, as in
+    open-unmix) gives every frequency band a comparable input range.
+    Input and output shape: ``(batch, frames, bins, channels)``.
+    """
+
+    def __init__(self, n_bins: int, eps: float = 1e-4, **kwargs):
+        super().__init__(**kwargs)
+        self.n_bins = n_bins
+        self.eps = eps
+
+    def build(self, input_shape):
+        self.mean = self.add_weight(shape=(self.n_bins, 1), initializer="zeros", name="mean")
+        self.scale = self.add_weight(shape=(self.n_bins, 1), initializer="ones", name="scale")
+
+    def call(self, inputs):
+        return (ops.log(inputs + self.eps) - self.mean) * self.scale
+
+    def get_config(self):
+        return {**super().get_config(), "n_bins": self.n_bins, "eps": self.eps}
+
+
+@keras.saving.register_keras_serializable(package="soundnet")
+class ApplyMask(layers.Layer):
+    """Multiply ``(batch, frames, bins, 4)`` masks with the stereo input tiled per source."""
+
+    def call(self, masks, magnitude):
+        return masks * ops.tile(magnitude, (1, 1, 1, N_SOURCES))
+
+
+def build_unet(
+    n_bins: int = 1024,
+    n_frames: int | None = None,
+    filters: Sequence[int] = ENCODER_FILTERS,
+    dropout: float = 0.5,
+    kernel_size: int = 5,
+) -> keras.Model:
+    """Build the U-Net.
+
+    Args:
+        n_bins: frequency bins fed to the network (a multiple of 64).
+        n_frames: fixed number of STFT frames, or ``None`` for any multiple of 64.
+        filters: encoder widths; the decoder mirrors them.
+        dropout: dropout rate on the first three decoder stages.
+        kernel_size: square convolution kernel size.
+
+    Returns:
+        A Keras model ``(batch, frames, n_bins, 2) -> (batch, frames, n_bins, 4)``.
+    """
+    if n_bins % FREQ_MULTIPLE:
+        raise ValueError(f"n_bins must be a multiple of {FREQ_MULTIPLE}, got {n_bins}")
+    magnitude = keras.Input(shape=(n_frames, n_bins, N_CHANNELS), name="magnitude")
+    x = LogMagnitudeNormalization(n_bins, name="input_norm")(magnitude)
+
+    skips = []
+    for i, width in enumerate(filters):
+        x = layers.Conv2D(width, kernel_size, strides=2, padding="same", name=f"enc{i}_conv")(x)
+        x = layers.BatchNormalization(name=f"enc{i}_bn")(x)
+        x = layers.LeakyReLU(0.2, name=f"enc{i}_act")(x)
+        skips.append(x)
+
+    # Decoder: upsample, then concatenate the encoder output of the same size.
+    decoder_widths = list(filters[-2::-1]) + [filters[0]]
+    for i, width in enumerate(decoder_widths):
+        x = layers.Conv2DTranspose(width, kernel_size, strides=2, padding="same", name=f"dec{i}_deconv")(x)
+        x = layers.ReLU(name=f"dec{i}_act")(x)
+        x = layers.BatchNormalization(name=f"dec{i}_bn")(x)
+        if i < 3 and dropout > 0:
+            x = layers.Dropout(dropout, name=f"dec{i}_dropout")(x)
+        if i < len(decoder_widths) - 1:
+            x = layers.Concatenate(name=f"dec{i}_skip")([x, skips[-(i + 2)]])
+
+    masks = layers.Conv2D(
+        N_SOURCES * N_CHANNELS, 3, padding="same", activation="sigmoid", name="mask"
+    )(x)
+    estimates = ApplyMask(name="apply_mask")(masks, magnitude)
+    return keras.Model(magnitude, estimates, name="soundnet_unet")
+
+
+def init_input_normalization(model: keras.Model, magnitudes: np.ndarray) -> None:
+    """Set the input scaling from sample magnitudes ``(..., bins, channels)``."""
+    layer = model.get_layer("input_norm")
+    logmag = np.log(magnitudes.reshape(-1, magnitudes.shape[-2], magnitudes.shape[-1]) + layer.eps)
+    mean = logmag.mean(axis=(0, 2))
+    std = logmag.std(axis=(0, 2)) + 1e-3
+    layer.set_weights([mean[:, None].astype("float32"), (1.0 / std)[:, None].astype("float32")])
+
+
+def load_model(path: str | Path) -> keras.Model:
+    """Load a ``.keras`` model in safe mode: no code stored in the file is run."""
+    return keras.saving.load_model(str(path), compile=False, safe_mode=True)
+
+
+def model_metadata(path: str | Path) -> dict:
+    """Read the JSON metadata stored beside a model (``<name>.json``), or ``{}``."""
+    meta_path = Path(path).with_suffix(".json")
+    if meta_path.exists():
+        return json.loads(meta_path.read_text())
+    return {}

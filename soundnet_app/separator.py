@@ -1,0 +1,219 @@
+"""The public entry point: :class:`Separator` splits a song into vocals and instrumental.
+
+A song is processed in overlapping chunks (about 10 s, overlapping by 1 s).
+Each chunk goes through STFT -> U-Net -> soft mask -> inverse STFT on its own,
+and neighbouring chunks are cross-faded over the overlap, so memory stays
+bounded for songs of any length and there are no seams at chunk boundaries.
+The instrumental is always ``mixture - vocals``, so the stems add up to the
+mixture exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from . import transforms
+from .transforms import HOP, MODEL_BINS, SAMPLE_RATE
+
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "soundnet.keras"
+
+ProgressCallback = Callable[[float], None]
+
+
+def bundled_model_path() -> Path:
+    """The model shipped in ``models/`` (``$SOUNDNET_MODEL`` overrides it)."""
+    return Path(os.environ.get("SOUNDNET_MODEL", DEFAULT_MODEL))
+
+
+def file_version(path: str | Path) -> str:
+    """A short content hash of a model file: the version the stem cache keys on."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class SeparatedChunk:
+    """Separated audio for samples ``start .. start + len(vocals)`` of the song.
+
+    ``vocals`` and ``instrumental`` are ``(n, 2)`` float32 and add up to the
+    mixture.
+    """
+
+    start: int
+    vocals: np.ndarray
+    instrumental: np.ndarray
+
+    @property
+    def end(self) -> int:
+        return self.start + self.vocals.shape[0]
+
+    @property
+    def mixture(self) -> np.ndarray:
+        return self.vocals + self.instrumental
+
+
+class Separator:
+    """Separates stereo 44.1 kHz audio with the bundled (or a given) U-Net.
+
+    Args:
+        model_path: a ``.keras`` model; ``None`` for the bundled one.
+        chunk_frames: STFT frames per chunk (a multiple of 64; 448 is ~10.4 s).
+        overlap_seconds: cross-fade length between neighbouring chunks.
+        swap_channels: also separate the channel-swapped chunk and average the
+            two estimates (test-time augmentation, twice the compute).
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        chunk_frames: int = 448,
+        overlap_seconds: float = 1.0,
+        swap_channels: bool = False,
+    ):
+        from .model import TIME_MULTIPLE, load_model
+
+        if chunk_frames % TIME_MULTIPLE:
+            raise ValueError(f"chunk_frames must be a multiple of {TIME_MULTIPLE}")
+        self.model_path = Path(model_path) if model_path else bundled_model_path()
+        self.model_version = file_version(self.model_path)
+        self._model = load_model(self.model_path)
+        self.chunk_samples = (chunk_frames - 1) * HOP
+        self.overlap = int(overlap_seconds * SAMPLE_RATE)
+        if not 0 < self.overlap < self.chunk_samples // 2:
+            raise ValueError("overlap must be shorter than half a chunk")
+        self.swap_channels = swap_channels
+        self._fade_in = np.linspace(0.0, 1.0, self.overlap, dtype=np.float32)[:, None]
+        self._infer = self._compile_inference()
+
+    def _compile_inference(self):
+        import tensorflow as tf
+
+        model = self._model
+
+        @tf.function(reduce_retracing=True)
+        def infer(magnitude):
+            return model(magnitude, training=False)
+
+        return infer
+
+    # -- one chunk ----------------------------------------------------------
+
+    def _estimate_magnitudes(self, magnitude: np.ndarray) -> np.ndarray:
+        """``(frames, MODEL_BINS, 2)`` mixture magnitude -> ``(frames, MODEL_BINS, 4)`` estimates."""
+        frames = magnitude.shape[0]
+        padded = -(-frames // 64) * 64
+        batch = [np.pad(magnitude, ((0, padded - frames), (0, 0), (0, 0)))]
+        if self.swap_channels:
+            batch.append(batch[0][..., ::-1])
+        estimates = self._infer(np.stack(batch)).numpy()[:, :frames]
+        if self.swap_channels:
+            # Undo the swap on each source's channel pair before averaging.
+            estimates[1] = estimates[1][..., [1, 0, 3, 2]]
+            return estimates.mean(axis=0)
+        return estimates[0]
+
+    def separate_chunk(self, mixture: np.ndarray) -> np.ndarray:
+        """Vocals ``(n, 2)`` float32 of one mixture chunk ``(n, 2)``."""
+        spec = transforms.stft(mixture)
+        estimates = self._estimate_magnitudes(np.abs(spec[:, :MODEL_BINS]))
+        vocals_power = np.square(estimates[..., :2])
+        accompaniment_power = np.square(estimates[..., 2:])
+        # Power-ratio soft mask; bins above MODEL_BINS stay with the instrumental.
+        mask = vocals_power / (vocals_power + accompaniment_power + 1e-10)
+        vocal_spec = np.zeros_like(spec)
+        vocal_spec[:, :MODEL_BINS] = spec[:, :MODEL_BINS] * mask
+        return transforms.istft(vocal_spec, mixture.shape[0])
+
+    # -- whole songs --------------------------------------------------------
+
+    def separate_blocks(
+        self,
+        blocks: Iterable[np.ndarray],
+        start: int = 0,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[SeparatedChunk]:
+        """Separate a stream of ``(n, 2)`` blocks that begins at sample ``start``.
+
+        Yields consecutive :class:`SeparatedChunk` in order; stops early (between
+        chunks) once ``cancel`` is set. Memory holds about two chunks.
+        """
+        chunk, overlap = self.chunk_samples, self.overlap
+        pending: list[np.ndarray] = []
+        pending_len = 0
+        position = start  # song sample index of the first pending sample
+        tail: np.ndarray | None = None  # previous chunk's vocals over the overlap
+
+        def process(mixture: np.ndarray, last: bool) -> SeparatedChunk:
+            nonlocal tail
+            vocals = self.separate_chunk(mixture)
+            if tail is not None:
+                n = min(overlap, vocals.shape[0])
+                fade = self._fade_in[:n]
+                vocals[:n] = tail[:n] * (1.0 - fade) + vocals[:n] * fade
+            keep = vocals.shape[0] if last else vocals.shape[0] - overlap
+            tail = None if last else vocals[keep:].copy()
+            out = vocals[:keep]
+            return SeparatedChunk(position, out, mixture[:keep] - out)
+
+        for block in blocks:
+            pending.append(np.asarray(block, dtype=np.float32))
+            pending_len += block.shape[0]
+            while pending_len >= chunk + overlap:  # keep a full chunk after this one
+                if cancel is not None and cancel.is_set():
+                    return
+                buffer = np.concatenate(pending)
+                yield process(buffer[:chunk], last=False)
+                buffer = buffer[chunk - overlap :]
+                position += chunk - overlap
+                pending, pending_len = [buffer], buffer.shape[0]
+        if cancel is not None and cancel.is_set():
+            return
+        if pending_len:
+            buffer = np.concatenate(pending)
+            if tail is not None and pending_len <= overlap:
+                # Nothing new beyond what the previous chunk already covered.
+                vocals = tail[:pending_len]
+                yield SeparatedChunk(position, vocals, buffer - vocals)
+            else:
+                # The last chunk may run up to chunk + overlap samples: one pass.
+                yield process(buffer, last=True)
+
+    def separate_array(
+        self, audio: np.ndarray, start: int = 0, cancel: threading.Event | None = None
+    ) -> Iterator[SeparatedChunk]:
+        """Separate ``audio[start:]`` of an in-memory ``(n, 2)`` song, chunk by chunk."""
+        step = self.chunk_samples
+        blocks = (audio[i : i + step] for i in range(start, audio.shape[0], step))
+        return self.separate_blocks(blocks, start=start, cancel=cancel)
+
+    def separate_file(
+        self,
+        path: str | Path,
+        cancel: threading.Event | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Iterator[SeparatedChunk]:
+        """Decode and separate a file in a stream; ``progress`` gets 0..1 per chunk."""
+        from .audio import probe, stream_audio
+
+        total = max(1, int(probe(path).duration_s * SAMPLE_RATE))
+        for separated in self.separate_blocks(stream_audio(path), cancel=cancel):
+            if progress is not None:
+                progress(min(1.0, separated.end / total))
+            yield separated
+
+    def separate(self, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Whole-song convenience: ``(n, 2)`` mixture -> ``(vocals, instrumental)``."""
+        vocals = np.empty_like(audio, dtype=np.float32)
+        for separated in self.separate_array(audio):
+            vocals[separated.start : separated.end] = separated.vocals
+        return vocals, np.asarray(audio, dtype=np.float32) - vocals

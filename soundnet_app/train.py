@@ -1,0 +1,156 @@
+"""``soundnet-train``: train the U-Net on MUSDB18 stems with on-the-fly remixing.
+
+A run lives in one folder (``--run``): ``checkpoint.keras`` (model and
+optimizer, written every ``--checkpoint-every`` steps), ``state.json`` (step,
+elapsed time, best validation loss), ``best.keras`` (lowest validation loss),
+``final.keras`` (weight average at the end) and ``train.log``. Running the same
+command again resumes from the checkpoint. The training budget is given in
+steps or minutes; the learning rate follows a cosine decay over that budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .transforms import MODEL_BINS
+
+log = logging.getLogger("soundnet.train")
+
+DEFAULT_DATA = "../shared/data/musdb18-7"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="soundnet-train", description=__doc__.splitlines()[0])
+    p.add_argument("--data", default=DEFAULT_DATA, help="MUSDB18-style root (default: %(default)s)")
+    p.add_argument("--mir1k", default=None, help="MIR-1K folder of .opus clips, to add voices")
+    p.add_argument("--mir1k-prob", type=float, default=0.0, help="chance a voice comes from MIR-1K")
+    p.add_argument("--mir1k-clips", type=int, default=300, help="MIR-1K clips to load")
+    p.add_argument("--run", default="runs/default", help="run folder for checkpoints and logs")
+    p.add_argument("--minutes", type=float, default=90.0, help="training budget in minutes")
+    p.add_argument("--steps", type=int, default=0, help="training budget in steps (overrides --minutes)")
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--frames", type=int, default=256, help="STFT frames per example")
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--min-lr-ratio", type=float, default=0.05)
+    p.add_argument("--ema", type=float, default=0.999, help="weight-average momentum (0 to disable)")
+    p.add_argument("--remix-prob", type=float, default=0.8)
+    p.add_argument("--validate-every", type=int, default=100)
+    p.add_argument("--checkpoint-every", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--export", default=None, help="copy the final model here when done")
+    return p.parse_args(argv)
+
+
+def learning_rate(progress: float, base: float, min_ratio: float) -> float:
+    """Cosine decay from ``base`` to ``base * min_ratio`` as progress goes 0 -> 1."""
+    progress = min(max(progress, 0.0), 1.0)
+    return base * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    run = Path(args.run)
+    run.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(message)s",
+        handlers=[logging.StreamHandler(), logging.FileHandler(run / "train.log")],
+    )
+    import keras
+
+    from . import data as data_mod
+    from .model import build_unet, init_input_normalization, load_model
+
+    keras.utils.set_random_seed(args.seed)
+    train_paths = data_mod.list_stem_tracks(args.data, "train", "train")
+    valid_paths = data_mod.list_stem_tracks(args.data, "train", "valid")
+    if not train_paths or not valid_paths:
+        log.error("no training data under %s", args.data)
+        return 2
+    log.info("decoding %d train and %d validation tracks", len(train_paths), len(valid_paths))
+    train_bank = data_mod.spectrogram_bank(train_paths)
+    valid_bank = data_mod.spectrogram_bank(valid_paths)
+    voices = None
+    if args.mir1k and args.mir1k_prob > 0:
+        voices = data_mod.mir1k_voice_bank(args.mir1k, args.mir1k_clips, seed=args.seed)
+        log.info("loaded %d MIR-1K voices", len(voices))
+    config = data_mod.RemixConfig(frames=args.frames, remix_prob=args.remix_prob, mir1k_prob=args.mir1k_prob)
+
+    state_path = run / "state.json"
+    checkpoint = run / "checkpoint.keras"
+    if checkpoint.exists() and state_path.exists():
+        state = json.loads(state_path.read_text())
+        model = keras.saving.load_model(str(checkpoint), compile=True, safe_mode=True)
+        log.info("resumed at step %d", state["step"])
+    else:
+        state = {"step": 0, "elapsed_s": 0.0, "best_val": float("inf"), "history": []}
+        model = build_unet(n_bins=MODEL_BINS)
+        sample_x, _ = data_mod.RemixDataset(train_bank, config, seed=args.seed + 1).batch(32)
+        init_input_normalization(model, sample_x)
+        optimizer = keras.optimizers.Adam(
+            learning_rate=args.lr, use_ema=args.ema > 0, ema_momentum=args.ema or 0.99
+        )
+        model.compile(optimizer=optimizer, loss="mae")
+    log.info("model: %d parameters", model.count_params())
+
+    # A fresh seed per resume, so a resumed run does not replay the same batches.
+    dataset = data_mod.RemixDataset(train_bank, config, voices, seed=args.seed * 1000 + state["step"])
+    val_x, val_y = data_mod.validation_batch(valid_bank, args.frames)
+
+    def progress() -> float:
+        if args.steps:
+            return state["step"] / args.steps
+        return state["elapsed_s"] / (args.minutes * 60)
+
+    def save_checkpoint() -> None:
+        tmp = run / "checkpoint.tmp.keras"
+        model.save(tmp)
+        tmp.replace(checkpoint)
+        state_path.write_text(json.dumps(state, indent=1))
+
+    losses: list[float] = []
+    while progress() < 1.0:
+        t0 = time.perf_counter()
+        lr = learning_rate(progress(), args.lr, args.min_lr_ratio)
+        model.optimizer.learning_rate.assign(lr)
+        x, y = dataset.batch(args.batch)
+        losses.append(float(model.train_on_batch(x, y)))
+        state["step"] += 1
+        state["elapsed_s"] += time.perf_counter() - t0
+        step = state["step"]
+        if step % 20 == 0:
+            log.info("step %d loss %.4f lr %.2e %.1f min", step, np.mean(losses[-20:]), lr, state["elapsed_s"] / 60)
+        if step % args.validate_every == 0:
+            val = float(model.evaluate(val_x, val_y, batch_size=4, verbose=0))
+            state["history"].append({"step": step, "train": float(np.mean(losses[-args.validate_every:])), "val": val})
+            log.info("step %d validation loss %.4f (best %.4f)", step, val, state["best_val"])
+            if val < state["best_val"]:
+                state["best_val"] = val
+                model.save(run / "best.keras")
+        if step % args.checkpoint_every == 0:
+            save_checkpoint()
+    save_checkpoint()
+
+    # The weight average (EMA) replaces the raw weights for the exported model.
+    if args.ema > 0:
+        model.optimizer.finalize_variable_values(model.trainable_variables)
+    final = build_unet(n_bins=MODEL_BINS)
+    final.set_weights(model.get_weights())
+    final.save(run / "final.keras")
+    val = float(model.evaluate(val_x, val_y, batch_size=4, verbose=0))
+    log.info("final (averaged) validation loss %.4f after %d steps, %.1f min", val, state["step"], state["elapsed_s"] / 60)
+    if args.export:
+        final.save(args.export)
+        log.info("exported %s", args.export)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""Short-time Fourier transform of stereo audio, in NumPy.
+
+Audio arrays are ``(samples, channels)`` float32 at :data:`SAMPLE_RATE`.
+Spectrograms are ``(frames, bins, channels)`` complex64 with
+``bins = N_FFT // 2 + 1``. Frames are centred: frame ``t`` covers samples
+``t * HOP - N_FFT // 2 ... t * HOP + N_FFT // 2`` (the signal is reflect-padded
+at both ends), so a signal of ``n`` samples has ``n // HOP + 1`` frames and
+:func:`istft` inverts :func:`stft` exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SAMPLE_RATE = 44100
+N_FFT = 4096
+HOP = 1024
+N_BINS = N_FFT // 2 + 1
+# The network sees bins 0..MODEL_BINS-1 (0 - 11 kHz); vocals above get no mask.
+MODEL_BINS = 1024
+
+_WINDOW = np.hanning(N_FFT + 1)[:-1].astype(np.float32)  # periodic Hann
+
+
+def n_frames(n_samples: int) -> int:
+    """Number of STFT frames for a signal of ``n_samples``."""
+    return n_samples // HOP + 1
+
+
+def stft(audio: np.ndarray) -> np.ndarray:
+    """``(samples, channels)`` float -> ``(frames, N_BINS, channels)`` complex64."""
+    audio = np.asarray(audio, dtype=np.float32)
+    n, channels = audio.shape
+    pad = N_FFT // 2
+    mode = "reflect" if n > pad else "constant"
+    padded = np.pad(audio, ((pad, pad), (0, 0)), mode=mode)
+    frames = n_frames(n)
+    shape = (frames, N_FFT, channels)
+    strides = (padded.strides[0] * HOP, padded.strides[0], padded.strides[1])
+    windows = np.lib.stride_tricks.as_strided(padded, shape=shape, strides=strides, writeable=False)
+    return np.fft.rfft(windows * _WINDOW[None, :, None], axis=1).astype(np.complex64)
+
+
+def istft(spec: np.ndarray, n_samples: int) -> np.ndarray:
+    """``(frames, N_BINS, channels)`` complex -> ``(n_samples, channels)`` float32.
+
+    Weighted overlap-add with the squared-window normalisation.
+    """
+    frames, _, channels = spec.shape
+    pad = N_FFT // 2
+    length = (frames - 1) * HOP + N_FFT
+    out = np.zeros((length, channels), dtype=np.float32)
+    norm = np.zeros(length, dtype=np.float32)
+    segments = np.fft.irfft(spec, n=N_FFT, axis=1).astype(np.float32) * _WINDOW[None, :, None]
+    window_sq = _WINDOW**2
+    # Overlap-add in N_FFT // HOP interleaved passes, each a single vectorised add.
+    step = N_FFT // HOP
+    for phase in range(step):
+        idx = np.arange(phase, frames, step)
+        if idx.size == 0:
+            continue
+        start = phase * HOP
+        block = segments[idx].reshape(-1, channels)
+        out[start : start + block.shape[0]] += block
+        norm[start : start + block.shape[0]] += np.tile(window_sq, idx.size)
+    out = out[pad : pad + n_samples]
+    norm = norm[pad : pad + n_samples]
+    return out / np.maximum(norm, 1e-8)[:, None]

@@ -1,0 +1,37 @@
+"""Shared fixtures: the bundled model, one loaded Separator, the shared training data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+MUSDB_ROOT = SHARED_DATA / "musdb18-7"
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    """The model that ships in models/ (tests never use a mock model)."""
+    path = REPO / "models" / "soundnet.keras"
+    assert path.is_file(), "the bundled model models/soundnet.keras is missing"
+    return path
+
+
+@pytest.fixture(scope="session")
+def separator(model_path):
+    """One Separator for the session: loading TensorFlow and the model takes seconds."""
+    from soundnet_app.separator import Separator
+
+    return Separator(model_path)
+
+
+@pytest.fixture(scope="session")
+def musdb_root() -> Path:
+    if not any((MUSDB_ROOT / "train").glob("*.stem.mp4")):
+        pytest.skip(f"MUSDB18 previews not found at {MUSDB_ROOT} (they live in ../shared/data)")
+    return MUSDB_ROOT

@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+
+from soundnet_app.model import ENCODER_FILTERS, build_unet, init_input_normalization, load_model
+
+
+def test_unet_shapes_and_mask_bounds():
+    model = build_unet(n_bins=128)
+    magnitude = np.random.default_rng(0).random((2, 64, 128, 2)).astype(np.float32) * 10
+    estimates = model(magnitude, training=False).numpy()
+    assert estimates.shape == (2, 64, 128, 4)
+    # A sigmoid mask times the input: each source estimate lies between 0 and the mixture.
+    tiled = np.concatenate([magnitude, magnitude], axis=-1)
+    assert (estimates >= 0).all() and (estimates <= tiled + 1e-5).all()
+
+
+def test_unet_keeps_the_original_widths():
+    model = build_unet(n_bins=128)
+    widths = [model.get_layer(f"enc{i}_conv").filters for i in range(len(ENCODER_FILTERS))]
+    assert widths == [16, 32, 64, 128, 256, 512]
+
+
+def test_bins_must_be_a_multiple_of_64():
+    with pytest.raises(ValueError):
+        build_unet(n_bins=100)
+
+
+def test_input_normalization_standardises_log_magnitudes():
+    model = build_unet(n_bins=64)
+    magnitude = np.random.default_rng(1).lognormal(0, 2, (4, 64, 64, 2)).astype(np.float32)
+    init_input_normalization(model, magnitude)
+    normalized = model.get_layer("input_norm")(magnitude).numpy()
+    assert abs(normalized.mean()) < 0.05
+    assert abs(normalized.std() - 1) < 0.05
+
+
+def test_saved_model_round_trips_in_safe_mode(tmp_path):
+    model = build_unet(n_bins=64)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    loaded = load_model(path)
+    x = np.random.default_rng(2).random((1, 64, 64, 2)).astype(np.float32)
+    np.testing.assert_allclose(loaded(x, training=False), model(x, training=False), atol=1e-5)
+
+
+def test_bundled_model(model_path):
+    model = load_model(model_path)
+    assert model.count_params() <= 10_000_000
+    assert model.input_shape[-2:] == (1024, 2)
+    assert model.output_shape[-1] == 4
