@@ -36,6 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--split", choices=("train", "valid", "all"), default="all", help="for --subset train")
     p.add_argument("--model", default=None, help="a .keras model (default: the bundled one)")
     p.add_argument("--swap-channels", action="store_true", help="test-time channel-swap averaging")
+    p.add_argument("--wiener", type=int, default=0, metavar="N", help="multichannel Wiener filter iterations")
     p.add_argument("--oracle", action="store_true", help="also score the ideal ratio mask")
     p.add_argument("--no-model", action="store_true", help="score only the references (mixture, oracle)")
     p.add_argument("--json", default=None, metavar="FILE", help="save the numbers as JSON")
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_model:
         from .separator import Separator
 
-        separator = Separator(args.model, swap_channels=args.swap_channels)
+        separator = Separator(args.model, swap_channels=args.swap_channels, wiener_iterations=args.wiener)
         print(f"model {separator.model_path} (version {separator.model_version})")
 
     tracks = []

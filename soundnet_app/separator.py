@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from . import transforms
+from . import filtering, transforms
 from .transforms import HOP, MODEL_BINS, SAMPLE_RATE
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "soundnet.keras"
@@ -71,6 +71,8 @@ class Separator:
         overlap_seconds: cross-fade length between neighbouring chunks.
         swap_channels: also separate the channel-swapped chunk and average the
             two estimates (test-time augmentation, twice the compute).
+        wiener_iterations: 0 for a per-channel power-ratio mask, otherwise the
+            EM iterations of a multichannel Wiener filter (:mod:`.filtering`).
     """
 
     def __init__(
@@ -79,6 +81,7 @@ class Separator:
         chunk_frames: int = 448,
         overlap_seconds: float = 1.0,
         swap_channels: bool = False,
+        wiener_iterations: int = 0,
     ):
         from .model import TIME_MULTIPLE, load_model
 
@@ -92,6 +95,7 @@ class Separator:
         if not 0 < self.overlap < self.chunk_samples // 2:
             raise ValueError("overlap must be shorter than half a chunk")
         self.swap_channels = swap_channels
+        self.wiener_iterations = wiener_iterations
         self._fade_in = np.linspace(0.0, 1.0, self.overlap, dtype=np.float32)[:, None]
         self._infer = self._compile_inference()
 
@@ -125,13 +129,14 @@ class Separator:
     def separate_chunk(self, mixture: np.ndarray) -> np.ndarray:
         """Vocals ``(n, 2)`` float32 of one mixture chunk ``(n, 2)``."""
         spec = transforms.stft(mixture)
-        estimates = self._estimate_magnitudes(np.abs(spec[:, :MODEL_BINS]))
-        vocals_power = np.square(estimates[..., :2])
-        accompaniment_power = np.square(estimates[..., 2:])
-        # Power-ratio soft mask; bins above MODEL_BINS stay with the instrumental.
-        mask = vocals_power / (vocals_power + accompaniment_power + 1e-10)
-        vocal_spec = np.zeros_like(spec)
-        vocal_spec[:, :MODEL_BINS] = spec[:, :MODEL_BINS] * mask
+        low = spec[:, :MODEL_BINS]
+        estimates = self._estimate_magnitudes(np.abs(low))
+        vocals, accompaniment = estimates[..., :2], estimates[..., 2:]
+        vocal_spec = np.zeros_like(spec)  # bins above MODEL_BINS stay with the instrumental
+        if self.wiener_iterations:
+            vocal_spec[:, :MODEL_BINS] = filtering.wiener(low, vocals, accompaniment, self.wiener_iterations)
+        else:
+            vocal_spec[:, :MODEL_BINS] = filtering.ratio_mask(low, vocals, accompaniment)
         return transforms.istft(vocal_spec, mixture.shape[0])
 
     # -- whole songs --------------------------------------------------------

@@ -1,0 +1,570 @@
+"""Audio file adapter: decode any supported file to stereo float32 at 44.1 kHz,
+and write results atomically.
+
+Every decoded array is ``(samples, 2)`` float32, C-contiguous, at
+:data:`SAMPLE_RATE`. Decoding goes through libsndfile (``soundfile``: WAV, FLAC,
+AIFF, OGG Vorbis/Opus) when it can read the file, and through FFmpeg (``PyAV``:
+MP3, M4A/AAC, MP4/MOV/MKV/WEBM audio tracks, WMA) otherwise. MP3 goes to FFmpeg
+although libsndfile 1.2 opens it, because libsndfile's MP3 decoder garbles audio
+that is read in blocks. Files with more than two channels also go to FFmpeg
+first, because it knows each format's channel order (Vorbis orders 5.1
+differently from WAV). Both paths stream in blocks and resample with a streaming
+soxr resampler, so memory stays bounded whatever the file length. A start
+offset is honoured to the nearest source sample.
+
+Channel mapping: mono is duplicated; stereo is kept; more channels are
+downmixed ITU-style by speaker name: ``L = FL + 0.707 * (FC + left surrounds)``,
+likewise for R, LFE dropped. The mix is not normalised (a loud 5.1 file may
+peak above 1.0; integer and lossy writers clip). Channels without names are
+read as 5.1 / 7.1 in WAV order when there are 6 / 8 of them; any other count is
+treated as interleaved L/R pairs (even channels averaged to L, odd to R).
+
+Failures surface as :class:`AudioReadError` / :class:`AudioWriteError`, never
+as raw library exceptions.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import secrets
+import stat
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Generator, Iterator, Union
+
+import av
+import numpy as np
+import soundfile as sf
+import soxr
+
+from .transforms import SAMPLE_RATE
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+SUPPORTED_INPUT_SUFFIXES = frozenset({
+    ".wav", ".flac", ".aif", ".aiff", ".aifc", ".mp3", ".ogg", ".oga", ".opus",
+    ".m4a", ".aac", ".mp4", ".m4v", ".mov", ".mkv", ".mka", ".webm", ".wma",
+})
+OUTPUT_FORMATS = ("wav", "flac", "ogg", "mp3")
+WAV_SUBTYPES = ("PCM_16", "PCM_24", "FLOAT")
+
+# format -> (libsndfile format, default subtype, allowed subtypes, encoder settings)
+_WRITE_FORMATS = {
+    "wav": ("WAV", "PCM_16", WAV_SUBTYPES, {}),
+    "flac": ("FLAC", "PCM_16", ("PCM_16", "PCM_24"), {}),
+    # Vorbis quality ~0.7 and LAME VBR ~V2: transparent enough for music.
+    "ogg": ("OGG", "VORBIS", ("VORBIS",), {"compression_level": 0.3}),
+    "mp3": ("MP3", "MPEG_LAYER_III", ("MPEG_LAYER_III",),
+            {"bitrate_mode": "VARIABLE", "compression_level": 0.2}),
+}
+_FORMAT_BY_SUFFIX = {".wav": "wav", ".flac": "flac", ".ogg": "ogg", ".oga": "ogg", ".mp3": "mp3"}
+
+_READ_FRAMES = 65536  # native-rate frames per libsndfile read
+# FFmpeg's lossy decoders need some audio before a seek target to warm up (MP3's bit reservoir,
+# AAC's overlap, Opus pre-roll): seek this much earlier and throw the warm-up away.
+_PREROLL_S = 0.5
+# Anything the backends throw at us; wrapped into AudioError at the public API.
+_LIB_ERRORS = (sf.SoundFileError, av.FFmpegError, OSError, RuntimeError, ValueError, EOFError)
+
+
+class AudioError(Exception):
+    """An audio file could not be read or written. ``str(err)`` is ``"<file name>: <reason>"``."""
+
+    def __init__(self, path: PathLike, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path.name}: {reason}")
+
+    def __reduce__(self):  # keep picklable (e.g. raised inside a worker process)
+        return type(self), (self.path, self.reason)
+
+
+class AudioReadError(AudioError):
+    """The input file cannot be opened or decoded."""
+
+
+class AudioWriteError(AudioError):
+    """The output file cannot be written."""
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What :func:`probe` learns about a file without decoding all of it."""
+
+    path: Path
+    format: str  # short name: "wav", "flac", "aiff", "mp3", "ogg", "opus", "m4a", "mkv", ...
+    source_rate: int
+    source_channels: int
+    duration_s: float  # from the header; an estimate for some formats
+    title: str | None
+    artist: str | None
+
+    @property
+    def display_name(self) -> str:
+        """``"Artist - Title"`` when tagged, else whatever is known, else the file stem."""
+        if self.artist and self.title:
+            return f"{self.artist} - {self.title}"
+        if self.title:
+            return self.title
+        if self.artist:
+            return f"{self.artist} - {self.path.stem}"
+        return self.path.stem
+
+
+@dataclass(frozen=True)
+class _Source:
+    info: AudioInfo
+    backend: str  # "sf" or "av"
+    declared_frames: int | None  # header length in native frames, for the truncation check
+
+
+def is_supported_input(path: PathLike) -> bool:
+    """True when the file's suffix is one we can decode (the content is not checked)."""
+    return Path(path).suffix.lower() in SUPPORTED_INPUT_SUFFIXES
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def probe(path: PathLike) -> AudioInfo:
+    """Read format, native rate/channels, duration and tags. Raises :class:`AudioReadError`."""
+    return _probe(path).info
+
+
+def stream_audio(path: PathLike, block_frames: int = 65536, start_s: float = 0.0) -> Iterator[np.ndarray]:
+    """Decode ``path`` from ``start_s`` seconds on, as ``(n, 2)`` float32 blocks at 44.1 kHz.
+
+    Every block has exactly ``block_frames`` rows except the last, which may be shorter.
+    The file is opened and checked now (so a missing file raises here); decoding errors,
+    NaN/inf samples and truncation raise :class:`AudioReadError` during iteration.
+    """
+    if block_frames <= 0:
+        raise ValueError(f"block_frames must be positive, got {block_frames}")
+    if not (start_s >= 0 and math.isfinite(start_s)):
+        raise ValueError(f"start_s must be a finite number >= 0, got {start_s}")
+    return _reblock(_decode(_probe(path), start_s), block_frames)
+
+
+def read_audio(path: PathLike) -> tuple[np.ndarray, AudioInfo]:
+    """Decode the whole file: ``(samples, 2)`` float32 at 44.1 kHz, plus its :class:`AudioInfo`."""
+    src = _probe(path)
+    blocks = list(_decode(src, 0.0))
+    audio = np.concatenate(blocks) if blocks else np.zeros((0, 2), np.float32)
+    return np.ascontiguousarray(audio), src.info
+
+
+def _check_file(path: PathLike) -> Path:
+    """Turn missing, unreadable, non-regular and empty paths into clear errors up front."""
+    p = Path(path)
+    try:
+        st = p.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise AudioReadError(p, "is a folder, not an audio file")
+        if not stat.S_ISREG(st.st_mode):
+            raise AudioReadError(p, "is not a regular file")
+        if st.st_size == 0:
+            raise AudioReadError(p, "file is empty (0 bytes)")
+        with open(p, "rb"):
+            pass
+    except FileNotFoundError:
+        raise AudioReadError(p, "file not found") from None
+    except PermissionError:
+        raise AudioReadError(p, "permission denied") from None
+    except (OSError, ValueError) as e:  # ValueError: e.g. a NUL byte in the name
+        raise AudioReadError(p, _describe(e)) from e
+    return p
+
+
+def _probe(path: PathLike) -> _Source:
+    p = _check_file(path)
+    sf_src = None
+    try:
+        sf_src = _probe_sf(p)
+    except AudioError:
+        raise
+    except _LIB_ERRORS:
+        pass  # not a libsndfile format: FFmpeg gets its turn
+    # FFmpeg goes first for MP3 (libsndfile 1.2's MP3 decoder garbles audio when it is read
+    # in blocks, as streaming must) and for >2 channels (FFmpeg knows each format's order).
+    if sf_src is not None and sf_src.info.source_channels <= 2 and sf_src.info.format != "mp3":
+        return sf_src
+    try:
+        return _probe_av(p)
+    except (AudioError, *_LIB_ERRORS) as e:
+        if sf_src is not None:  # FFmpeg could not open it, libsndfile could
+            return sf_src
+        if isinstance(e, AudioError):
+            raise
+        raise AudioReadError(p, f"not a supported audio file, or the file is damaged ({_describe(e)})") from e
+
+
+def _probe_sf(path: Path) -> _Source:
+    with sf.SoundFile(path) as f:
+        if f.frames <= 0:
+            raise AudioReadError(path, "contains no audio samples")
+        if f.format in ("WAV", "WAVEX", "RF64", "W64"):
+            _check_wav_length(path, f.extra_info)
+        fmt = {"WAVEX": "wav", "RF64": "wav", "W64": "wav"}.get(f.format, f.format.lower())
+        if f.format == "OGG" and f.subtype == "OPUS":
+            fmt = "opus"
+        info = AudioInfo(path, fmt, f.samplerate, f.channels, f.frames / f.samplerate,
+                         f.title or None, f.artist or None)
+        return _Source(info, "sf", f.frames)
+
+
+def _check_wav_length(path: Path, log: str) -> None:
+    """libsndfile silently shortens a WAV whose data chunk runs past the end of the file; it
+    only logs ``data : <declared> (should be <actual>)``. We call that truncated."""
+    m = re.search(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", log, re.M)
+    if not m:
+        return
+    declared, actual = int(m.group(1)), int(m.group(2))
+    # 0 and ~2**31/2**32 are "length unknown" markers written by streaming recorders.
+    if 0 < declared < 0x7FFF0000 and declared - actual > max(4096, declared // 1000):
+        raise AudioReadError(path, f"file is truncated: holds {actual} of {declared} bytes of audio data")
+
+
+def _probe_av(path: Path) -> _Source:
+    with av.open(str(path), metadata_errors="replace") as c:
+        if not c.streams.audio:
+            raise AudioReadError(path, "has no audio track")
+        s = c.streams.audio[0]
+        rate, channels = s.rate or s.codec_context.sample_rate, s.channels or s.codec_context.channels
+        if not rate or not channels:
+            raise AudioReadError(path, "audio track has an unknown sample rate or channel count")
+        # Decode one frame: a header alone does not prove there is audio in the file.
+        try:
+            first = next(c.decode(s), None)
+        except EOFError:  # an audio track with no packets at all
+            first = None
+        if first is None:
+            raise AudioReadError(path, "contains no audio samples")
+        declared = _av_stream_duration(s)
+        duration = declared if declared is not None else (c.duration or 0) / av.time_base
+        tags = {k.lower(): v for k, v in {**c.metadata, **s.metadata}.items()}
+        info = AudioInfo(path, _av_format_name(path, c.format.name), rate, channels, float(duration),
+                         tags.get("title") or None, tags.get("artist") or None)
+        return _Source(info, "av", round(declared * rate) if declared else None)
+
+
+def _av_stream_duration(s: av.audio.stream.AudioStream) -> float | None:
+    """The audio track's own length in seconds (not the container's, which includes video)."""
+    if s.duration and s.time_base:
+        return float(s.duration * s.time_base)
+    m = re.fullmatch(r"(\d+):(\d+):(\d+(?:\.\d+)?)", (s.metadata.get("DURATION") or "").strip())
+    return int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else None  # Matroska per-track tag
+
+
+def _av_format_name(path: Path, demuxer: str) -> str:
+    """Name the container by the file's suffix where the demuxer agrees, else by the demuxer."""
+    names = demuxer.split(",")
+    aliases = {"mkv": "matroska", "mka": "matroska", "m4v": "mp4", "wma": "asf", "oga": "ogg"}
+    suffix = path.suffix.lower().lstrip(".")
+    return suffix if suffix in names or aliases.get(suffix) in names else names[0]
+
+
+def _decode(src: _Source, start_s: float) -> Generator[np.ndarray, None, None]:
+    """Yield stereo float32 chunks of any length at 44.1 kHz; checks samples and length."""
+    path, rate = src.info.path, src.info.source_rate
+    raw = _sf_chunks(src, start_s) if src.backend == "sf" else _av_chunks(src, start_s)
+    resampler = None
+    if rate != SAMPLE_RATE:
+        resampler = soxr.ResampleStream(rate, SAMPLE_RATE, 2, dtype="float32", quality="HQ")
+    n_in = 0
+    try:
+        for chunk in raw:
+            if not np.isfinite(chunk).all():
+                raise AudioReadError(path, "contains NaN or infinite samples")
+            n_in += len(chunk)
+            out = resampler.resample_chunk(chunk) if resampler else chunk
+            if len(out):
+                yield out
+        if resampler:
+            out = resampler.resample_chunk(np.zeros((0, 2), np.float32), last=True)
+            if len(out):
+                yield out
+    except AudioError:
+        raise
+    except _LIB_ERRORS as e:
+        raise AudioReadError(path, f"damaged audio data ({_describe(e)})") from e
+    finally:
+        raw.close()
+    if n_in == 0 and start_s == 0:
+        raise AudioReadError(path, "contains no audio samples")
+    if src.declared_frames:
+        # Header lengths of compressed formats are estimates: only a clear gap counts.
+        expected = src.declared_frames - round(start_s * rate)
+        if expected > 0 and expected - n_in > max(rate, expected // 10):
+            raise AudioReadError(path, f"file is truncated or damaged: audio stops at "
+                                 f"{_clock(start_s + n_in / rate)} of {_clock(src.declared_frames / rate)}")
+
+
+def _sf_chunks(src: _Source, start_s: float) -> Iterator[np.ndarray]:
+    with sf.SoundFile(src.info.path) as f:
+        if start_s > 0:
+            start = round(start_s * f.samplerate)
+            if start >= f.frames:
+                return
+            f.seek(start)  # sample-exact for the formats routed here (PCM, FLAC, Vorbis, Opus)
+        while True:
+            block = f.read(_READ_FRAMES, dtype="float32", always_2d=True)
+            if not len(block):
+                return
+            yield _to_stereo(block, None)
+
+
+def _av_chunks(src: _Source, start_s: float) -> Iterator[np.ndarray]:
+    with av.open(str(src.info.path), metadata_errors="replace") as c:
+        s = c.streams.audio[0]
+        rate = src.info.source_rate
+        t0 = float(s.start_time * s.time_base) if s.start_time is not None and s.time_base else 0.0
+        aligning = start_s > 0
+        if aligning:
+            # Seeking lands on a packet at or before the target; the exact sample is found below.
+            c.seek(int((max(0.0, start_s - _PREROLL_S) + t0) / s.time_base), stream=s, backward=True)
+        for frame in c.decode(s):
+            if frame.rate != rate:
+                raise AudioReadError(src.info.path, "sample rate changes in the middle of the file")
+            block = _to_stereo(_frame_to_array(frame), tuple(ch.name for ch in frame.layout.channels))
+            if aligning:
+                if frame.time is None:  # rare: without timestamps the position after a seek is unknown
+                    raise AudioReadError(src.info.path, "cannot start mid-file: the audio has no timestamps")
+                skip = round((start_s - (frame.time - t0)) * rate)
+                if skip >= len(block):
+                    continue
+                if skip > 0:
+                    block = block[skip:]
+                elif skip < 0:  # seek overshot: pad so the output still starts at start_s
+                    block = np.concatenate([np.zeros((min(-skip, rate), 2), np.float32), block])
+                aligning = False
+            yield block
+
+
+def _frame_to_array(frame: av.AudioFrame) -> np.ndarray:
+    """PyAV frame -> ``(n, channels)`` float32 in [-1, 1], whatever the sample format."""
+    data = frame.to_ndarray()
+    channels = len(frame.layout.channels)
+    data = data.T if frame.format.is_planar else data.reshape(-1, channels)
+    if data.dtype == np.uint8:
+        return (data.astype(np.float32) - 128) / 128
+    if data.dtype.kind == "i":
+        return data.astype(np.float32) / float(2 ** (8 * data.dtype.itemsize - 1))
+    return data.astype(np.float32)
+
+
+_CENTRES = frozenset({"FC", "BC", "TC", "TFC", "TBC", "BFC"})
+
+
+@lru_cache(maxsize=32)
+def _downmix_matrix(names: tuple[str, ...]) -> np.ndarray:
+    """``(channels, 2)`` matrix mapping a multichannel layout to L/R (see module docstring)."""
+    n = len(names)
+    if all(name in ("NONE", "") or name.startswith("USR") for name in names):
+        defaults = {6: ("FL", "FR", "FC", "LFE", "BL", "BR"),
+                    8: ("FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR")}
+        if n not in defaults:  # unknown order: treat as interleaved L/R pairs
+            m = np.zeros((n, 2), np.float32)
+            m[0::2, 0], m[1::2, 1] = 1 / ((n + 1) // 2), 1 / (n // 2)
+            return m
+        names = defaults[n]
+    m = np.zeros((n, 2), np.float32)
+    for i, name in enumerate(names):
+        if name in ("FL", "DL"):
+            m[i, 0] = 1.0
+        elif name in ("FR", "DR"):
+            m[i, 1] = 1.0
+        elif name in _CENTRES:
+            m[i] = 0.7071
+        elif name.startswith("LFE"):
+            continue
+        elif name.endswith("L") or name == "FLC":
+            m[i, 0] = 0.7071
+        elif name.endswith("R") or name == "FRC":
+            m[i, 1] = 0.7071
+        else:
+            m[i] = 0.7071 / 2  # unknown speaker: spread evenly
+    return m
+
+
+def _to_stereo(block: np.ndarray, names: tuple[str, ...] | None) -> np.ndarray:
+    """``(n, channels)`` -> ``(n, 2)`` float32, C-contiguous."""
+    channels = block.shape[1]
+    if channels == 1:
+        out = np.repeat(block, 2, axis=1)
+    elif channels == 2:
+        out = block
+    else:
+        out = block @ _downmix_matrix(names or ("NONE",) * channels)
+    return np.ascontiguousarray(out, dtype=np.float32)
+
+
+def _reblock(chunks: Generator[np.ndarray, None, None], size: int) -> Iterator[np.ndarray]:
+    """Re-cut chunks of any length into blocks of exactly ``size`` rows (last one shorter)."""
+    pending: list[np.ndarray] = []
+    have = 0
+    try:
+        for chunk in chunks:
+            while len(chunk):
+                take = min(size - have, len(chunk))
+                pending.append(chunk[:take])
+                have += take
+                chunk = chunk[take:]
+                if have == size:
+                    yield _join(pending)
+                    pending, have = [], 0
+        if have:
+            yield _join(pending)
+    finally:
+        chunks.close()  # release the file at once when the caller stops early
+
+
+def _join(parts: list[np.ndarray]) -> np.ndarray:
+    return np.ascontiguousarray(parts[0] if len(parts) == 1 else np.concatenate(parts))
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+class AudioWriter:
+    """Stream ``(n, channels)`` float blocks into an audio file, atomically.
+
+    Data goes to a hidden temp file next to ``path`` (``.<name>.partial-XXXXXXXX<suffix>``),
+    which replaces ``path`` only on :meth:`close` / a clean ``with`` exit. On an exception,
+    :meth:`abort`, or garbage collection before close, the temp file is deleted and ``path``
+    is left as it was. ``format`` is one of :data:`OUTPUT_FORMATS`, inferred from the suffix
+    when None; ``subtype`` (WAV: :data:`WAV_SUBTYPES`, FLAC: PCM_16/PCM_24) defaults to PCM_16.
+    Integer and lossy outputs are clipped to [-1, 1]; FLOAT WAV keeps values as they are.
+    """
+
+    def __init__(self, path: PathLike, format: str | None = None, subtype: str | None = None,
+                 sample_rate: int = SAMPLE_RATE, channels: int = 2) -> None:
+        self.path = Path(path)
+        self._file: sf.SoundFile | None = None
+        fmt = (format or _FORMAT_BY_SUFFIX.get(self.path.suffix.lower(), "")).lower()
+        if fmt not in _WRITE_FORMATS:
+            what = f"format {format!r}" if format else f"file type {self.path.suffix or '(no suffix)'!r}"
+            raise AudioWriteError(self.path, f"cannot write {what}; use one of {', '.join(OUTPUT_FORMATS)}")
+        sf_format, default_subtype, subtypes, settings = _WRITE_FORMATS[fmt]
+        sub = (subtype or default_subtype).upper()
+        if sub not in subtypes:
+            raise AudioWriteError(self.path, f"{fmt} cannot be written as {sub}; use one of {', '.join(subtypes)}")
+        self.channels = channels
+        self._clip = sub != "FLOAT"
+        if self.path.is_dir():
+            raise AudioWriteError(self.path, "is a folder")
+        if not self.path.parent.is_dir():
+            raise AudioWriteError(self.path, f"folder {self.path.parent} does not exist")
+        self._tmp = self.path.with_name(f".{self.path.name}.partial-{secrets.token_hex(4)}{self.path.suffix}")
+        try:
+            # O_EXCL: never clobber anything; mode 0o666 lets the umask decide permissions.
+            os.close(os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            self._file = sf.SoundFile(self._tmp, "w", sample_rate, channels, sub, format=sf_format, **settings)
+        except _LIB_ERRORS as e:
+            self._remove_tmp()
+            raise AudioWriteError(self.path, _describe(e)) from e
+
+    def __enter__(self) -> AudioWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def write(self, block: np.ndarray) -> None:
+        """Append ``(n, channels)`` float samples (``(n,)`` is accepted for mono)."""
+        if self._file is None:
+            raise AudioWriteError(self.path, "writer is already closed")
+        a = np.asarray(block, dtype=np.float32)
+        if a.ndim == 1 and self.channels == 1:
+            a = a[:, None]
+        if a.ndim != 2 or a.shape[1] != self.channels:
+            raise ValueError(f"expected audio of shape (n, {self.channels}), got {a.shape}")
+        if not np.isfinite(a).all():
+            self.abort()
+            raise AudioWriteError(self.path, "audio contains NaN or infinite samples")
+        if self._clip:
+            a = np.clip(a, -1.0, 1.0)
+        try:
+            self._file.write(a)
+        except _LIB_ERRORS as e:
+            self.abort()
+            raise AudioWriteError(self.path, _describe(e)) from e
+
+    def close(self) -> None:
+        """Finish the file and move it into place. Calling it again does nothing."""
+        if self._file is None:
+            return
+        f, self._file = self._file, None
+        try:
+            f.close()
+            fd = os.open(self._tmp, os.O_RDWR)  # flush to disk before the rename makes it visible
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(self._tmp, self.path)
+        except _LIB_ERRORS as e:
+            self._remove_tmp()
+            raise AudioWriteError(self.path, _describe(e)) from e
+
+    def abort(self) -> None:
+        """Drop everything written so far; ``path`` is left untouched."""
+        f, self._file = self._file, None
+        if f is not None:
+            try:
+                f.close()
+            except _LIB_ERRORS:
+                pass  # the data is being thrown away anyway
+        self._remove_tmp()
+
+    def _remove_tmp(self) -> None:
+        try:
+            os.unlink(self._tmp)
+        except (AttributeError, OSError):
+            pass
+
+    def __del__(self) -> None:
+        if getattr(self, "_file", None) is not None:
+            try:
+                self.abort()
+            except Exception:
+                pass
+
+
+def write_audio(path: PathLike, audio: np.ndarray, format: str | None = None, subtype: str | None = None,
+                sample_rate: int = SAMPLE_RATE) -> None:
+    """Write ``(n, channels)`` float audio (``(n,)`` for mono) atomically; see :class:`AudioWriter`."""
+    a = np.asarray(audio)
+    channels = 1 if a.ndim == 1 else a.shape[1]
+    with AudioWriter(path, format, subtype, sample_rate, channels) as w:
+        for i in range(0, len(a), _READ_FRAMES):  # bounded temporaries for the clip/convert
+            w.write(a[i:i + _READ_FRAMES])
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _describe(e: BaseException) -> str:
+    """One short line about a library exception."""
+    if isinstance(e, EOFError):  # includes av.EOFError
+        return "unexpected end of file"
+    if isinstance(e, sf.LibsndfileError):
+        text = e.error_string
+    elif isinstance(e, av.FFmpegError):
+        text = e.strerror or str(e)
+    elif isinstance(e, OSError) and e.strerror:
+        text = e.strerror
+    else:
+        text = str(e)
+    text = re.sub(r"^(Error\s*:\s*)", "", " ".join(text.split())).split(". ")[0].rstrip(".")
+    return text or type(e).__name__
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(max(seconds, 0.0), 60)
+    return f"{int(m)}:{s:04.1f}"
