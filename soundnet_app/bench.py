@@ -22,7 +22,6 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _run_cli(args: list[str]) -> tuple[float, float]:

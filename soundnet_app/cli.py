@@ -11,12 +11,10 @@ others go on. The exit status is 1 if any song failed.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter off the terminal
 
 STEMS = ("vocals", "instrumental")
 

@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from . import transforms  # noqa: E402
-from .data import list_stem_tracks, read_stems, stem_track_name  # noqa: E402
-from .transforms import SAMPLE_RATE  # noqa: E402
+from . import transforms
+from .data import list_stem_tracks, read_stems, stem_track_name
+from .transforms import SAMPLE_RATE
 
 TARGETS = ("vocals", "accompaniment")
 

@@ -18,12 +18,36 @@ about STFTs and chunking lives in :mod:`soundnet_app.transforms` and
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Sequence
 
-import keras
+
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow with its C++ start-up banner kept off the terminal.
+
+    Those lines are printed before any logging setting applies, so stderr is
+    pointed at /dev/null for the duration of the import only.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+_import_tensorflow_quietly()
+
+import keras  # noqa: E402
 import numpy as np
-from keras import layers, ops
+from keras import layers, ops  # noqa: E402
 
 ENCODER_FILTERS: tuple[int, ...] = (16, 32, 64, 128, 256, 512)
 N_SOURCES = 2  # vocals, accompaniment

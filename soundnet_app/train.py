@@ -63,10 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(message)s",
         handlers=[logging.StreamHandler(), logging.FileHandler(run / "train.log")],
     )
-    import keras
-
     from . import data as data_mod
-    from .model import build_unet, init_input_normalization, load_model
+    from .model import build_unet, init_input_normalization
+
+    import keras
 
     keras.utils.set_random_seed(args.seed)
     train_paths = data_mod.list_stem_tracks(args.data, "train", "train")

@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 
 from soundnet_app import cli
-from soundnet_app.synth import synthetic_song, write_synthetic_song
+from soundnet_app.synth import write_synthetic_song
 from soundnet_app.transforms import SAMPLE_RATE
 
 
