@@ -10,7 +10,10 @@ at both ends), so a signal of ``n`` samples has ``n // HOP + 1`` frames and
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+import scipy.fft  # pocketfft in float32: several times faster than numpy.fft here
 
 SAMPLE_RATE = 44100
 N_FFT = 4096
@@ -38,7 +41,7 @@ def stft(audio: np.ndarray) -> np.ndarray:
     shape = (frames, N_FFT, channels)
     strides = (padded.strides[0] * HOP, padded.strides[0], padded.strides[1])
     windows = np.lib.stride_tricks.as_strided(padded, shape=shape, strides=strides, writeable=False)
-    return np.fft.rfft(windows * _WINDOW[None, :, None], axis=1).astype(np.complex64)
+    return scipy.fft.rfft(windows * _WINDOW[None, :, None], axis=1).astype(np.complex64, copy=False)
 
 
 def istft(spec: np.ndarray, n_samples: int) -> np.ndarray:
@@ -50,19 +53,24 @@ def istft(spec: np.ndarray, n_samples: int) -> np.ndarray:
     pad = N_FFT // 2
     length = (frames - 1) * HOP + N_FFT
     out = np.zeros((length, channels), dtype=np.float32)
-    norm = np.zeros(length, dtype=np.float32)
-    segments = np.fft.irfft(spec, n=N_FFT, axis=1).astype(np.float32) * _WINDOW[None, :, None]
-    window_sq = _WINDOW**2
-    # Overlap-add in N_FFT // HOP interleaved passes, each a single vectorised add.
+    segments = scipy.fft.irfft(spec, n=N_FFT, axis=1).astype(np.float32, copy=False)
+    segments *= _WINDOW[None, :, None]
+    # Overlap-add in N_FFT // HOP interleaved passes: frames in one pass do not
+    # overlap, so each pass is a single vectorised add.
     step = N_FFT // HOP
-    for phase in range(step):
-        idx = np.arange(phase, frames, step)
-        if idx.size == 0:
-            continue
-        start = phase * HOP
-        block = segments[idx].reshape(-1, channels)
-        out[start : start + block.shape[0]] += block
-        norm[start : start + block.shape[0]] += np.tile(window_sq, idx.size)
-    out = out[pad : pad + n_samples]
-    norm = norm[pad : pad + n_samples]
-    return out / np.maximum(norm, 1e-8)[:, None]
+    for phase in range(min(step, frames)):
+        block = segments[phase::step].reshape(-1, channels)
+        out[phase * HOP : phase * HOP + block.shape[0]] += block
+    norm = _window_envelope(frames)[pad : pad + n_samples]
+    return out[pad : pad + n_samples] / norm[:, None]
+
+
+@functools.lru_cache(maxsize=8)
+def _window_envelope(frames: int) -> np.ndarray:
+    """Sum of squared windows over ``frames`` overlapping frames (the istft divisor)."""
+    length = (frames - 1) * HOP + N_FFT
+    envelope = np.zeros(length, dtype=np.float32)
+    window_sq = _WINDOW**2
+    for t in range(frames):
+        envelope[t * HOP : t * HOP + N_FFT] += window_sq
+    return np.maximum(envelope, 1e-8)
