@@ -17,7 +17,6 @@ about STFTs and chunking lives in :mod:`soundnet_app.transforms` and
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -153,9 +152,49 @@ def load_model(path: str | Path) -> keras.Model:
     return keras.saving.load_model(str(path), compile=False, safe_mode=True)
 
 
-def model_metadata(path: str | Path) -> dict:
-    """Read the JSON metadata stored beside a model (``<name>.json``), or ``{}``."""
-    meta_path = Path(path).with_suffix(".json")
-    if meta_path.exists():
-        return json.loads(meta_path.read_text())
-    return {}
+def save_compact(model: keras.Model, path: str | Path) -> None:
+    """Save ``model`` as a ``.keras`` file with float16 weights, compressed.
+
+    Half the size of a plain save. Loading needs nothing special: Keras casts
+    the stored float16 values into the model's float32 variables (a relative
+    error around 1e-3 on the separated magnitudes). Written atomically.
+    """
+    import tempfile
+    import zipfile
+
+    import h5py
+
+    path = Path(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "plain.keras"
+        model.save(plain)
+        weights32, weights16 = Path(tmp) / "w32.h5", Path(tmp) / "model.weights.h5"
+        with zipfile.ZipFile(plain) as zin:
+            weights32.write_bytes(zin.read("model.weights.h5"))
+            others = {name: zin.read(name) for name in zin.namelist() if name != "model.weights.h5"}
+        with h5py.File(weights32, "r") as src, h5py.File(weights16, "w") as dst:
+            _copy_h5_as_float16(src, dst)
+        partial = path.with_name(path.name + ".partial")
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zout:
+            for name, data in others.items():
+                zout.writestr(name, data)
+            zout.write(weights16, "model.weights.h5")
+        partial.replace(path)
+
+
+def _copy_h5_as_float16(src, dst) -> None:
+    """Recursively copy an HDF5 group, storing float32 datasets as float16."""
+    import h5py
+
+    for key, value in src.attrs.items():
+        dst.attrs[key] = value
+    for name, item in src.items():
+        if isinstance(item, h5py.Group):
+            _copy_h5_as_float16(item, dst.create_group(name))
+        else:
+            data = item[()]
+            if isinstance(data, np.ndarray) and data.dtype == np.float32:
+                data = data.astype(np.float16)
+            dst.create_dataset(name, data=data)
+            for key, value in item.attrs.items():
+                dst[name].attrs[key] = value

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         handlers=[logging.StreamHandler(), logging.FileHandler(run / "train.log")],
     )
     from . import data as data_mod
-    from .model import build_unet, init_input_normalization
+    from .model import build_unet, init_input_normalization, save_compact
 
     import keras
 
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     val = float(model.evaluate(val_x, val_y, batch_size=4, verbose=0))
     log.info("final (averaged) validation loss %.4f after %d steps, %.1f min", val, state["step"], state["elapsed_s"] / 60)
     if args.export:
-        final.save(args.export)
+        save_compact(final, args.export)
         log.info("exported %s", args.export)
     return 0
 

@@ -48,3 +48,18 @@ def test_bundled_model(model_path):
     assert model.count_params() <= 10_000_000
     assert model.input_shape[-2:] == (1024, 2)
     assert model.output_shape[-1] == 4
+
+
+def test_compact_save_is_small_and_close(tmp_path):
+    from soundnet_app.model import save_compact
+
+    model = build_unet(n_bins=64)
+    x = np.random.default_rng(3).random((1, 64, 64, 2)).astype(np.float32)
+    model(x)
+    plain, compact = tmp_path / "plain.keras", tmp_path / "compact.keras"
+    model.save(plain)
+    save_compact(model, compact)
+    assert compact.stat().st_size < 0.6 * plain.stat().st_size
+    loaded = load_model(compact)
+    assert all(w.dtype == "float32" for w in loaded.weights)
+    np.testing.assert_allclose(loaded(x, training=False), model(x, training=False), rtol=2e-2, atol=2e-2)
