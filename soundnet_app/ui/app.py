@@ -1,0 +1,96 @@
+"""``soundnet [PATH]``: start the SoundNet Karaoke window.
+
+    soundnet                 # empty window: drop a song on it
+    soundnet song.mp3        # open a song at once
+    soundnet --no-audio ...  # never open a sound device
+
+Environment: ``SOUNDNET_SETTINGS`` (an INI file instead of the user's
+settings), ``SOUNDNET_CACHE_DIR``, ``SOUNDNET_MODEL``, ``SOUNDNET_NO_AUDIO``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="soundnet", description="SoundNet Karaoke: turn a song into a karaoke track.")
+    p.add_argument("path", nargs="?", help="a song to open")
+    p.add_argument("--model", default=None, metavar="PATH", help="a .keras separation model (default: the bundled one)")
+    p.add_argument("--settings", default=None, metavar="INI", help="keep settings in this INI file")
+    p.add_argument("--no-audio", action="store_true", help="do not open a sound device")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the stem cache")
+    p.add_argument("-v", "--verbose", action="store_true", help="log to the terminal")
+    # Qt's own options (-style, -platform...) are left for QApplication.
+    args, _ = p.parse_known_args(argv)
+    return args
+
+
+def apply_theme(app) -> None:
+    """Fusion style, the dark palette and the style sheet."""
+    from . import theme
+
+    app.setStyle("Fusion")
+    app.setPalette(theme.palette())
+    app.setStyleSheet(theme.STYLE_SHEET)
+
+
+def create_app(argv: list[str] | None = None):
+    """Build (or reuse) the QApplication and a shown main window: ``(app, window, args)``."""
+    from PySide6.QtWidgets import QApplication
+
+    argv = list(sys.argv if argv is None else [sys.argv[0], *argv])
+    args = parse_args(argv[1:])
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = QApplication.instance() or QApplication(argv)
+    app.setApplicationName("SoundNet Karaoke")
+    app.setOrganizationName("SoundNet")
+    app.setApplicationDisplayName("SoundNet Karaoke")
+    app.setDesktopFileName("soundnet")
+
+    from ..cache import StemCache
+    from .main_window import MainWindow, app_icon
+    from .settings import AppSettings
+
+    app.setWindowIcon(app_icon())
+    apply_theme(app)
+    separator_factory = None
+    if args.model:
+        model = args.model
+
+        def separator_factory():
+            from ..separator import Separator
+
+            return Separator(model)
+
+    window = MainWindow(
+        settings=AppSettings(args.settings),
+        cache=None if args.no_cache else StemCache(),
+        separator_factory=separator_factory,
+        audio=not args.no_audio,
+    )
+    window.show()
+    if args.path:
+        window.open_path(args.path)
+    return app, window, args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The ``soundnet`` console script."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl+C in the terminal quits
+    app, window, _ = create_app(argv)
+    code = app.exec()
+    window.shutdown()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""Responsiveness benchmark of the desktop app (offscreen, no sound card needed).
+
+    python -m soundnet_app.bench --app
+    python -m soundnet_app.ui.bench_app [--seconds 180]
+
+:func:`run_app_benchmark` opens a real window with the real model (loaded
+and warmed up first), drops a generated 3-minute song on it and measures:
+
+``drop_to_audio_s``
+    from the drop event to the first karaoke audio being ready to play
+    (the first block of the song separated; target <= 3 s);
+``drop_to_waveform_s``
+    from the drop to the mixture waveform on screen;
+``max_ui_stall_ms``
+    the longest stall of the UI event loop while the song loads and is
+    separated: a 10 ms timer records its ticks, and a stall is a gap between
+    ticks minus those 10 ms (target <= 100 ms); ``p99_ui_gap_ms`` too;
+``separation_s``
+    drop to the whole song separated;
+``model_load_s`` / ``model_load_max_ui_stall_ms``
+    window creation to the model being ready (TensorFlow import, model
+    load, warm-up, all in the worker thread) and the longest UI stall then;
+``max_callback_ms`` / ``late_callbacks``
+    a simulated audio thread calls the mixer every 1024 samples (23 ms)
+    during the run, playing the karaoke version: its slowest call and the
+    number of calls that started more than one period late.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+class _FakeAudioThread(threading.Thread):
+    """Calls ``mixer.fill`` on a 1024-frame period, as a sound card would."""
+
+    def __init__(self, mixer, frames: int = 1024):
+        super().__init__(daemon=True)
+        self.mixer = mixer
+        self.period = frames / mixer.sample_rate
+        self.buffer = np.zeros((frames, 2), dtype=np.float32)
+        self.stop_event = threading.Event()
+        self.durations: list[float] = []
+        self.late = 0
+
+    def run(self) -> None:
+        deadline = time.perf_counter()
+        while not self.stop_event.is_set():
+            now = time.perf_counter()
+            if now - deadline > self.period:
+                self.late += 1
+                deadline = now
+            t = time.perf_counter()
+            self.mixer.fill(self.buffer)
+            self.durations.append(time.perf_counter() - t)
+            deadline += self.period
+            delay = deadline - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+
+
+def _wait(condition, timeout_s: float) -> bool:
+    """Spin the Qt event loop (never sleeping in it) until ``condition()`` or the timeout."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if condition():
+        return True
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(2)
+    poll.timeout.connect(lambda: condition() and loop.quit())
+    give_up = QTimer()
+    give_up.setSingleShot(True)
+    give_up.timeout.connect(loop.quit)
+    poll.start()
+    give_up.start(int(timeout_s * 1000))
+    loop.exec()
+    poll.stop()
+    give_up.stop()
+    return condition()
+
+
+def drop_files(widget, paths) -> None:
+    """Send ``widget`` the drag-enter and drop events of files dragged from a file manager."""
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    center = widget.rect().center()
+    # QDragEnterEvent takes an integer QPoint, QDropEvent a QPointF.
+    enter = QDragEnterEvent(center, Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    drop = QDropEvent(QPointF(center), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, drop)
+
+
+def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: float = 600.0) -> dict:
+    """Run the benchmark; returns the numbers described in the module docstring.
+
+    Args:
+        song_seconds: length of the generated song.
+        separator: an already loaded separator to reuse (default: load the bundled model).
+        timeout_s: give up waiting after this long.
+    """
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ..synth import write_synthetic_song
+    from .app import apply_theme
+    from .main_window import MainWindow
+    from .player import KARAOKE
+    from .settings import AppSettings
+
+    app = QApplication.instance() or QApplication([])
+    apply_theme(app)
+    results: dict = {"song_seconds": song_seconds, "cpu_count": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="soundnet-bench-") as tmp:
+        tmp = Path(tmp)
+        path = write_synthetic_song(tmp / "Benchmark Song.wav", song_seconds)
+        load_ticks: list[float] = []
+        load_monitor = QTimer()
+        load_monitor.setTimerType(Qt.TimerType.PreciseTimer)
+        load_monitor.setInterval(10)
+        load_monitor.timeout.connect(lambda: load_ticks.append(time.perf_counter()))
+        load_monitor.start()
+        t0 = time.perf_counter()
+        load_ticks.append(t0)
+        factory = (lambda: separator) if separator is not None else None
+        window = MainWindow(settings=AppSettings(tmp / "settings.ini"), cache=None,
+                            separator_factory=factory, audio=False)
+        window.resize(1200, 760)
+        window.show()
+        try:
+            if not _wait(lambda: window._model_state != "loading", timeout_s):
+                raise TimeoutError("the model did not load")
+            if window._model_state != "ready":
+                raise RuntimeError(window.banner.text() or "the model failed to load")
+            results["model_load_s"] = round(time.perf_counter() - t0, 3)
+            load_monitor.stop()
+            load_gaps = np.diff(np.asarray(load_ticks)) * 1000.0
+            results["model_load_max_ui_stall_ms"] = round(max(0.0, float(load_gaps.max(initial=10.0)) - 10.0), 1)
+            _wait(lambda: False, 0.3)  # let the window settle
+
+            ticks: list[float] = []
+            monitor = QTimer()
+            monitor.setTimerType(Qt.TimerType.PreciseTimer)
+            monitor.setInterval(10)
+            monitor.timeout.connect(lambda: ticks.append(time.perf_counter()))
+            audio = _FakeAudioThread(window.mixer)
+            marks: dict[str, float] = {}
+
+            def on_chunk(job_id: int, start: int, end: int) -> None:
+                song = window.song
+                if "audio" not in marks and song is not None and song.coverage.is_separated(0):
+                    marks["audio"] = time.perf_counter()
+                    window.mixer.mode = KARAOKE
+                    window.mixer.play()
+
+            window.worker.chunkReady.connect(on_chunk)
+            window.songLoaded.connect(lambda song: marks.setdefault("waveform", time.perf_counter()))
+            monitor.start()
+            ticks.append(time.perf_counter())
+            audio.start()
+            t_drop = time.perf_counter()
+            drop_files(window, [path])
+            ok = _wait(lambda: window.song is not None and window.job is not None and not window.job.active
+                       and "audio" in marks, timeout_s)
+            t_end = time.perf_counter()
+            monitor.stop()
+            audio.stop_event.set()
+            audio.join(2)
+            if not ok:
+                raise TimeoutError("the song was not separated in time")
+            if window.job.state != "done":
+                raise RuntimeError(f"separation ended as {window.job.state}: {window.banner.text()}")
+
+            gaps_ms = np.diff(np.asarray(ticks)) * 1000.0
+            results.update(
+                drop_to_audio_s=round(marks["audio"] - t_drop, 3),
+                drop_to_waveform_s=round(marks.get("waveform", t_end) - t_drop, 3),
+                separation_s=round(t_end - t_drop, 3),
+                max_ui_stall_ms=round(max(0.0, float(gaps_ms.max()) - 10.0), 1),
+                p99_ui_gap_ms=round(float(np.percentile(gaps_ms, 99)), 1),
+                ui_ticks=int(gaps_ms.size),
+                max_callback_ms=round(max(audio.durations, default=0.0) * 1000, 2),
+                late_callbacks=audio.late,
+                callbacks=len(audio.durations),
+            )
+        finally:
+            window.shutdown()
+            window.close()
+            window.deleteLater()
+            app.processEvents()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m soundnet_app.ui.bench_app", description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=float, default=180.0, help="length of the generated song")
+    args = p.parse_args(argv)
+    print(json.dumps(run_app_benchmark(args.seconds)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,332 @@
+"""Playback: a pure-NumPy mixer and an optional sounddevice output stream.
+
+:class:`PlaybackMixer` holds all the mixing logic. The audio callback calls
+:meth:`PlaybackMixer.fill`, tests call :meth:`PlaybackMixer.render`; both run
+the same code. Rules that keep the callback glitch-free:
+
+* audio comes from the song's preallocated in-memory arrays; scratch buffers
+  are allocated once, and every array operation writes with ``out=``;
+* no locks: the UI thread changes parameters by replacing a whole immutable
+  :class:`MixParams` tuple (one attribute store is atomic), seeks by storing a
+  ``(sequence, frame)`` tuple, and swaps songs by storing one tuple;
+* every gain change (A/B switch, solo, mute, levels, play/pause) is a linear
+  ramp of :attr:`PlaybackMixer.ramp_frames` samples, so nothing clicks.
+
+Blocks of the song that are not separated yet play the original mixture.
+
+:class:`AudioOutput` wraps a ``sounddevice.OutputStream``; when PortAudio or an
+output device is missing it reports why (``available`` / ``reason``) and the
+app keeps working without sound.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import NamedTuple
+
+import numpy as np
+
+from ..transforms import SAMPLE_RATE
+
+ORIGINAL = "original"
+KARAOKE = "karaoke"
+
+
+class MixParams(NamedTuple):
+    """What the user asked to hear (immutable: replaced as a whole)."""
+
+    mode: str = KARAOKE
+    vocal_level: float = 0.0  # the "guide vocal", 0..1
+    instrumental_level: float = 1.0
+    solo: bool = False  # vocals only (at full level)
+    mute: bool = False  # no vocals whatever the guide level
+
+    def gains(self) -> tuple[float, float, float]:
+        """Target ``(mixture, vocals, instrumental)`` gains in separated blocks."""
+        if self.mode != KARAOKE:
+            return (1.0, 0.0, 0.0)
+        if self.solo:
+            return (0.0, 1.0, 0.0)
+        vocals = 0.0 if self.mute else float(self.vocal_level)
+        return (0.0, vocals, float(self.instrumental_level))
+
+
+_UNSEPARATED_GAINS = (1.0, 0.0, 0.0)  # the original, where no stems exist yet
+
+
+class _SongData(NamedTuple):
+    mixture: np.ndarray
+    vocals: np.ndarray
+    instrumental: np.ndarray
+    blocks: np.ndarray  # bool per block: separated
+    block: int
+    n_frames: int
+
+
+class PlaybackMixer:
+    """Renders the output samples for the current song, mode and levels.
+
+    Args:
+        sample_rate: output rate (the song arrays' rate).
+        ramp_ms: length of a full 0 -> 1 gain ramp.
+        max_frames: largest request handled in one pass (longer ones loop).
+    """
+
+    def __init__(self, sample_rate: int = SAMPLE_RATE, ramp_ms: float = 5.0, max_frames: int = 8192):
+        self.sample_rate = sample_rate
+        self.ramp_frames = max(1, round(ramp_ms * sample_rate / 1000))
+        self._slope = 1.0 / self.ramp_frames
+        self._max = max_frames
+        # Ramps are built per channel pair: a (n, 2) gain avoids NumPy's broadcast buffering.
+        self._steps = np.repeat(np.arange(1, max_frames + 1, dtype=np.float32)[:, None], 2, axis=1)
+        self._gain = np.empty((max_frames, 2), dtype=np.float32)
+        self._tmp = np.empty((max_frames, 2), dtype=np.float32)
+        self._song: _SongData | None = None
+        self.params = MixParams()
+        self._gains = [1.0, 0.0, 0.0, 0.0]  # mixture, vocals, instrumental, master: callback-owned
+        self._pos = 0
+        self._seek = (0, 0)  # (sequence, frame): written by the UI thread
+        self._seek_seen = 0
+        self.playing = False
+        self.ended = False  # set by the callback when the song ran out
+
+    # -- UI-thread API (each call is a single atomic attribute store) --------
+
+    def set_song(self, song) -> None:
+        """Play ``song`` (a :class:`~soundnet_app.ui.song.Song`, or ``None``) from the start, paused."""
+        self.playing = False
+        if song is None:
+            self._song = None
+        else:
+            self._song = _SongData(
+                song.mixture, song.vocals, song.instrumental,
+                song.coverage.blocks, song.coverage.block, song.n_frames,
+            )
+        self._gains = [1.0, 0.0, 0.0, 0.0]
+        self.ended = False
+        self.seek(0)
+
+    @property
+    def has_song(self) -> bool:
+        return self._song is not None
+
+    @property
+    def n_frames(self) -> int:
+        song = self._song
+        return song.n_frames if song is not None else 0
+
+    def update(self, **changes) -> None:
+        """Change some of :class:`MixParams` (``mode=``, ``vocal_level=``...) at once."""
+        if "vocal_level" in changes:
+            changes["vocal_level"] = min(1.0, max(0.0, float(changes["vocal_level"])))
+        if "instrumental_level" in changes:
+            changes["instrumental_level"] = min(1.0, max(0.0, float(changes["instrumental_level"])))
+        self.params = self.params._replace(**changes)
+
+    @property
+    def mode(self) -> str:
+        return self.params.mode
+
+    @mode.setter
+    def mode(self, value: str) -> None:
+        if value not in (ORIGINAL, KARAOKE):
+            raise ValueError(f"unknown mode {value!r}")
+        self.update(mode=value)
+
+    def toggle_mode(self) -> str:
+        """Switch between the original and the karaoke version; returns the new mode."""
+        self.mode = ORIGINAL if self.params.mode == KARAOKE else KARAOKE
+        return self.params.mode
+
+    def play(self) -> None:
+        if self._song is None:
+            return
+        if self.position >= self.n_frames:
+            self.seek(0)
+        self.ended = False
+        self.playing = True
+
+    def pause(self) -> None:
+        self.playing = False
+
+    def seek(self, frame: int) -> None:
+        """Jump to sample ``frame`` (clamped to the song)."""
+        frame = max(0, min(int(frame), self.n_frames))
+        self._seek = (self._seek[0] + 1, frame)
+
+    @property
+    def position(self) -> int:
+        """The next sample the mixer will render (a pending seek counts)."""
+        seq, frame = self._seek
+        return frame if seq != self._seek_seen else self._pos
+
+    @property
+    def position_s(self) -> float:
+        return self.position / self.sample_rate
+
+    # -- the audio side ------------------------------------------------------
+
+    def render(self, frames: int) -> np.ndarray:
+        """Render ``frames`` samples into a new ``(frames, 2)`` array (tests, export previews)."""
+        out = np.empty((frames, 2), dtype=np.float32)
+        self.fill(out)
+        return out
+
+    def fill(self, out: np.ndarray) -> None:
+        """Fill ``out`` (``(frames, 2)`` float32) with the next samples; the audio callback.
+
+        A seek while sound is playing first fades out at the old position, then
+        jumps and fades in, so jumping never clicks either.
+        """
+        song = self._song
+        gains = self._gains
+        seek = self._seek
+        seeking = seek[0] != self._seek_seen
+        if seeking and (gains[3] == 0.0 or song is None):
+            self._seek_seen, self._pos, seeking = seek[0], seek[1], False
+        playing = self.playing
+        if song is None or (not playing and gains[3] == 0.0):
+            out.fill(0.0)
+            return
+        separated_gains = self.params.gains()
+        frames = out.shape[0]
+        n, block, blocks = song.n_frames, song.block, song.blocks
+        sources = (song.mixture, song.vocals, song.instrumental)
+        tmp = self._tmp
+        pos = self._pos
+        done = 0
+        while done < frames:
+            if seeking and (gains[3] == 0.0 or pos >= n):  # faded out: now jump
+                self._seek_seen, pos, seeking = seek[0], seek[1], False
+                gains[3] = 0.0
+            master = 1.0 if playing and not seeking else 0.0
+            if master == 0.0 and gains[3] == 0.0:  # faded out: paused
+                out[done:].fill(0.0)
+                break
+            if pos >= n:  # end of the song
+                out[done:].fill(0.0)
+                gains[3] = 0.0
+                self.playing = False
+                self.ended = True
+                break
+            length = min(frames - done, n - pos, self._max, (pos // block + 1) * block - pos)
+            if master == 0.0:  # fading out: stop exactly where the fade ends
+                length = min(length, max(1, math.ceil(gains[3] / self._slope - 1e-9)))
+            targets = separated_gains if blocks[pos // block] else _UNSEPARATED_GAINS
+            o = out[done : done + length]
+            empty = True
+            for i in range(3):
+                if gains[i] == 0.0 and targets[i] == 0.0:
+                    continue
+                gain = self._ramp(i, targets[i], length)
+                src = sources[i][pos : pos + length]
+                if empty:
+                    np.multiply(src, gain, out=o)
+                    empty = False
+                else:
+                    t = tmp[:length]
+                    np.multiply(src, gain, out=t)
+                    np.add(o, t, out=o)
+            if empty:
+                o.fill(0.0)
+            if gains[3] != 1.0 or master != 1.0:
+                np.multiply(o, self._ramp(3, master, length), out=o)
+            pos += length
+            done += length
+        self._pos = pos
+
+    def _ramp(self, i: int, target: float, length: int):
+        """Gain ``i`` for the next ``length`` samples: a scalar, or a ``(length, 2)`` ramp in scratch."""
+        g0 = self._gains[i]
+        if g0 == target:
+            return g0
+        delta = target - g0
+        steps = math.ceil(abs(delta) / self._slope - 1e-9)
+        if steps <= 0:
+            self._gains[i] = target
+            return target
+        m = min(steps, length)
+        gain = self._gain[:length]
+        head = gain[:m]
+        np.multiply(self._steps[:m], self._slope if delta > 0 else -self._slope, out=head)
+        np.add(head, g0, out=head)
+        if m == steps:
+            gain[m - 1 :].fill(target)
+            self._gains[i] = target
+        else:
+            self._gains[i] = float(head[-1, 0])
+        return self._gain[:length]
+
+
+class AudioOutput:
+    """The sound card side: a ``sounddevice.OutputStream`` whose callback runs the mixer.
+
+    Construction never fails: when PortAudio, an output device or the stream is
+    missing, ``available`` is ``False`` and ``reason`` says why in one line.
+    ``SOUNDNET_NO_AUDIO=1`` turns sound off on purpose.
+    """
+
+    def __init__(self, mixer: PlaybackMixer, enabled: bool = True, latency: float = 0.05):
+        self.mixer = mixer
+        self.latency = latency
+        self._stream = None
+        self._sd = None
+        self.available = False
+        self.reason = ""
+        if not enabled or os.environ.get("SOUNDNET_NO_AUDIO"):
+            self.reason = "Sound output is turned off."
+            return
+        try:
+            import sounddevice as sd
+        except (OSError, ImportError) as e:  # PortAudio library missing
+            self.reason = f"No sound: the PortAudio library is not available ({e})."
+            return
+        self._sd = sd
+        try:
+            sd.query_devices(kind="output")
+        except Exception:
+            self.reason = "No sound output device was found. Playback is disabled; separating and exporting still work."
+            return
+        self.available = True
+
+    def start(self) -> bool:
+        """Open and start the stream if needed; ``False`` (with ``reason``) if that failed."""
+        if not self.available:
+            return False
+        if self._stream is None:
+            try:
+                self._stream = self._sd.OutputStream(
+                    samplerate=self.mixer.sample_rate, channels=2, dtype="float32",
+                    latency=self.latency, callback=self._callback,
+                )
+                self._stream.start()
+            except Exception as e:
+                self._stream = None
+                self.available = False
+                self.reason = f"Could not open the sound output: {e}"
+                return False
+        return True
+
+    def _callback(self, outdata, frames, time, status) -> None:  # runs on PortAudio's thread
+        self.mixer.fill(outdata)
+
+    @property
+    def output_delay_frames(self) -> int:
+        """How far the speaker lags the mixer (for the playhead)."""
+        stream = self._stream
+        if stream is None or not self.mixer.playing:
+            return 0
+        try:
+            return int(stream.latency * self.mixer.sample_rate)
+        except Exception:
+            return 0
+
+    def close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.stop()
+                stream.close()
+            except Exception:
+                pass

@@ -1,0 +1,128 @@
+"""What the app remembers between runs, over :class:`QSettings`.
+
+Window geometry, the last folders, the export format, the levels and the
+recent files. Tests (and ``$SOUNDNET_SETTINGS``) point it at an INI file so
+nothing touches the user's real settings.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+ORGANIZATION = "SoundNet"
+APPLICATION = "SoundNet Karaoke"
+MAX_RECENT = 10
+
+
+def _as_float(value, default: float) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+class AppSettings:
+    """Typed access to the app's settings.
+
+    Args:
+        path: an INI file to use instead of the platform's settings store
+            (default: ``$SOUNDNET_SETTINGS`` if set).
+        qsettings: an existing :class:`QSettings` (wins over ``path``).
+    """
+
+    def __init__(self, path: str | Path | None = None, qsettings: QSettings | None = None):
+        if qsettings is None:
+            path = path or os.environ.get("SOUNDNET_SETTINGS")
+            if path:
+                qsettings = QSettings(str(path), QSettings.Format.IniFormat)
+            else:
+                qsettings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+        self.q = qsettings
+
+    # -- window --------------------------------------------------------------
+
+    @property
+    def geometry(self) -> QByteArray | None:
+        value = self.q.value("window/geometry")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    @geometry.setter
+    def geometry(self, value: QByteArray) -> None:
+        self.q.setValue("window/geometry", value)
+
+    # -- folders and formats -------------------------------------------------
+
+    @property
+    def last_folder(self) -> str:
+        folder = str(self.q.value("files/last_folder", "") or "")
+        return folder if folder and Path(folder).is_dir() else str(Path.home())
+
+    @last_folder.setter
+    def last_folder(self, value: str | Path) -> None:
+        self.q.setValue("files/last_folder", str(value))
+
+    @property
+    def export_folder(self) -> str:
+        folder = str(self.q.value("export/folder", "") or "")
+        return folder if folder and Path(folder).is_dir() else self.last_folder
+
+    @export_folder.setter
+    def export_folder(self, value: str | Path) -> None:
+        self.q.setValue("export/folder", str(value))
+
+    @property
+    def export_format(self) -> str:
+        from ..export import FORMATS
+
+        fmt = str(self.q.value("export/format", "wav") or "wav").lower()
+        return fmt if fmt in FORMATS else "wav"
+
+    @export_format.setter
+    def export_format(self, value: str) -> None:
+        self.q.setValue("export/format", str(value).lower())
+
+    # -- levels --------------------------------------------------------------
+
+    @property
+    def vocal_level(self) -> float:
+        return min(1.0, max(0.0, _as_float(self.q.value("mix/vocal_level", 0.0), 0.0)))
+
+    @vocal_level.setter
+    def vocal_level(self, value: float) -> None:
+        self.q.setValue("mix/vocal_level", float(value))
+
+    @property
+    def instrumental_level(self) -> float:
+        return min(1.0, max(0.0, _as_float(self.q.value("mix/instrumental_level", 1.0), 1.0)))
+
+    @instrumental_level.setter
+    def instrumental_level(self, value: float) -> None:
+        self.q.setValue("mix/instrumental_level", float(value))
+
+    # -- recent files --------------------------------------------------------
+
+    @property
+    def recent_files(self) -> list[str]:
+        value = self.q.value("files/recent", [])
+        if isinstance(value, str):  # INI files return a one-item list as a string
+            value = [value] if value else []
+        return [str(v) for v in (value or [])][:MAX_RECENT]
+
+    def add_recent(self, path: str | Path) -> list[str]:
+        path = str(Path(path).resolve())
+        files = [path] + [p for p in self.recent_files if p != path]
+        self.q.setValue("files/recent", files[:MAX_RECENT])
+        return files[:MAX_RECENT]
+
+    def remove_recent(self, path: str | Path) -> None:
+        path = str(path)
+        self.q.setValue("files/recent", [p for p in self.recent_files if p != path])
+
+    def clear_recent(self) -> None:
+        self.q.setValue("files/recent", [])
+
+    def sync(self) -> None:
+        self.q.sync()

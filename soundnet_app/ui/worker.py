@@ -1,0 +1,354 @@
+"""Background threads: song loading, separation, export.
+
+:class:`SeparationWorker` is one long-lived :class:`QThread`. It imports
+TensorFlow and loads the model first (the window is already up), then runs
+one :class:`SeparationJob` at a time, chunk by chunk. Chunks are copied
+straight into the song's preallocated arrays (:meth:`Song.write_chunk`), so
+the signals carry only ``(job id, start, end)``. A job separates from where
+it was started (normally the playhead) to the end, then fills the gaps
+before it; :meth:`SeparationWorker.restart_at` moves it (a seek into an
+unseparated part) and a new :meth:`SeparationWorker.submit` cancels the old
+job. Cancellation is checked between chunks. A finished song goes into the
+:class:`~soundnet_app.cache.StemCache`, and a cached song is served from it
+without running the model.
+
+:class:`TaskThread` runs any other callable (loading a file, exporting) off
+the UI thread with progress and result signals.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QThread, Signal
+
+from .song import Song
+
+log = logging.getLogger(__name__)
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no TensorFlow start-up chatter
+
+
+def error_message(exc: BaseException) -> str:
+    """One line for the user: the core's errors already are; others get their type."""
+    from ..audio import AudioError
+
+    if isinstance(exc, AudioError):
+        return str(exc)
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    name = type(exc).__name__
+    return f"{name}: {text}" if text else name
+
+
+MAX_SONG_MINUTES = 60  # the app keeps mixture + stems in memory: ~1 GB per 16 minutes
+
+
+def load_song(path: str | Path) -> Song:
+    """Read a file, hash it and compute the mixture waveform (run off the UI thread)."""
+    from ..audio import AudioReadError, probe, read_audio
+    from ..cache import file_hash
+
+    info = probe(path)
+    if info.duration_s > MAX_SONG_MINUTES * 60:
+        raise AudioReadError(
+            path, f"is {info.duration_s / 60:.0f} minutes long; the app takes songs up to "
+            f"{MAX_SONG_MINUTES} minutes (soundnet-separate handles longer files)")
+    audio, info = read_audio(path)
+    if audio.ndim != 2 or audio.shape[0] == 0:
+        raise AudioReadError(path, "contains no audio")
+    return Song(path, audio, info, content_hash=file_hash(path))
+
+
+class TaskThread(QThread):
+    """Runs ``fn(progress, cancel)`` in a thread.
+
+    ``progress`` is a callable taking a 0..1 fraction (emitted at most every
+    ``min_interval`` seconds, plus the final 1.0); ``cancel`` is a
+    :class:`threading.Event` set by :meth:`cancel`.
+    """
+
+    succeeded = Signal(object)
+    failed = Signal(object)  # the exception
+    progressed = Signal(float)
+
+    def __init__(self, fn: Callable, parent=None, min_interval: float = 0.05):
+        super().__init__(parent)
+        self._fn = fn
+        self.cancel_event = threading.Event()
+        self._min_interval = min_interval
+        self._last = 0.0
+        self.result = None
+        self.error: BaseException | None = None
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def _progress(self, fraction: float) -> None:
+        now = time.monotonic()
+        if fraction >= 1.0 or now - self._last >= self._min_interval:
+            self._last = now
+            self.progressed.emit(float(fraction))
+
+    def run(self) -> None:
+        try:
+            self.result = self._fn(self._progress, self.cancel_event)
+        except BaseException as e:  # reported to the UI, never raised in the thread
+            self.error = e
+            self.failed.emit(e)
+        else:
+            self.succeeded.emit(self.result)
+
+
+class SeparationJob:
+    """One song's separation. ``state``: queued, running, done, cancelled, failed."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, song: Song, start: int = 0):
+        self.id = next(self._ids)
+        self.song = song
+        self.start = max(0, min(int(start), song.n_frames))
+        self.cancel_event = threading.Event()
+        self.state = "queued"
+        self.position = self.start  # where the separator is now (end of the last chunk)
+        self.started_at: float | None = None
+        self.from_cache = False
+        self._restart: int | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def active(self) -> bool:
+        return self.state in ("queued", "running")
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def request_restart(self, frame: int) -> None:
+        with self._lock:
+            self._restart = int(frame)
+
+    def take_restart(self) -> int | None:
+        with self._lock:
+            frame, self._restart = self._restart, None
+            return frame
+
+
+def _default_separator():
+    from ..separator import Separator
+
+    return Separator()
+
+
+class SeparationWorker(QThread):
+    """Loads the model, then separates submitted songs one job at a time.
+
+    Args:
+        separator_factory: builds the separator (in this thread); default the bundled model.
+        cache: a :class:`~soundnet_app.cache.StemCache`, or ``None`` for no caching.
+        warm_up: run a silent chunk after loading so the first song starts fast.
+    """
+
+    modelLoading = Signal()
+    modelReady = Signal(str)  # model version
+    modelFailed = Signal(str)  # message
+    jobStarted = Signal(int)
+    chunkReady = Signal(int, int, int)  # job id, start, end
+    progress = Signal(int, float, float, float)  # job id, fraction done, elapsed s, remaining s (-1: unknown)
+    # job id, seconds, 1 if served from the cache. Not a bool: PySide6 6.12 drops a
+    # reference to True/False on every emit of a bool through a Python-defined signal.
+    jobFinished = Signal(int, float, int)
+    jobCancelled = Signal(int)
+    jobFailed = Signal(int, str)
+
+    def __init__(self, separator_factory: Callable | None = None, cache=None, warm_up: bool = True, parent=None):
+        super().__init__(parent)
+        self._factory = separator_factory or _default_separator
+        self.cache = cache
+        self._warm_up = warm_up
+        self._cond = threading.Condition()
+        self._job: SeparationJob | None = None
+        self._stopping = False
+        self.separator = None
+        self.model_error: str | None = None
+        self.model_ready = threading.Event()  # set once loading finished (either way)
+
+    # -- UI-thread API -------------------------------------------------------
+
+    def submit(self, song: Song, start: int = 0) -> SeparationJob:
+        """Separate ``song`` from ``start``; cancels the job before it."""
+        job = SeparationJob(song, start)
+        with self._cond:
+            if self._job is not None:
+                self._job.cancel()
+            self._job = job
+            self._cond.notify_all()
+        return job
+
+    @property
+    def current_job(self) -> SeparationJob | None:
+        return self._job
+
+    def cancel(self) -> None:
+        """Cancel the current job (between chunks)."""
+        with self._cond:
+            if self._job is not None:
+                self._job.cancel()
+
+    def restart_at(self, frame: int) -> None:
+        """Make the running job continue from ``frame`` (after the chunk in progress)."""
+        job = self._job
+        if job is not None and job.active:
+            job.request_restart(frame)
+
+    def stop(self, timeout_ms: int = 10000) -> bool:
+        """Cancel everything and end the thread; ``True`` if it ended in time."""
+        with self._cond:
+            self._stopping = True
+            if self._job is not None:
+                self._job.cancel()
+            self._cond.notify_all()
+        return self.wait(timeout_ms)
+
+    # -- the thread ------------------------------------------------------------
+
+    def run(self) -> None:
+        if self._stopping:
+            return
+        self._load_model()
+        while True:
+            with self._cond:
+                while not self._stopping and (self._job is None or self._job.state != "queued"):
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                job = self._job
+                job.state = "running"
+            if job.cancel_event.is_set():
+                job.state = "cancelled"
+                self.jobCancelled.emit(job.id)
+                continue
+            try:
+                self._run_job(job)
+            except Exception as e:
+                log.exception("separation failed")
+                job.state = "failed"
+                self.jobFailed.emit(job.id, f"Separation failed: {error_message(e)}")
+
+    def _load_model(self) -> None:
+        self.modelLoading.emit()
+        try:
+            separator = self._factory()
+            if self._warm_up:
+                self._warm(separator)
+        except Exception as e:
+            log.exception("could not load the separation model")
+            self.model_error = f"Could not load the separation model: {error_message(e)}"
+            self.model_ready.set()
+            self.modelFailed.emit(self.model_error)
+            return
+        self.separator = separator
+        self.model_ready.set()
+        self.modelReady.emit(str(getattr(separator, "model_version", "")))
+
+    @staticmethod
+    def _warm(separator) -> None:
+        """Trace the inference function for a full chunk and a short last chunk."""
+        chunk = int(getattr(separator, "chunk_samples", 0)) + int(getattr(separator, "overlap", 0))
+        if chunk <= 0:
+            return
+        silence = np.zeros((chunk + chunk // 3, 2), dtype=np.float32)
+        for _ in separator.separate_array(silence):
+            pass
+
+    def _run_job(self, job: SeparationJob) -> None:
+        song = job.song
+        job.started_at = time.monotonic()
+        self.jobStarted.emit(job.id)
+        separator = self.separator
+        if separator is None:
+            job.state = "failed"
+            self.jobFailed.emit(job.id, self.model_error or "The separation model is not available.")
+            return
+
+        key = None
+        if self.cache is not None and song.content_hash:
+            from ..cache import cache_key
+
+            key = cache_key(song.content_hash, str(getattr(separator, "model_version", "")))
+            if self._serve_from_cache(job, key):
+                return
+
+        n = song.n_frames
+        separated_here = 0
+        start = job.start
+        while not job.cancel_event.is_set():
+            moved = job.take_restart()  # a seek that came before the first chunk
+            if moved is not None:
+                start = moved
+            gap = song.coverage.next_gap(start)
+            if gap is None:
+                break
+            gap_start, gap_end = gap
+            job.position = gap_start
+            restart = None
+            chunks = separator.separate_array(song.mixture, start=gap_start, cancel=job.cancel_event)
+            try:
+                for chunk in chunks:
+                    if job.cancel_event.is_set():
+                        break
+                    s, e = song.write_chunk(chunk.start, chunk.vocals, chunk.instrumental)
+                    job.position = e
+                    separated_here += e - s
+                    self.chunkReady.emit(job.id, s, e)
+                    elapsed = time.monotonic() - job.started_at
+                    left = n - song.coverage.separated_frames()
+                    remaining = left * elapsed / separated_here if separated_here else -1.0
+                    self.progress.emit(job.id, song.coverage.fraction, elapsed, remaining)
+                    restart = job.take_restart()
+                    if restart is not None:
+                        break
+                    if e >= gap_end and gap_end < n:
+                        break  # ran into a part separated before: find the next gap
+            finally:
+                chunks.close()
+            start = restart if restart is not None else job.position
+
+        elapsed = time.monotonic() - job.started_at
+        if job.cancel_event.is_set() and not song.coverage.complete:
+            job.state = "cancelled"
+            self.jobCancelled.emit(job.id)
+            return
+        job.state = "done"
+        self.jobFinished.emit(job.id, elapsed, 0)
+        if key is not None:
+            try:
+                self.cache.put(key, song.vocals, song.instrumental)
+            except Exception:
+                log.exception("could not cache the stems")
+
+    def _serve_from_cache(self, job: SeparationJob, key: str) -> bool:
+        song = job.song
+        try:
+            hit = self.cache.get(key, song.n_frames)
+        except Exception:
+            log.exception("stem cache read failed")
+            return False
+        if hit is None:
+            return False
+        song.set_stems(*hit)
+        del hit
+        song.cached = True
+        job.from_cache = True
+        job.position = song.n_frames
+        job.state = "done"
+        self.chunkReady.emit(job.id, 0, song.n_frames)
+        self.progress.emit(job.id, 1.0, time.monotonic() - job.started_at, 0.0)
+        self.jobFinished.emit(job.id, time.monotonic() - job.started_at, 1)
+        return True

@@ -1,0 +1,105 @@
+"""Fixtures for the desktop-app tests: headless Qt, temporary settings and cache, the real model."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import pytest
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes more than ten seconds")
+
+
+@pytest.fixture(scope="session")
+def separator(separator):
+    """The real bundled model (tests/conftest.py loads it once per session), warmed up."""
+    from soundnet_app.ui.worker import SeparationWorker
+
+    SeparationWorker._warm(separator)
+    return separator
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from soundnet_app.ui.settings import AppSettings
+
+    return AppSettings(tmp_path / "settings.ini")
+
+
+class FakeDialogs:
+    """Stands in for :class:`soundnet_app.ui.dialogs.Dialogs`: answers from attributes, records calls."""
+
+    def __init__(self):
+        self.open_path = None
+        self.export_choice = None
+        self.conflict_answer = "rename"
+        self.calls: list[tuple] = []
+
+    def open_file(self, parent, folder):
+        self.calls.append(("open_file", folder))
+        return self.open_path
+
+    def export_options(self, parent, folder, format, song, vocal_level):
+        self.calls.append(("export_options", folder, format, song, vocal_level))
+        return self.export_choice
+
+    def resolve_conflict(self, parent, paths):
+        self.calls.append(("resolve_conflict", [p.name for p in paths]))
+        return self.conflict_answer
+
+    def information(self, parent, title, text):
+        self.calls.append(("information", title))
+
+
+@pytest.fixture
+def dialogs():
+    return FakeDialogs()
+
+
+@pytest.fixture
+def make_window(qtbot, separator, settings, dialogs, tmp_path):
+    """Build real main windows (real worker and model, temporary settings and cache, no sound)."""
+    from soundnet_app.cache import StemCache
+    from soundnet_app.ui.main_window import MainWindow
+
+    windows = []
+
+    def make(settings=settings, cache="tmp", audio=False):
+        if cache == "tmp":
+            cache = StemCache(tmp_path / "cache")
+        window = MainWindow(settings=settings, dialogs=dialogs, cache=cache,
+                            separator_factory=lambda: separator, warm_up=False, audio=audio)
+        qtbot.addWidget(window)
+        if settings.geometry is None:
+            window.resize(1100, 700)
+        window.show()
+        qtbot.waitUntil(lambda: window._model_state == "ready", timeout=30000)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.shutdown()
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()
+
+
+@pytest.fixture
+def song_file(tmp_path):
+    """A 12-second generated song (two separator chunks) as a WAV file."""
+    from uihelpers import write_song
+
+    return write_song(tmp_path / "Test Song.wav", 12.0)

@@ -1,0 +1,79 @@
+"""The ``soundnet`` entry point, model failures, and the PySide6 signal work-around."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QObject, Signal
+
+import soundnet_app.ui.worker as worker_module
+from soundnet_app.ui.app import create_app, parse_args
+
+
+def test_parse_args():
+    args = parse_args(["song.mp3", "--no-audio"])
+    assert args.path == "song.mp3" and args.no_audio and not args.no_cache
+    assert parse_args([]).path is None
+
+
+def test_soundnet_path_opens_the_song(qtbot, monkeypatch, separator, song_file, tmp_path):
+    monkeypatch.setattr(worker_module, "_default_separator", lambda: separator)
+    app, window, _ = create_app(["--settings", str(tmp_path / "s.ini"), "--no-audio", "--no-cache", str(song_file)])
+    qtbot.addWidget(window)
+    try:
+        assert window.isVisible() and app.applicationName() == "SoundNet Karaoke"
+        from soundnet_app.ui import theme
+
+        assert app.palette().window().color().name() == theme.WINDOW
+        qtbot.waitUntil(lambda: window.song is not None, timeout=15000)
+        assert window.windowTitle() == "SoundNet Karaoke — Test Song"
+        assert window.cache is None
+        assert window.settings.q.fileName() == str(tmp_path / "s.ini")
+    finally:
+        window.shutdown()
+
+
+def test_model_failure_is_reported_and_the_original_still_plays(qtbot, settings, dialogs, song_file):
+    from soundnet_app.ui.main_window import MainWindow
+
+    def broken():
+        raise RuntimeError("model file is damaged")
+
+    window = MainWindow(settings=settings, dialogs=dialogs, cache=None, separator_factory=broken, audio=False)
+    qtbot.addWidget(window)
+    try:
+        qtbot.waitUntil(lambda: window._model_state == "failed", timeout=10000)
+        assert "model file is damaged" in window.banner.text()
+        window.open_path(song_file)
+        qtbot.waitUntil(lambda: window.song is not None, timeout=10000)
+        qtbot.waitUntil(lambda: window.job.state == "failed", timeout=10000)
+        window.mixer.play()
+        window.mixer.render(1000)
+        out = window.mixer.render(1000)
+        assert abs(out - window.song.mixture[1000:2000]).max() < 1e-6  # the original, not silence
+        assert not window.export_action.isEnabled()
+    finally:
+        window.shutdown()
+
+
+def test_signal_emits_do_not_exhaust_true():
+    import soundnet_app.ui  # noqa: F401  (applies the work-around)
+
+    class O(QObject):
+        ping = Signal(int)
+
+    o = O()
+    before = sys.getrefcount(True)
+    for i in range(5000):
+        o.ping.emit(i)
+    assert sys.getrefcount(True) > 1000
+    assert before - sys.getrefcount(True) <= 5000
+
+
+def test_too_long_song_is_refused_with_a_message(qtbot, monkeypatch, window, song_file):
+    monkeypatch.setattr(worker_module, "MAX_SONG_MINUTES", 0.1)
+    failures = []
+    window.loadFailed.connect(failures.append)
+    window.open_path(song_file)
+    qtbot.waitUntil(lambda: bool(failures), timeout=10000)
+    assert "minutes long" in window.banner.text() and window.song is None

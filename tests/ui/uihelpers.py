@@ -1,0 +1,24 @@
+"""Helpers shared by the UI tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def write_song(path: Path, seconds: float, seed: int = 0) -> Path:
+    from soundnet_app.synth import write_synthetic_song
+
+    return write_synthetic_song(path, seconds, seed=seed)
+
+
+def wait_separated(qtbot, window, timeout=60000):
+    """Wait until the current song is separated and the window has taken note (export enabled)."""
+    qtbot.waitUntil(lambda: window.song is not None and window.job is not None and window.job.state == "done"
+                    and window.export_action.isEnabled(), timeout=timeout)
+
+
+def assert_audio_equal(actual: np.ndarray, expected: np.ndarray, atol: float = 1e-6):
+    assert actual.shape == expected.shape
+    np.testing.assert_allclose(actual, expected, atol=atol, rtol=0)
