@@ -10,7 +10,6 @@ mixture exactly.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from . import filtering, transforms
+from .cache import file_hash
 from .transforms import HOP, MODEL_BINS, SAMPLE_RATE
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "soundnet.keras"
@@ -30,15 +30,6 @@ ProgressCallback = Callable[[float], None]
 def bundled_model_path() -> Path:
     """The model shipped in ``models/`` (``$SOUNDNET_MODEL`` overrides it)."""
     return Path(os.environ.get("SOUNDNET_MODEL", DEFAULT_MODEL))
-
-
-def file_version(path: str | Path) -> str:
-    """A short content hash of a model file: the version the stem cache keys on."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
 
 
 @dataclass
@@ -88,7 +79,8 @@ class Separator:
         if chunk_frames % TIME_MULTIPLE:
             raise ValueError(f"chunk_frames must be a multiple of {TIME_MULTIPLE}")
         self.model_path = Path(model_path) if model_path else bundled_model_path()
-        self.model_version = file_version(self.model_path)
+        # The model file's content hash: the version the stem cache keys on.
+        self.model_version = file_hash(self.model_path)[:16]
         self._model = load_model(self.model_path)
         self.chunk_samples = (chunk_frames - 1) * HOP
         self.overlap = int(overlap_seconds * SAMPLE_RATE)
