@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SYSTEM_PACKAGES=(
+  python3-venv                  # Debian's python3 has no ensurepip without it
   libportaudio2                 # sounddevice playback
   ffmpeg                        # museval imports stempeg, which looks for ffmpeg
-  libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
+  libglib2.0-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
   libxcb-shape0 libxcb-xinerama0 libxcb-randr0  # Qt's X11 platform plugin
 )
@@ -31,7 +32,8 @@ if ((${#missing[@]})); then
 fi
 
 PYTHON="${PYTHON:-python3}"
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+# A venv left half-made by an earlier failed run (no pip) is made again.
+[ -x .venv/bin/pip ] || "$PYTHON" -m venv --clear .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[dev]'
 echo "SoundNet Karaoke is set up in .venv"

@@ -14,6 +14,10 @@ import argparse
 import sys
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .separator import Separator
 
 
 STEMS = ("vocals", "instrumental")
@@ -40,10 +44,30 @@ def song_name(path: Path) -> str:
     return path.name.removesuffix(".stem.mp4") if path.name.endswith(".stem.mp4") else path.stem
 
 
-def output_paths(input_path: Path, outdir: Path, fmt: str) -> dict[str, Path]:
-    """``{"vocals": OUTDIR/<song>/vocals.<fmt>, "instrumental": ...}``."""
-    folder = outdir / song_name(input_path)
-    return {stem: folder / f"{stem}.{fmt}" for stem in STEMS}
+def plan_outputs(inputs: list[Path], outdir: Path, fmt: str) -> list[dict[str, Path]]:
+    """``{"vocals": OUTDIR/<song>/vocals.<fmt>, "instrumental": ...}`` per input.
+
+    Songs of the same name in one batch (``a/song.mp3``, ``b/song.flac``) get
+    ``<song> (2)``, ``<song> (3)``... so one never replaces another's stems.
+    """
+    seen: dict[str, int] = {}
+    plans = []
+    for path in inputs:
+        name = song_name(path)
+        seen[name.casefold()] = count = seen.get(name.casefold(), 0) + 1
+        folder = outdir / (name if count == 1 else f"{name} ({count})")
+        plans.append({stem: folder / f"{stem}.{fmt}" for stem in STEMS})
+    return plans
+
+
+def output_problem(outputs: dict[str, Path], input_files: set[Path], overwrite: bool) -> str | None:
+    """Why these outputs must not be written, or ``None``. Inputs are never replaced."""
+    if any(p.resolve() in input_files for p in outputs.values()):
+        return "an output would replace an input file; choose another -o folder"
+    existing = [p for p in outputs.values() if p.exists()]
+    if existing and not overwrite:
+        return f"output exists ({existing[0]}); use --overwrite to replace it"
+    return None
 
 
 def separate_file(separator, input_path: Path, outputs: dict[str, Path], fmt: str, show_progress: bool) -> None:
@@ -77,12 +101,12 @@ def main(argv: list[str] | None = None) -> int:
     show_progress = not args.quiet and sys.stderr.isatty()
     failures: list[str] = []
     separator = None
-    for name in args.inputs:
-        input_path = Path(name)
-        outputs = output_paths(input_path, outdir, args.format)
-        existing = [str(p) for p in outputs.values() if p.exists()]
-        if existing and not args.overwrite:
-            failures.append(f"{input_path}: output exists ({existing[0]}); use --overwrite to replace it")
+    inputs = [Path(name) for name in args.inputs]
+    input_files = {p.resolve() for p in inputs}
+    for input_path, outputs in zip(inputs, plan_outputs(inputs, outdir, args.format)):
+        problem = output_problem(outputs, input_files, args.overwrite)
+        if problem:
+            failures.append(f"{input_path}: {problem}")
             print(f"error: {failures[-1]}", file=sys.stderr)
             continue
         try:
@@ -113,14 +137,15 @@ class ModelLoadError(Exception):
     """The model file is missing or unreadable."""
 
 
-def load_separator(model: str | None):
+def load_separator(model: str | None, **options) -> "Separator":
+    """The Separator for ``model`` (``None``: bundled); ``options`` go to its constructor."""
     from .separator import Separator, bundled_model_path
 
     path = Path(model) if model else bundled_model_path()
     if not path.is_file():
         raise ModelLoadError(f"model not found: {path}")
     try:
-        return Separator(path)
+        return Separator(path, **options)
     except Exception as err:
         raise ModelLoadError(f"cannot load model {path}: {err}") from err
 

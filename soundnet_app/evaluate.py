@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import transforms
+from . import filtering, transforms
 from .data import list_stem_tracks, read_stems, stem_track_name
 from .transforms import SAMPLE_RATE
 
@@ -43,7 +43,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def track_scores(references: dict[str, np.ndarray], estimates: dict[str, np.ndarray]) -> dict[str, float]:
     """Median-over-windows SDR per target; arrays are ``(samples, 2)``."""
-    import museval
+    import museval  # imported lazily: it is heavy and needs ffmpeg on PATH
 
     ref = np.stack([references[t] for t in TARGETS]).astype(np.float64)
     est = np.stack([estimates[t] for t in TARGETS]).astype(np.float64)
@@ -53,10 +53,12 @@ def track_scores(references: dict[str, np.ndarray], estimates: dict[str, np.ndar
 
 def ideal_ratio_mask(references: dict[str, np.ndarray], mixture: np.ndarray) -> dict[str, np.ndarray]:
     """Oracle estimates: the power-ratio mask of the true stems on the mixture STFT."""
-    vocals_power = np.abs(transforms.stft(references["vocals"])) ** 2
-    accompaniment_power = np.abs(transforms.stft(references["accompaniment"])) ** 2
-    mask = vocals_power / (vocals_power + accompaniment_power + 1e-10)
-    vocals = transforms.istft(transforms.stft(mixture) * mask, mixture.shape[0])
+    vocal_spec = filtering.ratio_mask(
+        transforms.stft(mixture),
+        np.abs(transforms.stft(references["vocals"])),
+        np.abs(transforms.stft(references["accompaniment"])),
+    )
+    vocals = transforms.istft(vocal_spec, mixture.shape[0])
     return {"vocals": vocals, "accompaniment": mixture - vocals}
 
 
@@ -74,11 +76,20 @@ def main(argv: list[str] | None = None) -> int:
     if not paths:
         print(f"error: no *.stem.mp4 tracks under {Path(args.root) / args.subset}", file=sys.stderr)
         return 2
+    try:
+        import museval  # noqa: F401
+    except Exception as err:  # ImportError, or stempeg's RuntimeError without ffmpeg
+        print(f"error: museval is needed for evaluation ({err}); pip install 'soundnet-karaoke[eval]'", file=sys.stderr)
+        return 2
     separator = None
     if not args.no_model:
-        from .separator import Separator
+        from .cli import ModelLoadError, load_separator
 
-        separator = Separator(args.model, swap_channels=args.swap_channels, wiener_iterations=args.wiener)
+        try:
+            separator = load_separator(args.model, swap_channels=args.swap_channels, wiener_iterations=args.wiener)
+        except ModelLoadError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
         print(f"model {separator.model_path} (version {separator.model_version})")
 
     tracks = []

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -27,9 +28,15 @@ def _import_tensorflow_quietly() -> None:
     """Import TensorFlow with its C++ start-up banner kept off the terminal.
 
     Those lines are printed before any logging setting applies, so stderr is
-    pointed at /dev/null for the duration of the import only.
+    pointed at /dev/null for the duration of the import only. That is
+    process-wide, so it is done only from the main thread (the command-line
+    tools); the app imports TensorFlow on a worker thread and keeps stderr.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if threading.current_thread() is not threading.main_thread():
+        import tensorflow  # noqa: F401
+
+        return
     sys.stderr.flush()
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)

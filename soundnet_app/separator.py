@@ -48,10 +48,6 @@ class SeparatedChunk:
     def end(self) -> int:
         return self.start + self.vocals.shape[0]
 
-    @property
-    def mixture(self) -> np.ndarray:
-        return self.vocals + self.instrumental
-
 
 class Separator:
     """Separates stereo 44.1 kHz audio with the bundled (or a given) U-Net.

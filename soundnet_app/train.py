@@ -54,6 +54,13 @@ def learning_rate(progress: float, base: float, min_ratio: float) -> float:
     return base * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+def save_atomically(model, path: Path) -> None:
+    """``model.save`` to a temporary name, then rename: a crash never leaves half a file."""
+    partial = path.with_name(path.stem + ".partial.keras")
+    model.save(partial)
+    partial.replace(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     run = Path(args.run)
@@ -110,10 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         return state["elapsed_s"] / (args.minutes * 60)
 
     def save_checkpoint() -> None:
-        tmp = run / "checkpoint.tmp.keras"
-        model.save(tmp)
-        tmp.replace(checkpoint)
-        state_path.write_text(json.dumps(state, indent=1))
+        save_atomically(model, checkpoint)
+        partial = state_path.with_name(state_path.name + ".partial")
+        partial.write_text(json.dumps(state, indent=1))
+        partial.replace(state_path)
 
     losses: list[float] = []
     while progress() < 1.0:
@@ -133,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             log.info("step %d validation loss %.4f (best %.4f)", step, val, state["best_val"])
             if val < state["best_val"]:
                 state["best_val"] = val
-                model.save(run / "best.keras")
+                save_atomically(model, run / "best.keras")
         if step % args.checkpoint_every == 0:
             save_checkpoint()
     save_checkpoint()
@@ -143,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         model.optimizer.finalize_variable_values(model.trainable_variables)
     final = build_unet(n_bins=MODEL_BINS)
     final.set_weights(model.get_weights())
-    final.save(run / "final.keras")
+    save_atomically(final, run / "final.keras")
     val = float(model.evaluate(val_x, val_y, batch_size=4, verbose=0))
     log.info("final (averaged) validation loss %.4f after %d steps, %.1f min", val, state["step"], state["elapsed_s"] / 60)
     if args.export:

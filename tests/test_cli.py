@@ -84,3 +84,24 @@ def test_interrupt_leaves_no_partial_file(tmp_path, model_path):
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert list(folder.iterdir()) == []
+
+
+def test_songs_with_the_same_name_get_their_own_folders(tmp_path, model_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = write_synthetic_song(tmp_path / "a" / "song.wav", 3.0, seed=3)
+    second = write_synthetic_song(tmp_path / "b" / "song.flac", 4.0, seed=4)
+    out = tmp_path / "out"
+    assert cli.main([str(first), str(second), "-o", str(out), "--model", str(model_path)]) == 0
+    assert sf.info(out / "song" / "vocals.wav").frames == 3 * SAMPLE_RATE
+    assert sf.info(out / "song (2)" / "vocals.wav").frames == 4 * SAMPLE_RATE
+
+
+def test_an_input_is_never_replaced(tmp_path, model_path, capsys):
+    folder = tmp_path / "vocals"
+    folder.mkdir()
+    song = write_synthetic_song(folder / "vocals.wav", 3.0, seed=5)
+    before = song.read_bytes()
+    assert cli.main([str(song), "-o", str(tmp_path), "--overwrite", "--model", str(model_path)]) == 1
+    assert "replace an input" in capsys.readouterr().err
+    assert song.read_bytes() == before
