@@ -60,6 +60,8 @@ class Separator:
             two estimates (test-time augmentation, twice the compute).
         wiener_iterations: 0 for a per-channel power-ratio mask, otherwise the
             EM iterations of a multichannel Wiener filter (:mod:`.filtering`).
+        extend_high_band: give the bins above the model's range (> 11 kHz) the
+            vocals' average mask over 5.5-11 kHz instead of none.
     """
 
     def __init__(
@@ -69,6 +71,7 @@ class Separator:
         overlap_seconds: float = 1.0,
         swap_channels: bool = False,
         wiener_iterations: int = 0,
+        extend_high_band: bool = False,
     ):
         from .model import TIME_MULTIPLE, load_model
 
@@ -84,6 +87,7 @@ class Separator:
             raise ValueError("overlap must be shorter than half a chunk")
         self.swap_channels = swap_channels
         self.wiener_iterations = wiener_iterations
+        self.extend_high_band = extend_high_band
         self._fade_in = np.linspace(0.0, 1.0, self.overlap, dtype=np.float32)[:, None]
         self._infer = self._compile_inference()
 
@@ -120,11 +124,17 @@ class Separator:
         low = spec[:, :MODEL_BINS]
         estimates = self._estimate_magnitudes(np.abs(low))
         vocals, accompaniment = estimates[..., :2], estimates[..., 2:]
-        vocal_spec = np.zeros_like(spec)  # bins above MODEL_BINS stay with the instrumental
+        vocal_spec = np.zeros_like(spec)
         if self.wiener_iterations:
             vocal_spec[:, :MODEL_BINS] = filtering.wiener(low, vocals, accompaniment, self.wiener_iterations)
         else:
             vocal_spec[:, :MODEL_BINS] = filtering.ratio_mask(low, vocals, accompaniment)
+        if self.extend_high_band:
+            # Above 11 kHz, the vocals take the mean mask of the top modelled octave.
+            top = slice(MODEL_BINS // 2, MODEL_BINS)
+            mask = np.abs(vocal_spec[:, top]).sum(axis=1) / (np.abs(low[:, top]).sum(axis=1) + 1e-10)
+            vocal_spec[:, MODEL_BINS:] = spec[:, MODEL_BINS:] * mask[:, None, :]
+        # Otherwise bins above MODEL_BINS stay with the instrumental.
         return transforms.istft(vocal_spec, mixture.shape[0])
 
     # -- whole songs --------------------------------------------------------
