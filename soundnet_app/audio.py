@@ -33,7 +33,7 @@ import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Generator, Iterator, Union
+from typing import Callable, Generator, Iterator, Union
 
 import av
 import numpy as np
@@ -98,7 +98,7 @@ class AudioInfo:
     format: str  # short name: "wav", "flac", "aiff", "mp3", "ogg", "opus", "m4a", "mkv", ...
     source_rate: int
     source_channels: int
-    duration_s: float  # from the header; an estimate for some formats
+    duration_s: float  # from the header; an estimate for some formats (see _duration_is_estimate)
     title: str | None
     artist: str | None
 
@@ -118,7 +118,8 @@ class AudioInfo:
 class _Source:
     info: AudioInfo
     backend: str  # "sf" or "av"
-    declared_frames: int | None  # header length in native frames, for the truncation check
+    declared_frames: int | None  # header length in native frames, for the truncation check; None if unknown
+    # or only estimated
 
 
 def is_supported_input(path: PathLike) -> bool:
@@ -148,9 +149,16 @@ def stream_audio(path: PathLike, block_frames: int = 65536, start_s: float = 0.0
     return _reblock(_decode(_probe(path), start_s), block_frames)
 
 
-def read_audio(path: PathLike) -> tuple[np.ndarray, AudioInfo]:
-    """Decode the whole file: ``(samples, 2)`` float32 at 44.1 kHz, plus its :class:`AudioInfo`."""
+def read_audio(path: PathLike, check: Callable[[AudioInfo], None] | None = None) -> tuple[np.ndarray, AudioInfo]:
+    """Decode the whole file: ``(samples, 2)`` float32 at 44.1 kHz, plus its :class:`AudioInfo`.
+
+    ``check``, if given, is called with the :class:`AudioInfo` once the header
+    is read and before anything is decoded; it may raise to refuse the file
+    (too long, say) without a second probe.
+    """
     src = _probe(path)
+    if check is not None:
+        check(src.info)
     blocks = list(_decode(src, 0.0))
     audio = np.concatenate(blocks) if blocks else np.zeros((0, 2), np.float32)
     return np.ascontiguousarray(audio), src.info
@@ -247,7 +255,40 @@ def _probe_av(path: Path) -> _Source:
         tags = {k.lower(): v for k, v in {**c.metadata, **s.metadata}.items()}
         info = AudioInfo(path, _av_format_name(path, c.format.name), rate, channels, float(duration),
                          tags.get("title") or None, tags.get("artist") or None)
+        if declared and _duration_is_estimate(path, c.format.name):
+            declared = None  # no truncation check against a guess
         return _Source(info, "av", round(declared * rate) if declared else None)
+
+
+# Raw elementary streams: no header states their length, so FFmpeg guesses it from the
+# bitrate of the first frames, which can be off by a factor of ten for VBR audio.
+_BITRATE_ESTIMATED = frozenset({"mp3", "aac", "ac3", "eac3", "dts"})
+_MP3_LENGTH_TAGS = (b"Xing", b"Info", b"VBRI")  # a first frame that states the frame count
+
+
+def _duration_is_estimate(path: Path, demuxer: str) -> bool:
+    """Whether FFmpeg's duration for this file is a bitrate estimate rather than stated.
+
+    MP3 states its length only in a Xing/Info (LAME) or VBRI tag in its first
+    frame; raw ADTS AAC (and AC-3, DTS...) never does.
+    """
+    names = set(demuxer.split(","))
+    if not names & _BITRATE_ESTIMATED:
+        return False
+    if "mp3" not in names:
+        return True
+    try:
+        with open(path, "rb") as f:
+            head = f.read(10)
+            start = 0
+            if head[:3] == b"ID3" and len(head) == 10:  # skip an ID3v2 tag (size is "synchsafe")
+                size = (head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F)
+                start = 10 + size + (10 if head[5] & 0x10 else 0)
+            f.seek(start)
+            first = f.read(4096)  # the first frame (at most ~2.9 kB) and some junk before it
+    except OSError:
+        return True
+    return not any(tag in first for tag in _MP3_LENGTH_TAGS)
 
 
 def _av_stream_duration(s: av.audio.stream.AudioStream) -> float | None:

@@ -75,9 +75,6 @@ class StemCache:
     def path_for(self, key: str) -> Path:
         return self.root / f"{key}{_SUFFIX}"
 
-    def __contains__(self, key: str) -> bool:
-        return self.enabled and self.path_for(key).is_file()
-
     def get(self, key: str, n_frames: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
         """``(vocals, instrumental)`` ``(n, 2)`` float32 arrays, or ``None`` on a miss.
 
@@ -112,6 +109,8 @@ class StemCache:
     def put(self, key: str, vocals: np.ndarray, instrumental: np.ndarray) -> Path | None:
         """Store stems atomically, then evict old entries; returns the entry's path.
 
+        ``vocals`` and ``instrumental`` are ``(n, 2)`` float32 (the song's
+        stems); they are stored side by side as one ``(n, 4)`` array.
         Returns ``None`` (and stores nothing) when the cache is disabled, the
         entry alone exceeds the limit, or the disk write fails.
         """
@@ -179,10 +178,6 @@ class StemCache:
                 removed.append(path)
         self._remove_stale_temps()
         return removed
-
-    def clear(self) -> None:
-        for path, _, _ in self.entries():
-            self._remove(path)
 
     def _remove_stale_temps(self) -> None:
         now = time.time()

@@ -34,6 +34,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--model", default=None, help="a .keras model (default: the bundled one)")
     p.add_argument("--swap-channels", action="store_true", help="test-time channel-swap averaging")
     p.add_argument("--wiener", type=int, default=0, metavar="N", help="multichannel Wiener filter iterations")
+    p.add_argument("--mask-power", type=float, default=2.0, help="soft-mask exponent (2: power ratio)")
     p.add_argument("--extend-high-band", action="store_true", help="vocal mask above 11 kHz too")
     p.add_argument("--oracle", action="store_true", help="also score the ideal ratio mask")
     p.add_argument("--no-model", action="store_true", help="score only the references (mixture, oracle)")
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             separator = load_separator(
                 args.model, swap_channels=args.swap_channels, wiener_iterations=args.wiener,
-                extend_high_band=args.extend_high_band,
+                extend_high_band=args.extend_high_band, mask_power=args.mask_power,
             )
         except ModelLoadError as err:
             print(f"error: {err}", file=sys.stderr)

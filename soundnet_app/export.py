@@ -4,9 +4,11 @@ The karaoke mix is ``instrumental_level * instrumental + vocal_level * vocals``
 (the "guide vocal" the user dialled in). Files are named
 ``<song> - <stem>.<ext>``; an existing file is never replaced silently: by
 default the whole set gets a free `` (2)``, `` (3)``... suffix, or
-``on_conflict="error"`` raises :class:`ExportConflict` so the caller can ask.
-Every file is written through the core's atomic :class:`~soundnet_app.audio.AudioWriter`
-in blocks, with a progress callback and cancellation between blocks; a failed
+``on_conflict="error"`` raises :class:`ExportConflict` so the caller can ask;
+a caller that settled the names itself (the app, after asking) passes them as
+``paths``. Every file is written through the core's atomic
+:class:`~soundnet_app.audio.AudioWriter` in blocks (which also clips to
+[-1, 1]), with a progress callback and cancellation between blocks; a failed
 or cancelled export removes the new files it already finished.
 """
 
@@ -14,13 +16,14 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from .audio import OUTPUT_FORMATS, AudioWriter
+
 STEMS = ("vocals", "instrumental", "karaoke")
-FORMATS = ("wav", "flac", "ogg", "mp3")  # same as audio.OUTPUT_FORMATS
 FORMAT_LABELS = {"wav": "WAV (lossless)", "flac": "FLAC (lossless, smaller)", "ogg": "OGG Vorbis", "mp3": "MP3"}
 ON_CONFLICT = ("rename", "overwrite", "error")
 
@@ -57,9 +60,10 @@ def existing(paths: dict[str, Path]) -> list[Path]:
     return [p for p in paths.values() if p.exists()]
 
 
-def free_paths(folder: str | Path, base: str, format: str, stems: Sequence[str] = STEMS) -> dict[str, Path]:
-    """The first set of names, ``""``, `` (2)``, `` (3)``..., none of which exists yet."""
-    k = 1
+def free_paths(folder: str | Path, base: str, format: str, stems: Sequence[str] = STEMS,
+               first: int = 1) -> dict[str, Path]:
+    """The first set of names from suffix ``first`` on (``""``, `` (2)``, `` (3)``...) none of which exists."""
+    k = first
     while True:
         paths = stem_paths(folder, base, format, stems, "" if k == 1 else f" ({k})")
         if not existing(paths):
@@ -69,7 +73,12 @@ def free_paths(folder: str | Path, base: str, format: str, stems: Sequence[str] 
 
 def karaoke_mix(vocals: np.ndarray, instrumental: np.ndarray, vocal_level: float, instrumental_level: float = 1.0,
                 out: np.ndarray | None = None) -> np.ndarray:
-    """``instrumental_level * instrumental + vocal_level * vocals`` (float32)."""
+    """``instrumental_level * instrumental + vocal_level * vocals``.
+
+    ``vocals`` and ``instrumental`` are ``(n, channels)`` (usually ``(n, 2)``);
+    the result is ``(n, channels)`` float32, written into ``out`` if given.
+    Not clipped.
+    """
     out = np.multiply(instrumental, np.float32(instrumental_level), out=out, dtype=np.float32)
     if vocal_level:
         out += np.float32(vocal_level) * vocals
@@ -87,6 +96,7 @@ def export_stems(
     instrumental_level: float = 1.0,
     stems: Sequence[str] = STEMS,
     on_conflict: str = "rename",
+    paths: Mapping[str, str | Path] | None = None,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     block_frames: int = 1 << 16,
@@ -97,22 +107,23 @@ def export_stems(
         folder: target folder (created if missing).
         base: file name stem, usually :func:`safe_filename` of the song title.
         vocals, instrumental: ``(n, 2)`` float32 at 44.1 kHz.
-        format: one of :data:`FORMATS`.
+        format: one of :data:`~soundnet_app.audio.OUTPUT_FORMATS`.
         vocal_level, instrumental_level: gains of the karaoke mix (0..1).
         stems: which of :data:`STEMS` to write.
         on_conflict: ``"rename"`` (pick free names), ``"overwrite"`` (replace,
             the user agreed) or ``"error"`` (raise :class:`ExportConflict`).
+        paths: ``{stem: path}`` already settled by the caller (for instance after
+            asking the user about existing files): written as they are, replacing
+            what is there; ``folder``, ``base`` and ``on_conflict`` are then unused.
         progress: called with the fraction done, 0..1.
         cancel: set to stop; raises :class:`ExportCancelled`.
 
     Raises:
         ExportConflict, ExportCancelled, ValueError, or the core's ``AudioWriteError``.
     """
-    from .audio import AudioWriter
-
     format = format.lower().lstrip(".")
-    if format not in FORMATS:
-        raise ValueError(f"Unsupported export format {format!r}; choose one of {', '.join(FORMATS)}.")
+    if format not in OUTPUT_FORMATS:
+        raise ValueError(f"Unsupported export format {format!r}; choose one of {', '.join(OUTPUT_FORMATS)}.")
     if on_conflict not in ON_CONFLICT:
         raise ValueError(f"on_conflict must be one of {ON_CONFLICT}")
     unknown = set(stems) - set(STEMS)
@@ -121,16 +132,23 @@ def export_stems(
     if vocals.shape != instrumental.shape:
         raise ValueError("vocals and instrumental differ in shape")
     folder = Path(folder)
-    base = safe_filename(base)
-    paths = stem_paths(folder, base, format, stems)
-    clashes = existing(paths)
-    if clashes:
-        if on_conflict == "error":
+    if paths is None:
+        base = safe_filename(base)
+        paths = stem_paths(folder, base, format, stems)
+        clashes = existing(paths)
+        if clashes and on_conflict == "error":
             raise ExportConflict(clashes)
-        if on_conflict == "rename":
-            paths = free_paths(folder, base, format, stems)
-    replaced = set(existing(paths))  # only with on_conflict="overwrite"
-    folder.mkdir(parents=True, exist_ok=True)
+        if clashes and on_conflict == "rename":
+            paths, clashes = free_paths(folder, base, format, stems, first=2), []
+    else:
+        missing = set(stems) - set(paths)
+        if missing:
+            raise ValueError(f"No path given for: {', '.join(sorted(missing))}")
+        paths = {stem: Path(paths[stem]) for stem in stems}
+        clashes = existing(paths)
+    replaced = set(clashes)  # the user agreed to replace these
+    for parent in {p.parent for p in paths.values()}:
+        parent.mkdir(parents=True, exist_ok=True)
 
     n = vocals.shape[0]
     total = max(1, n * len(stems))
@@ -154,8 +172,7 @@ def export_stems(
                         np.copyto(buf, instrumental[i:j])
                     else:
                         karaoke_mix(vocals[i:j], instrumental[i:j], vocal_level, instrumental_level, out=buf)
-                    np.clip(buf, -1.0, 1.0, out=buf)
-                    writer.write(buf)
+                    writer.write(buf)  # clipped to [-1, 1] there
                     done += j - i
                     if progress is not None:
                         progress(done / total)

@@ -60,6 +60,7 @@ class Separator:
             two estimates (test-time augmentation, twice the compute).
         wiener_iterations: 0 for a per-channel power-ratio mask, otherwise the
             EM iterations of a multichannel Wiener filter (:mod:`.filtering`).
+        mask_power: exponent ``p`` of the soft mask ``V^p / (V^p + A^p)``.
         extend_high_band: give the bins above the model's range (> 11 kHz) the
             vocals' average mask over 5.5-11 kHz instead of none.
     """
@@ -72,6 +73,7 @@ class Separator:
         swap_channels: bool = False,
         wiener_iterations: int = 0,
         extend_high_band: bool = False,
+        mask_power: float = 2.0,
     ):
         from .model import TIME_MULTIPLE, load_model
 
@@ -88,6 +90,7 @@ class Separator:
         self.swap_channels = swap_channels
         self.wiener_iterations = wiener_iterations
         self.extend_high_band = extend_high_band
+        self.mask_power = mask_power
         self._fade_in = np.linspace(0.0, 1.0, self.overlap, dtype=np.float32)[:, None]
         self._infer = self._compile_inference()
 
@@ -128,7 +131,7 @@ class Separator:
         if self.wiener_iterations:
             vocal_spec[:, :MODEL_BINS] = filtering.wiener(low, vocals, accompaniment, self.wiener_iterations)
         else:
-            vocal_spec[:, :MODEL_BINS] = filtering.ratio_mask(low, vocals, accompaniment)
+            vocal_spec[:, :MODEL_BINS] = filtering.ratio_mask(low, vocals, accompaniment, self.mask_power)
         if self.extend_high_band:
             # Above 11 kHz, the vocals take the mean mask of the top modelled octave.
             top = slice(MODEL_BINS // 2, MODEL_BINS)

@@ -541,25 +541,49 @@ def test_bad_input_raises_one_clear_error(tmp_path, case):
             pass
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can read anything")
+def _mp3_without_length_tag(d: Path) -> Path:
+    """A VBR MP3 (quiet, then loud) whose Xing tag is wiped: FFmpeg must guess its length."""
+    rng = np.random.default_rng(4)
+    x = np.concatenate([np.zeros((2 * SAMPLE_RATE, 2)), rng.standard_normal((4 * SAMPLE_RATE, 2)) * 0.3])
+    path = d / "no_xing.mp3"
+    sf.write(path, x.astype(np.float32), SAMPLE_RATE, format="MP3")
+    data = bytearray(path.read_bytes())
+    at = max(data.find(b"Xing"), data.find(b"Info"))
+    assert at > 0
+    data[at : at + 4] = b"\0\0\0\0"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _adts_aac(d: Path) -> Path:
+    """Raw ADTS AAC (quiet, then loud): no header states its length."""
+    rng = np.random.default_rng(5)
+    x = np.concatenate([np.zeros((3 * 48000, 2)), rng.standard_normal((5 * 48000, 2)) * 0.3]).astype(np.float32)
+    return encode_av(d / "raw.aac", x, 48000, "aac", "adts")
+
+
+@pytest.mark.parametrize("make, seconds", [(_mp3_without_length_tag, 6.0), (_adts_aac, 8.0)],
+                         ids=["mp3_no_xing", "adts_aac"])
+def test_bitrate_estimated_length_is_not_called_truncated(tmp_path, make, seconds):
+    path = make(tmp_path)
+    assert probe(path).duration_s > 2 * seconds  # FFmpeg's guess is far too long...
+    audio, _ = read_audio(path)  # ...but the file is whole
+    assert abs(len(audio) / SAMPLE_RATE - seconds) < 0.2
+    assert sum(len(b) for b in stream_audio(path)) == len(audio)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root reads a mode-000 file anyway: no real unreadable file to test with")
 def test_unreadable_file(tmp_path):
     path = _good(tmp_path, "locked.wav", seconds=0.1)
     path.chmod(0)
-    with pytest.raises(AudioReadError, match="permission denied"):
-        probe(path)
-
-
-def test_unreadable_file_even_as_root(tmp_path, monkeypatch):
-    import soundnet_app.audio as audio_module
-
-    path = _good(tmp_path, "locked.wav", seconds=0.1)
-
-    def denied(*args, **kwargs):
-        raise PermissionError(13, "Permission denied")
-
-    monkeypatch.setattr(audio_module, "open", denied, raising=False)  # what a 0o000 file gives a user
-    with pytest.raises(AudioReadError, match="locked.wav: permission denied"):
-        read_audio(path)
+    try:
+        with pytest.raises(AudioReadError, match="permission denied"):
+            probe(path)
+        with pytest.raises(AudioReadError, match="^locked.wav: permission denied$"):
+            read_audio(path)
+    finally:
+        path.chmod(0o644)
 
 
 def test_invalid_path_name():

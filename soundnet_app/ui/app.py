@@ -14,6 +14,12 @@ import argparse
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from .main_window import MainWindow
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -31,7 +37,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def apply_theme(app) -> None:
+def apply_theme(app: QApplication) -> None:
     """Fusion style, the dark palette and the style sheet."""
     from . import theme
 
@@ -40,7 +46,7 @@ def apply_theme(app) -> None:
     app.setStyleSheet(theme.STYLE_SHEET)
 
 
-def create_app(argv: list[str] | None = None):
+def create_app(argv: list[str] | None = None) -> tuple[QApplication, MainWindow, argparse.Namespace]:
     """Build (or reuse) the QApplication and a shown main window: ``(app, window, args)``."""
     from PySide6.QtWidgets import QApplication
 

@@ -33,9 +33,14 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 
 class _FakeAudioThread(threading.Thread):
@@ -87,7 +92,7 @@ def _wait(condition, timeout_s: float) -> bool:
     return condition()
 
 
-def drop_files(widget, paths) -> None:
+def drop_files(widget: QWidget, paths: Iterable[str | os.PathLike[str]]) -> None:
     """Send ``widget`` the drag-enter and drop events of files dragged from a file manager."""
     from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
     from PySide6.QtGui import QDragEnterEvent, QDropEvent

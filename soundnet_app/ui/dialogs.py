@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..export import FORMAT_LABELS, FORMATS
+from ..audio import OUTPUT_FORMATS
+from ..export import FORMAT_LABELS
 
 
 @dataclass
@@ -70,9 +71,9 @@ class ExportDialog(QDialog):
         form.addRow("Folder:", row)
         self.format_combo = QComboBox()
         self.format_combo.setToolTip("The audio format of the stem files")
-        for fmt in FORMATS:
+        for fmt in OUTPUT_FORMATS:
             self.format_combo.addItem(FORMAT_LABELS[fmt], fmt)
-        self.format_combo.setCurrentIndex(max(0, FORMATS.index(format) if format in FORMATS else 0))
+        self.format_combo.setCurrentIndex(OUTPUT_FORMATS.index(format) if format in OUTPUT_FORMATS else 0)
         form.addRow("Format:", self.format_combo)
         layout.addLayout(form)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -10,25 +10,23 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QProgressBar,
-    QPushButton,
-    QSlider,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ..cache import StemCache
-from ..export import existing, export_stems, safe_filename, stem_paths
+from ..export import existing, export_stems, free_paths, safe_filename, stem_paths
 from ..transforms import SAMPLE_RATE
 from . import theme
 from .dialogs import Dialogs
@@ -36,6 +34,7 @@ from .player import KARAOKE, ORIGINAL, AudioOutput, PlaybackMixer
 from .settings import AppSettings
 from .song import Song
 from .waveform import WaveformPanel, format_time
+from .widgets import DropHint, MessageBanner, TransportBar, make_button, shortcut_text
 from .worker import (
     SeparationJob,
     SeparationWorker,
@@ -50,7 +49,13 @@ APP_TITLE = "SoundNet Karaoke"
 SEEK_STEP_S = 5.0
 LOOKAHEAD_S = 8.0  # a seek this far past the worker's position waits for it instead of restarting it
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
-_DEFAULT = object()
+
+
+class _Default:
+    """The type of :data:`_DEFAULT`: "the user's stem cache", as opposed to ``None`` (no cache)."""
+
+
+_DEFAULT = _Default()
 
 
 def app_icon() -> QIcon:
@@ -60,92 +65,6 @@ def app_icon() -> QIcon:
         if path.exists():
             icon.addFile(str(path))
     return icon
-
-
-class MessageBanner(QFrame):
-    """A non-modal message strip (error, warning or info) with an optional action and a close button."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("banner")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 6, 6, 6)
-        self.label = QLabel()
-        self.label.setTextFormat(Qt.TextFormat.PlainText)  # file names are not markup
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.action_button = QPushButton()
-        self.action_button.setObjectName("link")
-        self.action_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.close_button = QPushButton("✕")
-        self.close_button.setObjectName("link")
-        self.close_button.setToolTip("Dismiss this message")
-        self.close_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.close_button.clicked.connect(self.hide)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.action_button)
-        layout.addWidget(self.close_button)
-        self._action = None
-        self.action_button.clicked.connect(self._run_action)
-        self.kind = ""
-        self.hide()
-
-    def show_message(self, text: str, kind: str = "info", action_text: str = "", action=None) -> None:
-        self.kind = kind
-        self.setProperty("kind", kind)
-        self.style().unpolish(self)
-        self.style().polish(self)
-        self.label.setText(text)
-        self._action = action
-        self.action_button.setText(action_text)
-        self.action_button.setVisible(bool(action_text and action))
-        self.show()
-
-    def text(self) -> str:
-        return self.label.text() if not self.isHidden() else ""
-
-    def _run_action(self) -> None:
-        if self._action is not None:
-            self._action()
-
-
-class DropHint(QFrame):
-    """What the window shows before a song is loaded."""
-
-    def __init__(self, icon: QIcon, open_action: QAction, parent=None):
-        super().__init__(parent)
-        self.setObjectName("card")
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        art = QLabel()
-        art.setPixmap(icon.pixmap(96, 96))
-        art.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title = QLabel("Drop a song here")
-        title.setObjectName("dropTitle")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint = QLabel(
-            "MP3, WAV, FLAC, OGG, M4A and video files work.\n"
-            "SoundNet splits it into vocals and instrumental while you listen."
-        )
-        hint.setObjectName("dropHint")
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        button = QPushButton("Open a Song…")
-        button.setObjectName("primary")
-        button.setToolTip(f"Choose an audio file ({open_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
-        button.clicked.connect(open_action.trigger)
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(button)
-        row.addStretch(1)
-        for w in (art, title, hint):
-            layout.addWidget(w)
-        layout.addSpacing(8)
-        layout.addLayout(row)
-        layout.addStretch(1)
-
-    def set_highlight(self, on: bool) -> None:
-        self.setStyleSheet(f"QFrame#card {{ border: 2px dashed {theme.ACCENT}; }}" if on else "")
 
 
 class MainWindow(QMainWindow):
@@ -167,8 +86,8 @@ class MainWindow(QMainWindow):
         self,
         settings: AppSettings | None = None,
         dialogs: Dialogs | None = None,
-        cache=_DEFAULT,
-        separator_factory=None,
+        cache: StemCache | None | _Default = _DEFAULT,
+        separator_factory: Callable[[], object] | None = None,
         warm_up: bool = True,
         audio: bool = True,
     ):
@@ -271,24 +190,7 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
 
-    @staticmethod
-    def _key(action: QAction) -> str:
-        return action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-
-    def _button(self, text: str, action: QAction | None = None, tip: str = "", checkable: bool = False,
-                name: str = "") -> QPushButton:
-        button = QPushButton(text)
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys belong to the window's shortcuts
-        if name:
-            button.setObjectName(name)
-        if action is not None:
-            tip = tip or action.toolTip()
-            key = self._key(action)
-            if key:
-                tip = f"{tip} ({key})"
-        button.setToolTip(tip)
-        button.setCheckable(checkable)
-        return button
+    _key = staticmethod(shortcut_text)
 
     def _build_ui(self) -> None:
         central = QWidget()
@@ -310,9 +212,9 @@ class MainWindow(QMainWindow):
         titles.addWidget(self.title_label)
         titles.addWidget(self.subtitle_label)
         header.addLayout(titles, 1)
-        self.open_button = self._button("Open…", self.open_action)
+        self.open_button = make_button("Open…", self.open_action)
         self.open_button.clicked.connect(self.open_action.trigger)
-        self.export_button = self._button("Export Stems…", self.export_action, name="primary")
+        self.export_button = make_button("Export Stems…", self.export_action, name="primary")
         self.export_button.clicked.connect(self.export_action.trigger)
         header.addWidget(self.open_button)
         header.addWidget(self.export_button)
@@ -341,7 +243,7 @@ class MainWindow(QMainWindow):
         self.progress_bar.setToolTip("How much of the song is separated")
         self.eta_label = QLabel("")
         self.eta_label.setObjectName("dim")
-        self.cancel_button = self._button("Cancel", self.cancel_action, "Stop separating this song")
+        self.cancel_button = make_button("Cancel", self.cancel_action, "Stop separating this song")
         self.cancel_button.clicked.connect(self._cancel_or_resume)
         prow.addWidget(self.progress_label)
         prow.addWidget(self.progress_bar, 1)
@@ -351,100 +253,25 @@ class MainWindow(QMainWindow):
         root.addWidget(self.progress_row)
 
         # Transport and mix controls.
-        card = QFrame()
-        card.setObjectName("card")
-        row = QHBoxLayout(card)
-        row.setContentsMargins(14, 10, 14, 10)
-        row.setSpacing(12)
-        self.play_button = self._button("▶", self.play_action, name="play")
+        self.transport = TransportBar(self.play_action, self.ab_action, self.solo_action, self.mute_action)
+        t = self.transport
+        self.play_button, self.time_label, self.region_label = t.play_button, t.time_label, t.region_label
+        self.ab_button, self.solo_button, self.mute_button = t.ab_button, t.solo_button, t.mute_button
+        self.vocal_slider, self.vocal_value = t.vocal_slider, t.vocal_value
+        self.inst_slider, self.inst_value = t.inst_slider, t.inst_value
         self.play_button.clicked.connect(self.toggle_play)
-        self.time_label = QLabel("0:00 / 0:00")
-        self.time_label.setObjectName("time")
-        self.time_label.setToolTip("Position / length")
-        self.time_label.setMinimumWidth(120)
-        times = QVBoxLayout()
-        times.setSpacing(0)
-        times.addWidget(self.time_label)
-        self.region_label = QLabel("")
-        self.region_label.setObjectName("dim")
-        self.region_label.setToolTip("Parts not separated yet play the original song")
-        times.addWidget(self.region_label)
-        self.ab_button = self._button("Karaoke", self.ab_action, checkable=True, name="abSwitch")
-        self.ab_button.setToolTip(f"Now playing the karaoke version; click to hear the original ({self._key(self.ab_action)})")
         self.ab_button.clicked.connect(self.toggle_ab)
-        self.solo_button = self._button("Solo", self.solo_action, checkable=True)
         self.solo_button.toggled.connect(self.solo_action.setChecked)
-        self.mute_button = self._button("Mute", self.mute_action, checkable=True)
         self.mute_button.toggled.connect(self.mute_action.setChecked)
-
-        self.vocal_slider, self.vocal_value, vocal_box = self._slider(
-            "Guide vocal", "vocalSlider",
-            "How much of the original vocals to keep in the karaoke version, as a singing guide")
         self.vocal_slider.valueChanged.connect(self._vocal_level_changed)
-        self.inst_slider, self.inst_value, inst_box = self._slider(
-            "Instrumental", "instrumentalSlider", "Level of the instrumental in the karaoke version")
         self.inst_slider.valueChanged.connect(self._inst_level_changed)
-
-        row.addWidget(self.play_button)
-        row.addLayout(times)
-        row.addWidget(self._vline())
-        row.addLayout(self._captioned("Listening to", self.ab_button))
-        row.addLayout(self._captioned("Vocals", self.solo_button, self.mute_button))
-        row.addWidget(self._vline())
-        row.addLayout(vocal_box, 1)
-        row.addLayout(inst_box, 1)
-        root.addWidget(card)
+        root.addWidget(self.transport)
         self.setCentralWidget(central)
 
         self.model_label = QLabel("Loading the separation model…")
         self.model_label.setObjectName("dim")
         self.statusBar().addPermanentWidget(self.model_label)
         self.statusBar().setSizeGripEnabled(False)
-
-    def _slider(self, title: str, name: str, tip: str):
-        box = QVBoxLayout()
-        box.setSpacing(2)
-        top = QHBoxLayout()
-        label = QLabel(title)
-        label.setObjectName("caption")
-        label.setToolTip(tip)
-        value = QLabel("0 %")
-        value.setObjectName("dim")
-        value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        top.addWidget(label)
-        top.addStretch(1)
-        top.addWidget(value)
-        slider = QSlider(Qt.Orientation.Horizontal)
-        slider.setObjectName(name)
-        slider.setRange(0, 100)
-        slider.setPageStep(10)
-        slider.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        slider.setToolTip(tip)
-        slider.setMinimumWidth(110)
-        box.addLayout(top)
-        box.addWidget(slider)
-        return slider, value, box
-
-    @staticmethod
-    def _captioned(caption: str, *widgets: QWidget) -> QVBoxLayout:
-        box = QVBoxLayout()
-        box.setSpacing(2)
-        label = QLabel(caption)
-        label.setObjectName("caption")
-        box.addWidget(label)
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        for w in widgets:
-            row.addWidget(w)
-        box.addLayout(row)
-        return box
-
-    @staticmethod
-    def _vline() -> QFrame:
-        line = QFrame()
-        line.setFrameShape(QFrame.Shape.VLine)
-        line.setStyleSheet(f"color: {theme.BORDER};")
-        return line
 
     def _connect_worker(self) -> None:
         w = self.worker
@@ -483,7 +310,8 @@ class MainWindow(QMainWindow):
         self._load_seq += 1
         seq = self._load_seq
         self.statusBar().showMessage(f"Opening {path.name}…")
-        task = TaskThread(lambda progress, cancel: load_song(path))
+        hash_content = self.cache is not None and self.cache.enabled  # the hash only keys the cache
+        task = TaskThread(lambda progress, cancel: load_song(path, hash_content=hash_content))
         task.succeeded.connect(lambda song, seq=seq: self._song_loaded(seq, song))
         task.failed.connect(lambda exc, seq=seq, path=path: self._song_failed(seq, path, exc))
         self._start_task(task)
@@ -729,17 +557,16 @@ class MainWindow(QMainWindow):
         self._update_mode_controls()
 
     def set_solo(self, on: bool) -> None:
-        if on and self.mute_action.isChecked():
-            self.mute_action.setChecked(False)
-        self.mixer.update(solo=bool(on))
-        if on:
-            self.mixer.mode = KARAOKE
-        self._update_mode_controls()
+        self._set_vocal_toggle("solo", on, self.mute_action)
 
     def set_mute(self, on: bool) -> None:
-        if on and self.solo_action.isChecked():
-            self.solo_action.setChecked(False)
-        self.mixer.update(mute=bool(on))
+        self._set_vocal_toggle("mute", on, self.solo_action)
+
+    def _set_vocal_toggle(self, name: str, on: bool, other: QAction) -> None:
+        """Solo or mute (``name``) the vocals; turning one on turns ``other`` off and picks karaoke."""
+        if on and other.isChecked():
+            other.setChecked(False)
+        self.mixer.update(**{name: bool(on)})
         if on:
             self.mixer.mode = KARAOKE
         self._update_mode_controls()
@@ -793,19 +620,29 @@ class MainWindow(QMainWindow):
         self.export_to(choice.folder, choice.format)
 
     def export_to(self, folder: str | Path, fmt: str, on_conflict: str | None = None) -> TaskThread | None:
-        """Export the current song's stems; asks before replacing files."""
+        """Export the current song's stems in the background.
+
+        ``on_conflict`` says what to do when files of those names exist:
+        ``"rename"`` (a free `` (2)`` suffix), ``"overwrite"``, or ``None``:
+        ask the user. Returns the export task, or ``None`` if nothing started.
+        """
+        if on_conflict not in (None, "rename", "overwrite"):
+            raise ValueError(f"on_conflict must be None, 'rename' or 'overwrite', not {on_conflict!r}")
         song = self.song
         if song is None or not song.coverage.complete or self._export_task is not None:
             return None
         folder = Path(folder)
         base = safe_filename(song.title)
-        if on_conflict is None:
-            clashes = existing(stem_paths(folder, base, fmt))
-            on_conflict = "rename"
-            if clashes:
+        # The names are settled here, once (asking the user about files that exist).
+        paths = stem_paths(folder, base, fmt)
+        clashes = existing(paths)
+        if clashes:
+            if on_conflict is None:
                 on_conflict = self.dialogs.resolve_conflict(self, clashes)
                 if on_conflict is None:
                     return None
+            if on_conflict == "rename":
+                paths = free_paths(folder, base, fmt, first=2)
         params = self.mixer.params
         vocal_level = 0.0 if params.mute else params.vocal_level
         self.settings.export_folder = str(folder)
@@ -814,7 +651,7 @@ class MainWindow(QMainWindow):
         def run(progress, cancel):
             return export_stems(folder, base, song.vocals, song.instrumental, format=fmt,
                                 vocal_level=vocal_level, instrumental_level=params.instrumental_level,
-                                on_conflict=on_conflict, progress=progress, cancel=cancel)
+                                paths=paths, progress=progress, cancel=cancel)
 
         task = TaskThread(run)
         task.progressed.connect(lambda f: self._show_progress(f"Exporting… {round(f * 100)} %", f))
@@ -972,7 +809,8 @@ class MainWindow(QMainWindow):
         self.output.close()
         for task in list(self._tasks):
             task.cancel()
-        if not self.worker.stop(15000):
-            log.warning("the separation worker did not stop in time")
+        # No time limit: a QThread destroyed while it runs aborts the process. Cancelled,
+        # the worker ends after its chunk in progress, an export after its block.
+        self.worker.stop()
         for task in list(self._tasks):
-            task.wait(15000)
+            task.wait()

@@ -8,7 +8,9 @@ the same code. Rules that keep the callback glitch-free:
   are allocated once, and every array operation writes with ``out=``;
 * no locks: the UI thread changes parameters by replacing a whole immutable
   :class:`MixParams` tuple (one attribute store is atomic), seeks by storing a
-  ``(sequence, frame)`` tuple, and swaps songs by storing one tuple;
+  ``(sequence, frame)`` tuple, and swaps songs by storing one new tuple;
+* the current gains belong to the callback alone: it notices a new song (a
+  new song tuple) and resets them itself, so the UI thread never writes them;
 * every gain change (A/B switch, solo, mute, levels, play/pause) is a linear
   ramp of :attr:`PlaybackMixer.ramp_frames` samples, so nothing clicks.
 
@@ -23,11 +25,14 @@ from __future__ import annotations
 
 import math
 import os
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from ..transforms import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from .song import Song
 
 ORIGINAL = "original"
 KARAOKE = "karaoke"
@@ -53,9 +58,12 @@ class MixParams(NamedTuple):
 
 
 _UNSEPARATED_GAINS = (1.0, 0.0, 0.0)  # the original, where no stems exist yet
+_START_GAINS = (1.0, 0.0, 0.0, 0.0)  # mixture, vocals, instrumental, master: silent
 
 
 class _SongData(NamedTuple):
+    """What the callback reads of a song; a new one per :meth:`PlaybackMixer.set_song`."""
+
     mixture: np.ndarray
     vocals: np.ndarray
     instrumental: np.ndarray
@@ -82,9 +90,10 @@ class PlaybackMixer:
         self._steps = np.repeat(np.arange(1, max_frames + 1, dtype=np.float32)[:, None], 2, axis=1)
         self._gain = np.empty((max_frames, 2), dtype=np.float32)
         self._tmp = np.empty((max_frames, 2), dtype=np.float32)
-        self._song: _SongData | None = None
+        self._song: _SongData | None = None  # written by the UI thread
+        self._gains_song: _SongData | None = None  # callback-owned: the song _gains belong to
         self.params = MixParams()
-        self._gains = [1.0, 0.0, 0.0, 0.0]  # mixture, vocals, instrumental, master: callback-owned
+        self._gains = list(_START_GAINS)  # callback-owned, never replaced
         self._pos = 0
         self._seek = (0, 0)  # (sequence, frame): written by the UI thread
         self._seek_seen = 0
@@ -93,8 +102,12 @@ class PlaybackMixer:
 
     # -- UI-thread API (each call is a single atomic attribute store) --------
 
-    def set_song(self, song) -> None:
-        """Play ``song`` (a :class:`~soundnet_app.ui.song.Song`, or ``None``) from the start, paused."""
+    def set_song(self, song: Song | None) -> None:
+        """Play ``song`` (or nothing) from the start, paused.
+
+        The callback sees the new song tuple and resets its own gains to
+        silence before it renders anything of it.
+        """
         self.playing = False
         if song is None:
             self._song = None
@@ -103,7 +116,6 @@ class PlaybackMixer:
                 song.mixture, song.vocals, song.instrumental,
                 song.coverage.blocks, song.coverage.block, song.n_frames,
             )
-        self._gains = [1.0, 0.0, 0.0, 0.0]
         self.ended = False
         self.seek(0)
 
@@ -181,6 +193,9 @@ class PlaybackMixer:
         """
         song = self._song
         gains = self._gains
+        if song is not self._gains_song:  # a new song (or none): start it from silence
+            self._gains_song = song
+            gains[:] = _START_GAINS
         seek = self._seek
         seeking = seek[0] != self._seek_seen
         if seeking and (gains[3] == 0.0 or song is None):

@@ -75,10 +75,10 @@ class AppSettings:
 
     @property
     def export_format(self) -> str:
-        from ..export import FORMATS
+        from ..audio import OUTPUT_FORMATS
 
         fmt = str(self.q.value("export/format", "wav") or "wav").lower()
-        return fmt if fmt in FORMATS else "wav"
+        return fmt if fmt in OUTPUT_FORMATS else "wav"
 
     @export_format.setter
     def export_format(self, value: str) -> None:

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..transforms import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from ..audio import AudioInfo
 
 BLOCK_FRAMES = 1024  # granularity of the "separated" map (~23 ms)
 ENVELOPE_POINTS = 4000  # min/max buckets per waveform (about two per screen pixel)
@@ -60,11 +64,6 @@ class Coverage:
     def fill(self) -> None:
         """Mark the whole song separated."""
         self.add(0, self.n_frames)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._intervals = []
-        self.blocks[:] = False
 
     def intervals(self) -> list[tuple[int, int]]:
         """Merged separated ``(start, end)`` sample intervals, sorted."""
@@ -132,7 +131,11 @@ class Envelope:
         self.version = 0  # bumped on every update: views redraw when it changed
 
     def update(self, audio: np.ndarray, start: int = 0, end: int | None = None) -> None:
-        """Recompute the buckets covering ``audio[start:end]`` (``audio`` is the whole song)."""
+        """Recompute the buckets covering ``audio[start:end]``.
+
+        ``audio`` is the whole song, ``(n_frames, 2)`` (or ``(n_frames,)``)
+        float32; both channels share one envelope.
+        """
         end = self.n_frames if end is None else min(int(end), self.n_frames)
         if end <= start:
             return
@@ -160,7 +163,8 @@ class Song:
         path: the file it came from.
         mixture: ``(n, 2)`` float32 at 44.1 kHz.
         info: the core's :class:`~soundnet_app.audio.AudioInfo` (or ``None``).
-        content_hash: sha256 of the file bytes (the cache key's first half).
+        content_hash: sha256 of the file bytes (the cache key's first half); ``""`` when
+            there is no cache to key.
         envelope_points: resolution of the waveform envelopes.
     """
 
@@ -168,10 +172,9 @@ class Song:
         self,
         path: str | Path,
         mixture: np.ndarray,
-        info=None,
+        info: AudioInfo | None = None,
         content_hash: str = "",
         envelope_points: int = ENVELOPE_POINTS,
-        mixture_envelope: Envelope | None = None,
     ):
         self.path = Path(path)
         self.mixture = np.ascontiguousarray(mixture, dtype=np.float32)
@@ -182,10 +185,8 @@ class Song:
         self.vocals = np.zeros((n, 2), dtype=np.float32)
         self.instrumental = np.zeros((n, 2), dtype=np.float32)
         self.coverage = Coverage(n)
-        if mixture_envelope is None:
-            mixture_envelope = Envelope(n, envelope_points)
-            mixture_envelope.update(self.mixture)
-        self.env_mixture = mixture_envelope
+        self.env_mixture = Envelope(n, envelope_points)
+        self.env_mixture.update(self.mixture)
         self.env_vocals = Envelope(n, envelope_points)
         self.env_instrumental = Envelope(n, envelope_points)
         self.cached = False  # stems came from the cache
@@ -208,7 +209,9 @@ class Song:
     def write_chunk(self, start: int, vocals: np.ndarray, instrumental: np.ndarray) -> tuple[int, int]:
         """Copy one separated chunk in, update envelopes, then mark it separated.
 
-        Returns the ``(start, end)`` actually written (clipped to the song).
+        ``vocals`` and ``instrumental`` are ``(m, 2)`` float32 for samples
+        ``start .. start + m`` (they add up to the mixture there). Returns the
+        ``(start, end)`` actually written (clipped to the song).
         """
         start = int(start)
         end = min(self.n_frames, start + vocals.shape[0])
@@ -217,16 +220,45 @@ class Song:
         n = end - start
         self.vocals[start:end] = vocals[:n]
         self.instrumental[start:end] = instrumental[:n]
-        self.env_vocals.update(self.vocals, start, end)
-        self.env_instrumental.update(self.instrumental, start, end)
+        self._update_envelopes(start, end)
         self.coverage.add(start, end)  # last: the audio callback may now use the data
         return start, end
 
+    def blend_chunk(self, start: int, vocals: np.ndarray, weight: np.ndarray) -> tuple[int, int]:
+        """Cross-fade new vocals into stems that are already separated.
+
+        ``vocals`` is ``(m, 2)`` float32 for samples ``start .. start + m`` and
+        ``weight`` ``(m,)`` (or ``(m, 1)``) the new estimate's share, 0..1:
+        ``vocals = old * (1 - weight) + new * weight``, then ``instrumental =
+        mixture - vocals``. The samples stay marked separated (the audio callback
+        keeps playing them): the blend is computed aside and each stem written
+        with one array copy, so the window in which the callback can read a
+        half-written range is as short as it gets, and what it reads there is
+        close to both estimates. Returns the ``(start, end)`` written (clipped
+        to the song).
+        """
+        start = int(start)
+        end = min(self.n_frames, start + vocals.shape[0])
+        if end <= start:
+            return start, start
+        n = end - start
+        w = np.asarray(weight, dtype=np.float32).reshape(-1, 1)[:n]
+        old = self.vocals[start:end]
+        blended = old + w * (vocals[:n] - old)
+        instrumental = self.mixture[start:end] - blended
+        self.vocals[start:end] = blended
+        self.instrumental[start:end] = instrumental
+        self._update_envelopes(start, end)
+        return start, end
+
     def set_stems(self, vocals: np.ndarray, instrumental: np.ndarray) -> None:
-        """Fill in the whole song at once (from the cache)."""
+        """Fill in the whole song at once (from the cache): both ``(n_frames, 2)`` float32."""
         n = self.n_frames
         self.vocals[:] = vocals[:n]
         self.instrumental[:] = instrumental[:n]
-        self.env_vocals.update(self.vocals)
-        self.env_instrumental.update(self.instrumental)
+        self._update_envelopes(0, n)
         self.coverage.fill()
+
+    def _update_envelopes(self, start: int, end: int) -> None:
+        self.env_vocals.update(self.vocals, start, end)
+        self.env_instrumental.update(self.instrumental, start, end)

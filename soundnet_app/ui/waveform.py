@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import theme
+from .song import Envelope, Song
 
 # pyqtgraph defaults must be set before any plot exists.
 pg.setConfigOptions(antialias=False, background=theme.PLOT_BACKGROUND, foreground=theme.TEXT_DIM)
@@ -110,7 +111,7 @@ class WaveformView(pg.PlotWidget):
         self.setXRange(0, self.duration, padding=0)
         self.setYRange(-1.05, 1.05, padding=0)
 
-    def set_envelope(self, envelope, force: bool = False) -> bool:
+    def set_envelope(self, envelope: Envelope, force: bool = False) -> bool:
         """Draw ``envelope`` if it changed since the last call; ``True`` if redrawn."""
         if envelope is None:
             self.curve.setData([], [])
@@ -197,7 +198,7 @@ class WaveformPanel(QWidget):
         self._done_brush = QBrush(QColor(theme.SEPARATED_SHADE))
         self._todo_brush = QBrush(QColor(theme.PENDING_SHADE), Qt.BrushStyle.BDiagPattern)
 
-    def set_song(self, song) -> None:
+    def set_song(self, song: Song | None) -> None:
         self._song = song
         self._intervals = None
         self._pending = None

@@ -12,6 +12,12 @@ job. Cancellation is checked between chunks. A finished song goes into the
 :class:`~soundnet_app.cache.StemCache`, and a cached song is served from it
 without running the model.
 
+A gap next to parts already separated is filled by a run that starts up to
+``overlap`` samples before the gap and stops up to ``overlap`` samples after
+it (see :class:`GapRun`): new vocals alone are written only inside the gap,
+and over those two margins they are cross-faded linearly with the vocals
+already there, so two independent estimates never meet with a step.
+
 :class:`TaskThread` runs any other callable (loading a file, exporting) off
 the UI thread with progress and result signals.
 """
@@ -20,20 +26,23 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
-from .song import Song
+from .song import Coverage, Song
+
+if TYPE_CHECKING:
+    from ..audio import AudioInfo
+    from ..cache import StemCache
+    from ..separator import SeparatedChunk
 
 log = logging.getLogger(__name__)
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no TensorFlow start-up chatter
 
 
 def error_message(exc: BaseException) -> str:
@@ -50,20 +59,33 @@ def error_message(exc: BaseException) -> str:
 MAX_SONG_MINUTES = 60  # the app keeps mixture + stems in memory: ~1 GB per 16 minutes
 
 
-def load_song(path: str | Path) -> Song:
-    """Read a file, hash it and compute the mixture waveform (run off the UI thread)."""
-    from ..audio import AudioReadError, probe, read_audio
-    from ..cache import file_hash
+def _refuse_long_songs(info: AudioInfo) -> None:
+    from ..audio import AudioReadError
 
-    info = probe(path)
     if info.duration_s > MAX_SONG_MINUTES * 60:
         raise AudioReadError(
-            path, f"is {info.duration_s / 60:.0f} minutes long; the app takes songs up to "
+            info.path, f"is {info.duration_s / 60:.0f} minutes long; the app takes songs up to "
             f"{MAX_SONG_MINUTES} minutes (soundnet-separate handles longer files)")
-    audio, info = read_audio(path)
+
+
+def load_song(path: str | Path, hash_content: bool = True) -> Song:
+    """Read a file and compute the mixture waveform (run off the UI thread).
+
+    The length is checked from the header before anything is decoded. With
+    ``hash_content`` the file's bytes are hashed too (the stem cache's key);
+    without a cache that read is skipped and ``Song.content_hash`` is ``""``.
+    """
+    from ..audio import AudioReadError, read_audio
+
+    audio, info = read_audio(path, check=_refuse_long_songs)
     if audio.ndim != 2 or audio.shape[0] == 0:
         raise AudioReadError(path, "contains no audio")
-    return Song(path, audio, info, content_hash=file_hash(path))
+    content_hash = ""
+    if hash_content:
+        from ..cache import file_hash
+
+        content_hash = file_hash(path)
+    return Song(path, audio, info, content_hash=content_hash)
 
 
 class TaskThread(QThread):
@@ -84,8 +106,6 @@ class TaskThread(QThread):
         self.cancel_event = threading.Event()
         self._min_interval = min_interval
         self._last = 0.0
-        self.result = None
-        self.error: BaseException | None = None
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -98,12 +118,11 @@ class TaskThread(QThread):
 
     def run(self) -> None:
         try:
-            self.result = self._fn(self._progress, self.cancel_event)
+            result = self._fn(self._progress, self.cancel_event)
         except BaseException as e:  # reported to the UI, never raised in the thread
-            self.error = e
             self.failed.emit(e)
         else:
-            self.succeeded.emit(self.result)
+            self.succeeded.emit(result)
 
 
 class SeparationJob:
@@ -140,6 +159,55 @@ class SeparationJob:
             return frame
 
 
+class GapRun(NamedTuple):
+    """One separator pass over the gap ``gap_start .. gap_end``: samples ``start .. end``.
+
+    ``start .. gap_start`` and ``gap_end .. end`` are margins (up to
+    ``overlap`` samples each) over parts already separated: there the new
+    vocals are cross-faded with the old ones, rising from 0 to 1 before the gap
+    and falling from 1 to 0 after it. New vocals alone are written only inside
+    the gap.
+    """
+
+    start: int
+    gap_start: int
+    gap_end: int
+    end: int
+
+    @classmethod
+    def plan(cls, coverage: Coverage, gap: tuple[int, int], overlap: int) -> GapRun:
+        gap_start, gap_end = gap
+        lead = tail = 0
+        for s, e in coverage.intervals():
+            if e == gap_start:  # separated right up to the gap
+                lead = min(overlap, e - s)
+            elif s == gap_end:  # and right after it
+                tail = min(overlap, e - s)
+        return cls(gap_start - lead, gap_start, gap_end, gap_end + tail)
+
+    def write(self, song: Song, chunk: SeparatedChunk) -> tuple[int, int, int]:
+        """Write the part of ``chunk`` inside this run; ``(start, end, new samples)``.
+
+        ``start .. end`` is what changed (margins included); new samples are
+        those that were not separated before.
+        """
+        s, e = chunk.start, min(chunk.end, self.end)
+        new = 0
+        a, b = max(s, self.start), min(e, self.gap_start)
+        if b > a:  # the margin before the gap: old -> new
+            k = np.arange(a - self.start + 1, b - self.start + 1, dtype=np.float32)
+            song.blend_chunk(a, chunk.vocals[a - s : b - s], k / (self.gap_start - self.start + 1))
+        a, b = max(s, self.gap_start), min(e, self.gap_end)
+        if b > a:
+            song.write_chunk(a, chunk.vocals[a - s : b - s], chunk.instrumental[a - s : b - s])
+            new = b - a
+        a, b = max(s, self.gap_end), min(e, self.end)
+        if b > a:  # the margin after the gap: new -> old
+            k = np.arange(a - self.gap_end + 1, b - self.gap_end + 1, dtype=np.float32)
+            song.blend_chunk(a, chunk.vocals[a - s : b - s], 1.0 - k / (self.end - self.gap_end + 1))
+        return s, e, new
+
+
 def _default_separator():
     from ..separator import Separator
 
@@ -167,7 +235,8 @@ class SeparationWorker(QThread):
     jobCancelled = Signal(int)
     jobFailed = Signal(int, str)
 
-    def __init__(self, separator_factory: Callable | None = None, cache=None, warm_up: bool = True, parent=None):
+    def __init__(self, separator_factory: Callable | None = None, cache: StemCache | None = None,
+                 warm_up: bool = True, parent=None):
         super().__init__(parent)
         self._factory = separator_factory or _default_separator
         self.cache = cache
@@ -177,7 +246,6 @@ class SeparationWorker(QThread):
         self._stopping = False
         self.separator = None
         self.model_error: str | None = None
-        self.model_ready = threading.Event()  # set once loading finished (either way)
 
     # -- UI-thread API -------------------------------------------------------
 
@@ -191,10 +259,6 @@ class SeparationWorker(QThread):
             self._cond.notify_all()
         return job
 
-    @property
-    def current_job(self) -> SeparationJob | None:
-        return self._job
-
     def cancel(self) -> None:
         """Cancel the current job (between chunks)."""
         with self._cond:
@@ -207,14 +271,19 @@ class SeparationWorker(QThread):
         if job is not None and job.active:
             job.request_restart(frame)
 
-    def stop(self, timeout_ms: int = 10000) -> bool:
-        """Cancel everything and end the thread; ``True`` if it ended in time."""
+    def stop(self, timeout_ms: int | None = None) -> bool:
+        """Cancel everything and end the thread; ``True`` if it ended in time.
+
+        By default this waits until the thread has ended (at most one chunk, or
+        the model load in progress): a :class:`QThread` destroyed while it
+        runs aborts the process.
+        """
         with self._cond:
             self._stopping = True
             if self._job is not None:
                 self._job.cancel()
             self._cond.notify_all()
-        return self.wait(timeout_ms)
+        return self.wait() if timeout_ms is None else self.wait(timeout_ms)
 
     # -- the thread ------------------------------------------------------------
 
@@ -250,11 +319,9 @@ class SeparationWorker(QThread):
         except Exception as e:
             log.exception("could not load the separation model")
             self.model_error = f"Could not load the separation model: {error_message(e)}"
-            self.model_ready.set()
             self.modelFailed.emit(self.model_error)
             return
         self.separator = separator
-        self.model_ready.set()
         self.modelReady.emit(str(getattr(separator, "model_version", "")))
 
     @staticmethod
@@ -286,6 +353,7 @@ class SeparationWorker(QThread):
                 return
 
         n = song.n_frames
+        overlap = int(getattr(separator, "overlap", 0))
         separated_here = 0
         start = job.start
         while not job.cancel_event.is_set():
@@ -295,18 +363,20 @@ class SeparationWorker(QThread):
             gap = song.coverage.next_gap(start)
             if gap is None:
                 break
-            gap_start, gap_end = gap
-            job.position = gap_start
+            run = GapRun.plan(song.coverage, gap, overlap)
+            job.position = run.gap_start
             restart = None
-            chunks = separator.separate_array(song.mixture, start=gap_start, cancel=job.cancel_event)
+            # The slice ends the run (and the separator's last chunk) at run.end.
+            chunks = separator.separate_array(song.mixture[: run.end], start=run.start, cancel=job.cancel_event)
             try:
                 for chunk in chunks:
                     if job.cancel_event.is_set():
                         break
-                    s, e = song.write_chunk(chunk.start, chunk.vocals, chunk.instrumental)
-                    job.position = e
-                    separated_here += e - s
-                    self.chunkReady.emit(job.id, s, e)
+                    s, e, new = run.write(song, chunk)
+                    job.position = max(run.gap_start, min(e, run.gap_end))
+                    separated_here += new
+                    if e > s:
+                        self.chunkReady.emit(job.id, s, e)
                     elapsed = time.monotonic() - job.started_at
                     left = n - song.coverage.separated_frames()
                     remaining = left * elapsed / separated_here if separated_here else -1.0
@@ -314,8 +384,6 @@ class SeparationWorker(QThread):
                     restart = job.take_restart()
                     if restart is not None:
                         break
-                    if e >= gap_end and gap_end < n:
-                        break  # ran into a part separated before: find the next gap
             finally:
                 chunks.close()
             start = restart if restart is not None else job.position

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 import pytest
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes more than ten seconds")
 
 
 @pytest.fixture(scope="session")

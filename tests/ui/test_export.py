@@ -91,3 +91,23 @@ def test_bad_arguments(tmp_path, stems):
 def test_safe_filename():
     assert safe_filename('AC/DC: "Back"?') == "AC DC Back"
     assert safe_filename("...") == "song"
+
+
+def test_settled_paths_are_written_as_given(tmp_path, stems):
+    vocals, inst = stems
+    first = export_stems(tmp_path, "song", vocals, inst, stems=("vocals", "karaoke"))
+    before = first["karaoke"].read_bytes()
+    target = {"vocals": tmp_path / "sub" / "v.wav", "karaoke": first["karaoke"]}  # the caller agreed to replace
+    paths = export_stems(tmp_path, "ignored", vocals, inst * 0.5, stems=("vocals", "karaoke"), paths=target)
+    assert paths == target and (tmp_path / "sub" / "v.wav").exists()
+    assert first["karaoke"].read_bytes() != before
+    assert not (tmp_path / "song - vocals (2).wav").exists()
+    with pytest.raises(ValueError):
+        export_stems(tmp_path, "song", vocals, inst, paths={"vocals": tmp_path / "v.wav"})
+
+
+def test_loud_karaoke_mix_is_clipped_in_the_file(tmp_path):
+    loud = np.full((4000, 2), 0.8, dtype=np.float32)
+    paths = export_stems(tmp_path, "loud", loud, loud, vocal_level=1.0, stems=("karaoke",))
+    data, _ = sf.read(paths["karaoke"], dtype="float32")
+    assert data.max() <= 1.0 and data.min() > 0.99

@@ -6,6 +6,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from uihelpers import settle
 
 from soundnet_app.ui.player import (
     KARAOKE,
@@ -42,11 +43,6 @@ def mixer(song):
     m.set_song(song)
     m.play()
     return m
-
-
-def settle(mixer: PlaybackMixer) -> None:
-    """Render past any gain ramp (a seek takes two: fade out, jump, fade in)."""
-    mixer.render(3 * mixer.ramp_frames)
 
 
 def test_paused_mixer_outputs_silence_and_stays_put(song):
@@ -307,3 +303,35 @@ def test_seek_while_paused_is_immediate(song):
     m.play()
     out = m.render(m.ramp_frames)
     assert m.position == 5000 + m.ramp_frames and out.any()
+
+
+def test_switching_songs_mid_callback_does_not_disturb_either_song(song):
+    """The UI thread may swap songs while the audio callback is inside ``fill``."""
+
+    class SwitchedMidFill(PlaybackMixer):
+        switch_to = None
+
+        def _ramp(self, i, target, length):
+            if self.switch_to is not None:  # the UI thread runs set_song here
+                other, self.switch_to = self.switch_to, None
+                self.set_song(other)
+            return super()._ramp(i, target, length)
+
+    other = make_song(seed=5)
+    m = SwitchedMidFill()
+    m.set_song(song)
+    m.play()
+    settle(m)
+    pos = m.position
+    m.switch_to = other
+    # The buffer in progress finishes the old song with the gains it had: no step.
+    np.testing.assert_array_equal(m.render(2048), song.instrumental[pos : pos + 2048])
+    # Then the new song starts paused, from silence, at its start...
+    assert not m.render(1024).any() and m.position == 0
+    m.play()
+    out = m.render(m.ramp_frames)
+    # ...and fades in from zero: the first sample is one ramp step of the signal.
+    assert np.abs(out[0]).max() <= np.abs(other.instrumental[0]).max() / m.ramp_frames + 1e-6
+    settle(m)
+    pos = m.position
+    np.testing.assert_array_equal(m.render(2000), other.instrumental[pos : pos + 2000])

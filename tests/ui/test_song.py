@@ -61,3 +61,20 @@ def test_song_write_chunk_fills_stems_and_envelopes():
     assert song.coverage.intervals() == [(10_000, 20_000)]
     # A chunk running past the end is clipped.
     assert song.write_chunk(45_000, np.zeros((10_000, 2), np.float32), np.zeros((10_000, 2), np.float32)) == (45_000, 50_000)
+
+
+def test_blend_chunk_cross_fades_into_separated_stems():
+    rng = np.random.default_rng(1)
+    mix = (rng.standard_normal((8000, 2)) * 0.1).astype(np.float32)
+    song = Song("x.wav", mix)
+    old = mix * 0.25
+    song.write_chunk(0, old, mix - old)
+    new = mix * 0.75
+    weight = np.linspace(0.0, 1.0, 1000, dtype=np.float32)
+    assert song.blend_chunk(2000, new[2000:3000], weight) == (2000, 3000)
+    expected = old[2000:3000] * (1 - weight[:, None]) + new[2000:3000] * weight[:, None]
+    np.testing.assert_allclose(song.vocals[2000:3000], expected, atol=1e-7)
+    np.testing.assert_array_equal(song.vocals[:2000], old[:2000])  # nothing outside the range
+    np.testing.assert_array_equal(song.vocals[3000:], old[3000:])
+    np.testing.assert_allclose(song.vocals + song.instrumental, mix, atol=1e-7)
+    assert song.coverage.intervals() == [(0, 8000)]

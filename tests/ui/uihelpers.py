@@ -13,6 +13,11 @@ def write_song(path: Path, seconds: float, seed: int = 0) -> Path:
     return write_synthetic_song(path, seconds, seed=seed)
 
 
+def settle(mixer) -> None:
+    """Render past any gain ramp of a :class:`PlaybackMixer` (a seek takes two: fade out, jump, fade in)."""
+    mixer.render(3 * mixer.ramp_frames)
+
+
 def wait_separated(qtbot, window, timeout=60000):
     """Wait until the current song is separated and the window has taken note (export enabled)."""
     qtbot.waitUntil(lambda: window.song is not None and window.job is not None and window.job.state == "done"
