@@ -1,8 +1,8 @@
 """Render the window with a separated demo song to a PNG (offscreen).
 
-    python -m soundnet_app.ui.screenshot [resources/screenshot.png]
+    python -m soundnet_app.ui.screenshot [OUT.png] [SONG]
 
-The demo song is generated (:mod:`soundnet_app.synth`). The picture shows
+Without SONG, the demo song is generated (:mod:`soundnet_app.synth`). The picture shows
 the window as it looks with a sound card, so the "no sound device" notice
 of a headless machine is left out.
 """
@@ -15,7 +15,9 @@ import tempfile
 from pathlib import Path
 
 
-def render_screenshot(out: str | Path, seconds: float = 200.0, size=(1280, 800)) -> Path:
+def render_screenshot(
+    out: str | Path, song: str | Path | None = None, seconds: float = 200.0, size: tuple[int, int] = (1280, 800)
+) -> Path:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import soundfile as sf
@@ -34,12 +36,13 @@ def render_screenshot(out: str | Path, seconds: float = 200.0, size=(1280, 800))
     apply_theme(app)
     out = Path(out)
     with tempfile.TemporaryDirectory(prefix="soundnet-shot-") as tmp:
-        song = Path(tmp) / "midnight_drive.wav"
-        with sf.SoundFile(song, "w", SAMPLE_RATE, 2, "PCM_16") as f:
-            f.title = "Midnight Drive"
-            f.artist = "The Synthetics"
-            for block in synthetic_blocks(seconds, seed=7):
-                f.write(block)
+        if song is None:
+            song = Path(tmp) / "midnight_drive.wav"
+            with sf.SoundFile(song, "w", SAMPLE_RATE, 2, "PCM_16") as f:
+                f.title = "Midnight Drive"
+                f.artist = "The Synthetics"
+                for block in synthetic_blocks(seconds, seed=7):
+                    f.write(block)
         window = MainWindow(settings=AppSettings(Path(tmp) / "settings.ini"), cache=None, audio=False)
         window.resize(*size)
         window.show()
@@ -52,7 +55,7 @@ def render_screenshot(out: str | Path, seconds: float = 200.0, size=(1280, 800))
             window.output.available = True
             window._update_controls()
             window.vocal_slider.setValue(25)
-            window.seek_seconds(71.5)
+            window.seek_seconds(min(71.5, 0.4 * window.song.duration_s))
             window.statusBar().clearMessage()
             _wait(lambda: False, 0.3)
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -64,4 +67,5 @@ def render_screenshot(out: str | Path, seconds: float = 200.0, size=(1280, 800))
 
 
 if __name__ == "__main__":
-    print(render_screenshot(sys.argv[1] if len(sys.argv) > 1 else "resources/screenshot.png"))
+    args = sys.argv[1:]
+    print(render_screenshot(args[0] if args else "resources/screenshot.png", args[1] if len(args) > 1 else None))
