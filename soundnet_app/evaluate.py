@@ -34,7 +34,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--model", default=None, help="a .keras model (default: the bundled one)")
     p.add_argument("--swap-channels", action="store_true", help="test-time channel-swap averaging")
     p.add_argument("--wiener", type=int, default=0, metavar="N", help="multichannel Wiener filter iterations")
-    p.add_argument("--mask-power", type=float, default=2.0, help="soft-mask exponent (2: power ratio)")
+    p.add_argument("--mask-power", type=float, default=0.5, help="soft-mask exponent (default: %(default)s)")
     p.add_argument("--extend-high-band", action="store_true", help="vocal mask above 11 kHz too")
     p.add_argument("--oracle", action="store_true", help="also score the ideal ratio mask")
     p.add_argument("--no-model", action="store_true", help="score only the references (mixture, oracle)")
@@ -59,6 +59,7 @@ def ideal_ratio_mask(references: dict[str, np.ndarray], mixture: np.ndarray) -> 
         transforms.stft(mixture),
         np.abs(transforms.stft(references["vocals"])),
         np.abs(transforms.stft(references["accompaniment"])),
+        power=2.0,  # the ideal power-ratio mask
     )
     vocals = transforms.istft(vocal_spec, mixture.shape[0])
     return {"vocals": vocals, "accompaniment": mixture - vocals}

@@ -12,7 +12,7 @@ import numpy as np
 EPS = 1e-10
 
 
-def ratio_mask(mixture: np.ndarray, vocals: np.ndarray, accompaniment: np.ndarray, power: float = 2.0) -> np.ndarray:
+def ratio_mask(mixture: np.ndarray, vocals: np.ndarray, accompaniment: np.ndarray, power: float) -> np.ndarray:
     """Vocals as a soft mask ``|V|^p / (|V|^p + |A|^p)`` on the mixture, per channel."""
     v = np.power(vocals, power)
     mask = v / (v + np.power(accompaniment, power) + EPS)
@@ -30,7 +30,7 @@ def wiener(mixture: np.ndarray, vocals: np.ndarray, accompaniment: np.ndarray, i
     per-channel masks, this uses the stereo image to tell the voice (mostly
     centred) from the instruments.
     """
-    estimates = [ratio_mask(mixture, vocals, accompaniment), None]
+    estimates = [ratio_mask(mixture, vocals, accompaniment, power=2.0), None]
     estimates[1] = mixture - estimates[0]
     for _ in range(iterations):
         psd, cov = [], []

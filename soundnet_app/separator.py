@@ -10,6 +10,7 @@ mixture exactly.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from dataclasses import dataclass
@@ -60,7 +61,8 @@ class Separator:
             two estimates (test-time augmentation, twice the compute).
         wiener_iterations: 0 for a per-channel power-ratio mask, otherwise the
             EM iterations of a multichannel Wiener filter (:mod:`.filtering`).
-        mask_power: exponent ``p`` of the soft mask ``V^p / (V^p + A^p)``.
+        mask_power: exponent ``p`` of the soft mask ``V^p / (V^p + A^p)``;
+            0.5 scored best on the validation split (models/README.md).
         extend_high_band: give the bins above the model's range (> 11 kHz) the
             vocals' average mask over 5.5-11 kHz instead of none.
     """
@@ -73,15 +75,13 @@ class Separator:
         swap_channels: bool = False,
         wiener_iterations: int = 0,
         extend_high_band: bool = False,
-        mask_power: float = 2.0,
+        mask_power: float = 0.5,
     ):
         from .model import TIME_MULTIPLE, load_model
 
         if chunk_frames % TIME_MULTIPLE:
             raise ValueError(f"chunk_frames must be a multiple of {TIME_MULTIPLE}")
         self.model_path = Path(model_path) if model_path else bundled_model_path()
-        # The model file's content hash: the version the stem cache keys on.
-        self.model_version = file_hash(self.model_path)[:16]
         self._model = load_model(self.model_path)
         self.chunk_samples = (chunk_frames - 1) * HOP
         self.overlap = int(overlap_seconds * SAMPLE_RATE)
@@ -91,6 +91,11 @@ class Separator:
         self.wiener_iterations = wiener_iterations
         self.extend_high_band = extend_high_band
         self.mask_power = mask_power
+        # What the stem cache keys on: the model file's content and every
+        # setting that changes the stems, so a new model never serves stale stems.
+        settings = f"{file_hash(self.model_path)}:{chunk_frames}:{overlap_seconds}:{swap_channels}:" \
+            f"{wiener_iterations}:{extend_high_band}:{mask_power}"
+        self.model_version = hashlib.sha256(settings.encode()).hexdigest()[:16]
         self._fade_in = np.linspace(0.0, 1.0, self.overlap, dtype=np.float32)[:, None]
         self._infer = self._compile_inference()
 

@@ -119,3 +119,19 @@ def test_memory_does_not_grow_with_song_length(separator):
 
     short, long = peak_for(60), peak_for(240)
     assert long < short * 1.3
+
+
+def test_version_changes_with_the_model_and_the_settings(model_path, tmp_path):
+    """The stem cache keys on model_version: a new model or setting must not serve stale stems."""
+    import shutil
+
+    from soundnet_app.separator import Separator
+
+    base = Separator(model_path)
+    assert Separator(model_path).model_version == base.model_version
+    assert Separator(model_path, mask_power=1.0).model_version != base.model_version
+    other = tmp_path / "other.keras"
+    shutil.copy(model_path, other)
+    with open(other, "ab") as f:
+        f.write(b"\0")  # a different file (zip readers ignore trailing bytes)
+    assert Separator(other).model_version != base.model_version
