@@ -75,8 +75,13 @@ def read_stem_stream(path: str | Path, stream: int) -> np.ndarray:
         audio_stream = container.streams.audio[stream]
         if audio_stream.rate != SAMPLE_RATE:
             raise ValueError(f"{path}: stream {stream} is {audio_stream.rate} Hz, expected {SAMPLE_RATE}")
-        blocks = [frame.to_ndarray() for frame in container.decode(audio=stream)]
-    audio = np.concatenate(blocks, axis=1).T  # planar (channels, n) -> (n, channels)
+        channels = audio_stream.channels
+        blocks = [
+            # Planar frames are (channels, n); packed ones (1, n * channels).
+            frame.to_ndarray() if frame.format.is_planar else frame.to_ndarray().reshape(-1, channels).T
+            for frame in container.decode(audio=stream)
+        ]
+    audio = np.concatenate(blocks, axis=1).T  # (channels, n) -> (n, channels)
     if audio.shape[1] == 1:
         audio = np.repeat(audio, 2, axis=1)
     return np.ascontiguousarray(audio, dtype=np.float32)
