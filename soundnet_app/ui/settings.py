@@ -86,9 +86,13 @@ class AppSettings:
 
     # -- levels --------------------------------------------------------------
 
+    def _level(self, key: str, default: float) -> float:
+        """A 0..1 mix level stored under ``key`` (clamped: the file may be hand-edited)."""
+        return min(1.0, max(0.0, _as_float(self.q.value(key, default), default)))
+
     @property
     def vocal_level(self) -> float:
-        return min(1.0, max(0.0, _as_float(self.q.value("mix/vocal_level", 0.0), 0.0)))
+        return self._level("mix/vocal_level", 0.0)
 
     @vocal_level.setter
     def vocal_level(self, value: float) -> None:
@@ -96,7 +100,7 @@ class AppSettings:
 
     @property
     def instrumental_level(self) -> float:
-        return min(1.0, max(0.0, _as_float(self.q.value("mix/instrumental_level", 1.0), 1.0)))
+        return self._level("mix/instrumental_level", 1.0)
 
     @instrumental_level.setter
     def instrumental_level(self, value: float) -> None:
