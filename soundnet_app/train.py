@@ -3,8 +3,10 @@
 A run lives in one folder (``--run``): ``checkpoint.keras`` (model and
 optimizer, written every ``--checkpoint-every`` steps), ``state.json`` (step,
 elapsed time, best validation loss), ``best.keras`` (lowest validation loss),
-``final.keras`` (weight average at the end) and ``train.log``. Running the same
-command again resumes from the checkpoint. The training budget is given in
+``final.keras`` (weight average at the end), ``snapshots/step-N.weights.h5``
+(every ``--snapshot-every`` steps, for checkpoint averaging) and
+``train.log``. Running the same command again resumes from the checkpoint;
+``--init-from`` starts a new run from a trained model's weights (fine-tuning). The training budget is given in
 steps or minutes; the learning rate follows a cosine decay over that budget.
 """
 
@@ -41,10 +43,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--min-lr-ratio", type=float, default=0.05)
     p.add_argument("--ema", type=float, default=0.999, help="weight-average momentum (0 to disable)")
     p.add_argument("--remix-prob", type=float, default=0.8)
+    p.add_argument(
+        "--speeds", default="1", help="comma-separated speed factors (pitch and tempo), e.g. 0.94,1,1.06"
+    )
+    p.add_argument("--init-from", default=None, help="start from this model's weights (fine-tuning)")
+    p.add_argument("--snapshot-every", type=int, default=0, help="keep the weights every N steps")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads for TensorFlow (0: all)")
     p.add_argument("--validate-every", type=int, default=100)
     p.add_argument("--checkpoint-every", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--export", default=None, help="copy the final model here when done")
+    p.add_argument(
+        "--average", nargs="+", default=None, metavar="WEIGHTS",
+        help="do not train: average these .weights.h5 snapshots (or .keras models) into --export",
+    )
     return p.parse_args(argv)
 
 
@@ -61,8 +73,39 @@ def save_atomically(model, path: Path) -> None:
     partial.replace(path)
 
 
+def average_weights(paths: list[str | Path]):
+    """A U-Net whose every weight is the mean of that weight over ``paths``.
+
+    Averaging snapshots of one run (late in its learning-rate schedule) finds a
+    flatter point than any single snapshot, as stochastic weight averaging
+    does; batch-norm statistics are averaged too.
+    """
+    from .model import build_unet, load_model
+
+    total = None
+    for path in paths:
+        if str(path).endswith(".keras"):
+            weights = load_model(path).get_weights()
+        else:
+            model = build_unet(n_bins=MODEL_BINS)
+            model.load_weights(path)
+            weights = model.get_weights()
+        total = weights if total is None else [t + w for t, w in zip(total, weights)]
+    averaged = build_unet(n_bins=MODEL_BINS)
+    averaged.set_weights([t / len(paths) for t in total])
+    return averaged
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.average:
+        if not args.export:
+            raise SystemExit("soundnet-train: --average needs --export")
+        from .model import save_compact
+
+        save_compact(average_weights(args.average), args.export)
+        print(f"averaged {len(args.average)} snapshots into {args.export}")
+        return 0
     run = Path(args.run)
     run.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
@@ -71,18 +114,23 @@ def main(argv: list[str] | None = None) -> int:
         handlers=[logging.StreamHandler(), logging.FileHandler(run / "train.log")],
     )
     from . import data as data_mod
-    from .model import build_unet, init_input_normalization, save_compact
+    from .model import build_unet, init_input_normalization, load_model, save_compact
 
     import keras
+    import tensorflow as tf
 
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     keras.utils.set_random_seed(args.seed)
+    speeds = tuple(float(s) for s in args.speeds.split(","))
     train_paths = data_mod.list_stem_tracks(args.data, "train", "train")
     valid_paths = data_mod.list_stem_tracks(args.data, "train", "valid")
     if not train_paths or not valid_paths:
         log.error("no training data under %s", args.data)
         return 2
     log.info("decoding %d train and %d validation tracks", len(train_paths), len(valid_paths))
-    train_bank = data_mod.spectrogram_bank(train_paths)
+    train_bank = data_mod.spectrogram_bank(train_paths, speeds)
     valid_bank = data_mod.spectrogram_bank(valid_paths)
     voices = None
     if args.mir1k and args.mir1k_prob > 0:
@@ -99,8 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         state = {"step": 0, "elapsed_s": 0.0, "best_val": float("inf"), "history": []}
         model = build_unet(n_bins=MODEL_BINS)
-        sample_x, _ = data_mod.RemixDataset(train_bank, config, seed=args.seed + 1).batch(32)
-        init_input_normalization(model, sample_x)
+        if args.init_from:
+            model.set_weights(load_model(args.init_from).get_weights())
+            log.info("initialised from %s", args.init_from)
+        else:
+            sample_x, _ = data_mod.RemixDataset(train_bank, config, seed=args.seed + 1).batch(32)
+            init_input_normalization(model, sample_x)
         optimizer = keras.optimizers.Adam(
             learning_rate=args.lr, use_ema=args.ema > 0, ema_momentum=args.ema or 0.99
         )
@@ -143,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
                 save_atomically(model, run / "best.keras")
         if step % args.checkpoint_every == 0:
             save_checkpoint()
+        if args.snapshot_every and step % args.snapshot_every == 0:
+            (run / "snapshots").mkdir(exist_ok=True)
+            model.save_weights(run / "snapshots" / f"step-{step:05d}.weights.h5")
     save_checkpoint()
 
     # The weight average (EMA) replaces the raw weights for the exported model.

@@ -32,3 +32,11 @@ def musdb_root() -> Path:
     if not any((MUSDB_ROOT / "train").glob("*.stem.mp4")):
         pytest.skip(f"MUSDB18 previews not found at {MUSDB_ROOT} (they live in ../shared/data)")
     return MUSDB_ROOT
+
+
+@pytest.fixture(scope="session")
+def mir1k_root() -> Path:
+    root = SHARED_DATA / "mir-1k"
+    if not any(root.glob("*.opus")):
+        pytest.skip(f"MIR-1K clips not found at {root} (they live in ../shared/data)")
+    return root

@@ -37,3 +37,38 @@ def test_remix_batches(musdb_root):
     assert (x <= y[..., :2] + y[..., 2:] + 1e-3).all()
     x2, _ = dataset.batch(4)
     assert not np.allclose(x, x2), "every batch is a new random remix"
+
+
+def test_change_speed_scales_length_and_pitch():
+    from soundnet_app.transforms import SAMPLE_RATE
+
+    t = np.arange(SAMPLE_RATE, dtype=np.float32) / SAMPLE_RATE
+    tone = np.sin(2 * np.pi * 440 * t)[:, None].repeat(2, axis=1)
+    faster = data.change_speed(tone, 1.06)
+    assert faster.shape == (round(SAMPLE_RATE / 1.06), 2) and faster.dtype == np.float32
+    spectrum = np.abs(np.fft.rfft(faster[:, 0]))
+    peak_hz = np.argmax(spectrum) * SAMPLE_RATE / len(faster)
+    assert abs(peak_hz - 440 * 1.06) < 2
+    assert data.change_speed(tone, 1.0) is tone
+
+
+def test_bank_has_one_entry_per_track_and_speed(musdb_root):
+    paths = data.list_stem_tracks(musdb_root, "train", "train")[:2]
+    bank = data.spectrogram_bank(paths, speeds=(0.9, 1.0, 1.1))
+    assert len(bank) == 6
+    frames = [b.shape[1] for b in bank[:3]]
+    assert frames[0] > frames[1] > frames[2]  # slower audio is longer
+
+
+def test_mir1k_voices_are_mono_and_mixed_in_stereo(musdb_root, mir1k_root):
+    voices = data.mir1k_voice_bank(mir1k_root, max_clips=3, seed=0)
+    assert len(voices) == 3
+    assert all(v.shape[1:] == (MODEL_BINS, 1) and v.flags.owndata for v in voices)
+    bank = data.spectrogram_bank(data.list_stem_tracks(musdb_root, "train", "train")[:2])
+    config = data.RemixConfig(frames=64, mir1k_prob=1.0, silence_prob=0.0)
+    x, y = data.RemixDataset(bank, config, voices, seed=0).batch(3)
+    assert x.shape == (3, 64, MODEL_BINS, 2)
+    # The voice sits in the centre; MIR-1K has nothing above 8 kHz (bin 743).
+    np.testing.assert_allclose(y[..., 0], y[..., 1], rtol=1e-5)
+    high = y[:, :, 800:, :2].sum() / y[..., :2].sum()
+    assert high < 0.01
