@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 EPS = 1e-10
+# The soft-mask exponent p that scored best on the validation split (models/README.md).
+DEFAULT_MASK_POWER = 0.5
 
 
 def ratio_mask(mixture: np.ndarray, vocals: np.ndarray, accompaniment: np.ndarray, power: float) -> np.ndarray:

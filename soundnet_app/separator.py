@@ -75,7 +75,7 @@ class Separator:
         swap_channels: bool = False,
         wiener_iterations: int = 0,
         extend_high_band: bool = False,
-        mask_power: float = 0.5,
+        mask_power: float = filtering.DEFAULT_MASK_POWER,
     ):
         from .model import TIME_MULTIPLE, load_model
 

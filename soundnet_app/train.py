@@ -40,6 +40,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--frames", type=int, default=256, help="STFT frames per example")
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--loss", choices=("mae", "separated-mae", "balanced-mae"), default="mae",
+                   help="training loss (soundnet_app/losses.py)")
     p.add_argument("--min-lr-ratio", type=float, default=0.05)
     p.add_argument("--ema", type=float, default=0.999, help="weight-average momentum (0 to disable)")
     p.add_argument("--remix-prob", type=float, default=0.8)
@@ -115,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     from . import data as data_mod
     from .model import build_unet, init_input_normalization, load_model, save_compact
+    from .losses import LOSSES, NEEDS_MIXTURE
 
     import keras
     import tensorflow as tf
@@ -142,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     checkpoint = run / "checkpoint.keras"
     if checkpoint.exists() and state_path.exists():
         state = json.loads(state_path.read_text())
-        model = keras.saving.load_model(str(checkpoint), compile=True, safe_mode=True)
+        model = keras.saving.load_model(str(checkpoint), compile=False, safe_mode=True)
+        model.compile(optimizer=model.optimizer, loss=LOSSES[args.loss])
         log.info("resumed at step %d", state["step"])
     else:
         state = {"step": 0, "elapsed_s": 0.0, "best_val": float("inf"), "history": []}
@@ -156,12 +160,15 @@ def main(argv: list[str] | None = None) -> int:
         optimizer = keras.optimizers.Adam(
             learning_rate=args.lr, use_ema=args.ema > 0, ema_momentum=args.ema or 0.99
         )
-        model.compile(optimizer=optimizer, loss="mae")
+        model.compile(optimizer=optimizer, loss=LOSSES[args.loss])
     log.info("model: %d parameters", model.count_params())
 
     # A fresh seed per resume, so a resumed run does not replay the same batches.
     dataset = data_mod.RemixDataset(train_bank, config, voices, seed=args.seed * 1000 + state["step"])
     val_x, val_y = data_mod.validation_batch(valid_bank, args.frames)
+    with_mixture = args.loss in NEEDS_MIXTURE
+    if with_mixture:  # these losses read |X| from channels 4:6 of the targets
+        val_y = np.concatenate([val_y, val_x], axis=-1)
 
     def progress() -> float:
         if args.steps:
@@ -180,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         lr = learning_rate(progress(), args.lr, args.min_lr_ratio)
         model.optimizer.learning_rate.assign(lr)
         x, y = dataset.batch(args.batch)
+        if with_mixture:
+            y = np.concatenate([y, x], axis=-1)
         losses.append(float(model.train_on_batch(x, y)))
         state["step"] += 1
         state["elapsed_s"] += time.perf_counter() - t0
