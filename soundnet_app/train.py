@@ -43,7 +43,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--loss", choices=("mae", "separated-mae", "balanced-mae"), default="mae",
                    help="training loss (soundnet_app/losses.py)")
     p.add_argument("--min-lr-ratio", type=float, default=0.05)
-    p.add_argument("--ema", type=float, default=0.999, help="weight-average momentum (0 to disable)")
+    p.add_argument(
+        "--ema", type=float, default=0.999,
+        help="weight-average momentum (0 to disable); the average starts at the initial weights, "
+        "so in a short fine-tune it stays close to them: average --snapshot-every files instead",
+    )
     p.add_argument("--remix-prob", type=float, default=0.8)
     p.add_argument(
         "--speeds", default="1", help="comma-separated speed factors (pitch and tempo), e.g. 0.94,1,1.06"
