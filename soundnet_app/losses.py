@@ -18,6 +18,8 @@ SECOND_FRAMES = 43
 _EPS = 1e-6
 
 
+# Registered, so a checkpoint compiled with them loads in safe mode on resume.
+@keras.saving.register_keras_serializable(package="soundnet")
 def separated_mae(y_true, y_pred, power: float = DEFAULT_MASK_POWER):
     """MAE of what the separator outputs, not of the raw estimates.
 
@@ -34,6 +36,7 @@ def separated_mae(y_true, y_pred, power: float = DEFAULT_MASK_POWER):
     return ops.mean(error) / 2
 
 
+@keras.saving.register_keras_serializable(package="soundnet")
 def loudness_balanced_mae(y_true, y_pred):
     """MAE with each second of audio weighted by 1 / its mixture loudness.
 

@@ -5,9 +5,10 @@ optimizer, written every ``--checkpoint-every`` steps), ``state.json`` (step,
 elapsed time, best validation loss), ``best.keras`` (lowest validation loss),
 ``final.keras`` (weight average at the end), ``snapshots/step-N.weights.h5``
 (every ``--snapshot-every`` steps, for checkpoint averaging) and
-``train.log``. Running the same command again resumes from the checkpoint;
-``--init-from`` starts a new run from a trained model's weights (fine-tuning). The training budget is given in
-steps or minutes; the learning rate follows a cosine decay over that budget.
+``train.log``. Running the same command again resumes from the checkpoint
+(with the run's own loss); ``--init-from`` starts a new run from a trained
+model's weights (fine-tuning). The training budget is given in steps or
+minutes; the learning rate follows a cosine decay over that budget.
 """
 
 from __future__ import annotations
@@ -88,18 +89,17 @@ def average_weights(paths: list[str | Path]):
     """
     from .model import build_unet, load_model
 
+    model = build_unet(n_bins=MODEL_BINS)
     total = None
     for path in paths:
         if str(path).endswith(".keras"):
-            weights = load_model(path).get_weights()
+            model.set_weights(load_model(path).get_weights())
         else:
-            model = build_unet(n_bins=MODEL_BINS)
             model.load_weights(path)
-            weights = model.get_weights()
+        weights = model.get_weights()
         total = weights if total is None else [t + w for t, w in zip(total, weights)]
-    averaged = build_unet(n_bins=MODEL_BINS)
-    averaged.set_weights([t / len(paths) for t in total])
-    return averaged
+    model.set_weights([t / len(paths) for t in total])
+    return model
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     checkpoint = run / "checkpoint.keras"
     if checkpoint.exists() and state_path.exists():
         state = json.loads(state_path.read_text())
-        model = keras.saving.load_model(str(checkpoint), compile=False, safe_mode=True)
-        model.compile(optimizer=model.optimizer, loss=LOSSES[args.loss])
+        # The checkpoint restores its optimizer state and the run's own loss.
+        model = keras.saving.load_model(str(checkpoint), compile=True, safe_mode=True)
         log.info("resumed at step %d", state["step"])
     else:
         state = {"step": 0, "elapsed_s": 0.0, "best_val": float("inf"), "history": []}

@@ -40,3 +40,17 @@ def test_balanced_mae_weighs_quiet_and_loud_passages_alike():
     quiet[0] *= 0.05
     quiet_pred = quiet[..., :4] + error
     assert float(losses.loudness_balanced_mae(quiet, quiet_pred)) > 2 * base
+
+
+def test_a_checkpoint_compiled_with_a_custom_loss_resumes_in_safe_mode(tmp_path):
+    from soundnet_app.model import build_unet, keras
+
+    model = build_unet(n_bins=64)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=losses.loudness_balanced_mae)
+    x = np.random.default_rng(0).uniform(0, 1, (1, 64, 64, 2)).astype("float32")
+    y = np.concatenate([model.predict(x, verbose=0), x], axis=-1)
+    model.train_on_batch(x, y)
+    model.save(tmp_path / "checkpoint.keras")
+    resumed = keras.saving.load_model(str(tmp_path / "checkpoint.keras"), compile=True, safe_mode=True)
+    assert int(resumed.optimizer.iterations) == 1
+    assert float(resumed.evaluate(x, y, verbose=0)) == np.float32(model.evaluate(x, y, verbose=0))
