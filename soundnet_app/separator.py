@@ -10,8 +10,6 @@ mixture exactly.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,18 +17,15 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from . import filtering, transforms
-from .cache import file_hash
+from . import catalog, filtering, transforms
 from .transforms import HOP, MODEL_BINS, SAMPLE_RATE
-
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "soundnet.keras"
 
 ProgressCallback = Callable[[float], None]
 
 
 def bundled_model_path() -> Path:
-    """The model shipped in ``models/`` (``$SOUNDNET_MODEL`` overrides it)."""
-    return Path(os.environ.get("SOUNDNET_MODEL", DEFAULT_MODEL))
+    """The default model (``$SOUNDNET_MODEL`` overrides it); see :mod:`.catalog`."""
+    return catalog.default_model_path()
 
 
 @dataclass
@@ -54,48 +49,49 @@ class Separator:
     """Separates stereo 44.1 kHz audio with the bundled (or a given) U-Net.
 
     Args:
-        model_path: a ``.keras`` model; ``None`` for the bundled one.
-        chunk_frames: STFT frames per chunk (a multiple of 64; 448 is ~10.4 s).
-        overlap_seconds: cross-fade length between neighbouring chunks.
-        swap_channels: also separate the channel-swapped chunk and average the
-            two estimates (test-time augmentation, twice the compute).
-        wiener_iterations: 0 for a per-channel power-ratio mask, otherwise the
-            EM iterations of a multichannel Wiener filter (:mod:`.filtering`).
-        mask_power: exponent ``p`` of the soft mask ``V^p / (V^p + A^p)``;
-            0.5 scored best on the validation split (models/README.md).
-        extend_high_band: give the bins above the model's range (> 11 kHz) the
-            vocals' average mask over 5.5-11 kHz instead of none.
+        model_path: a ``.keras`` model; ``None`` for the default one.
+        The other arguments override the model's tuned
+        :class:`~.catalog.SeparationSettings` (its sidecar ``.json``); ``None``
+        keeps the model's own value.
     """
 
     def __init__(
         self,
         model_path: str | Path | None = None,
-        chunk_frames: int = 448,
-        overlap_seconds: float = 1.0,
-        swap_channels: bool = False,
-        wiener_iterations: int = 0,
-        extend_high_band: bool = False,
-        mask_power: float = filtering.DEFAULT_MASK_POWER,
+        chunk_frames: int | None = None,
+        overlap_seconds: float | None = None,
+        swap_channels: bool | None = None,
+        wiener_iterations: int | None = None,
+        extend_high_band: bool | None = None,
+        mask_power: float | None = None,
     ):
         from .model import TIME_MULTIPLE, load_model
 
-        if chunk_frames % TIME_MULTIPLE:
-            raise ValueError(f"chunk_frames must be a multiple of {TIME_MULTIPLE}")
         self.model_path = Path(model_path) if model_path else bundled_model_path()
+        # The model's own tuned settings (its sidecar .json); arguments override them.
+        self.settings = catalog.model_info(self.model_path).settings.replace(
+            chunk_frames=chunk_frames,
+            overlap_seconds=overlap_seconds,
+            swap_channels=swap_channels,
+            wiener_iterations=wiener_iterations,
+            extend_high_band=extend_high_band,
+            mask_power=mask_power,
+        )
+        settings = self.settings
+        if settings.chunk_frames % TIME_MULTIPLE:
+            raise ValueError(f"chunk_frames must be a multiple of {TIME_MULTIPLE}")
         self._model = load_model(self.model_path)
-        self.chunk_samples = (chunk_frames - 1) * HOP
-        self.overlap = int(overlap_seconds * SAMPLE_RATE)
+        self.chunk_samples = (settings.chunk_frames - 1) * HOP
+        self.overlap = int(settings.overlap_seconds * SAMPLE_RATE)
         if not 0 < self.overlap < self.chunk_samples // 2:
             raise ValueError("overlap must be shorter than half a chunk")
-        self.swap_channels = swap_channels
-        self.wiener_iterations = wiener_iterations
-        self.extend_high_band = extend_high_band
-        self.mask_power = mask_power
+        self.swap_channels = settings.swap_channels
+        self.wiener_iterations = settings.wiener_iterations
+        self.extend_high_band = settings.extend_high_band
+        self.mask_power = settings.mask_power
         # What the stem cache keys on: the model file's content and every
         # setting that changes the stems, so a new model never serves stale stems.
-        settings = f"{file_hash(self.model_path)}:{chunk_frames}:{overlap_seconds}:{swap_channels}:" \
-            f"{wiener_iterations}:{extend_high_band}:{mask_power}"
-        self.model_version = hashlib.sha256(settings.encode()).hexdigest()[:16]
+        self.model_version = catalog.model_version(self.model_path, settings)
         self._fade_in = np.linspace(0.0, 1.0, self.overlap, dtype=np.float32)[:, None]
         self._infer = self._compile_inference()
 
