@@ -11,9 +11,13 @@ cache used to hold, and within half a 16-bit step of the separator's output.
 One entry is one ``<key>.stem`` file::
 
     b"SNSTEM2\\n"                         magic
-    <QQdI  n_frames, payload bytes, scale, crc32(payload)
-    <I     crc32 of the 28 bytes above
+    <QQdII n_frames, payload bytes, scale, crc32(payload), k
+    <QQ*k  the separated (start, end) intervals; k = 0: all of it
+    <I     crc32 of the header fields and intervals
     payload                             FLAC, 16-bit stereo: round(vocals * scale * 32767)
+
+A song whose separation stopped part way is stored too, with the intervals
+that were done, so reopening it keeps them.
 
 Entries are written to a temporary file, flushed to disk (``fsync``) and
 renamed into place, so a crash never leaves a half-written entry under a real
@@ -37,6 +41,7 @@ import tempfile
 import time
 import zlib
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -46,9 +51,10 @@ APP_NAME = "SoundNet Karaoke"
 APP_AUTHOR = "SoundNet"
 DEFAULT_MAX_BYTES = 2 * 1024**3  # about 200 three-minute songs
 MAGIC = b"SNSTEM2\n"
-_FIELDS = struct.Struct("<QQdI")  # n_frames, payload bytes, scale, payload crc32
+_FIELDS = struct.Struct("<QQdII")  # n_frames, payload bytes, scale, payload crc32, intervals
 _CRC = struct.Struct("<I")
-HEADER_BYTES = len(MAGIC) + _FIELDS.size + _CRC.size
+HEADER_BYTES = len(MAGIC) + _FIELDS.size + _CRC.size  # with no intervals
+_MAX_INTERVALS = 1 << 16
 _SUFFIX = ".stem"
 _LEGACY_SUFFIXES = (".npy",)  # float32 entries of older versions: counted, evicted and cleared, never read
 _STALE_TEMP_S = 3600.0
@@ -83,8 +89,23 @@ def cache_key(content_hash: str, model_version: str) -> str:
     return hashlib.sha256(f"{content_hash}\0{model_version}".encode()).hexdigest()[:40]
 
 
-def encode_vocals(vocals: np.ndarray) -> bytes:
-    """``(n, 2)`` float32 vocals -> one cache entry's bytes (header + FLAC payload)."""
+class CacheHit(NamedTuple):
+    """What :meth:`StemCache.lookup` found: ``(n, 2)`` float32 stems and the separated intervals."""
+
+    vocals: np.ndarray
+    instrumental: np.ndarray
+    intervals: list[tuple[int, int]]  # [(0, n)] when complete
+
+    @property
+    def complete(self) -> bool:
+        return self.intervals == [(0, self.vocals.shape[0])]
+
+
+def encode_vocals(vocals: np.ndarray, intervals: list[tuple[int, int]] | None = None) -> bytes:
+    """``(n, 2)`` float32 vocals -> one cache entry's bytes (header + FLAC payload).
+
+    ``intervals``: the separated ``(start, end)`` parts; ``None``: all of it.
+    """
     import soundfile as sf
 
     n = vocals.shape[0]
@@ -102,23 +123,35 @@ def encode_vocals(vocals: np.ndarray) -> bytes:
         with sf.SoundFile(buf, "w", 44100, 2, "PCM_16", format="FLAC", compression_level=0.0) as f:
             f.write(q)
     payload = buf.getvalue()
-    fields = _FIELDS.pack(n, len(payload), scale, zlib.crc32(payload))
+    spans = [] if intervals is None or list(intervals) == [(0, n)] else [(int(a), int(b)) for a, b in intervals]
+    fields = _FIELDS.pack(n, len(payload), scale, zlib.crc32(payload), len(spans))
+    fields += b"".join(struct.pack("<QQ", a, b) for a, b in spans)
     return MAGIC + fields + _CRC.pack(zlib.crc32(fields)) + payload
 
 
-def decode_vocals(data: bytes | memoryview, n_frames: int | None = None) -> np.ndarray:
-    """One entry's bytes -> ``(n, 2)`` float32 vocals; :class:`DamagedEntry` if anything is off."""
+def decode_vocals(data: bytes | memoryview, n_frames: int | None = None) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """One entry's bytes -> ``(n, 2)`` float32 vocals and the separated intervals.
+
+    Raises :class:`DamagedEntry` if anything is off.
+    """
     import soundfile as sf
 
     data = memoryview(data)
     if len(data) < HEADER_BYTES or bytes(data[: len(MAGIC)]) != MAGIC:
         raise DamagedEntry("not a stem cache entry")
-    fields = bytes(data[len(MAGIC) : len(MAGIC) + _FIELDS.size])
-    (crc,) = _CRC.unpack(data[len(MAGIC) + _FIELDS.size : HEADER_BYTES])
+    n, size, scale, payload_crc, k = _FIELDS.unpack(data[len(MAGIC) : len(MAGIC) + _FIELDS.size])
+    if k > _MAX_INTERVALS or len(data) < HEADER_BYTES + 16 * k:
+        raise DamagedEntry("garbled header")
+    end = len(MAGIC) + _FIELDS.size + 16 * k
+    fields = bytes(data[len(MAGIC) : end])
+    (crc,) = _CRC.unpack(data[end : end + _CRC.size])
     if zlib.crc32(fields) != crc:
         raise DamagedEntry("header checksum mismatch")
-    n, size, scale, payload_crc = _FIELDS.unpack(fields)
-    payload = data[HEADER_BYTES:]
+    spans = [struct.unpack_from("<QQ", fields, _FIELDS.size + 16 * i) for i in range(k)]
+    if any(not 0 <= a < b <= n for a, b in spans):
+        raise DamagedEntry("bad intervals")
+    intervals = spans or [(0, n)]
+    payload = data[end + _CRC.size :]
     if len(payload) != size or zlib.crc32(payload) != payload_crc:
         raise DamagedEntry("payload truncated or checksum mismatch")
     if n_frames is not None and n != n_frames:
@@ -126,7 +159,7 @@ def decode_vocals(data: bytes | memoryview, n_frames: int | None = None) -> np.n
     if not (np.isfinite(scale) and 0 < scale <= 1):
         raise DamagedEntry("bad scale")
     if n == 0:
-        return np.zeros((0, 2), dtype=np.float32)
+        return np.zeros((0, 2), dtype=np.float32), intervals
     try:
         with sf.SoundFile(io.BytesIO(payload)) as f:
             if f.channels != 2 or f.frames != n:
@@ -138,7 +171,7 @@ def decode_vocals(data: bytes | memoryview, n_frames: int | None = None) -> np.n
         raise DamagedEntry("payload is short")
     out = q.astype(np.float32)
     out *= np.float32(1.0 / (scale * _FULL_SCALE))
-    return out
+    return out, intervals
 
 
 class StemCache:
@@ -161,11 +194,20 @@ class StemCache:
         return self.root / f"{key}{_SUFFIX}"
 
     def get(self, key: str, mixture: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """``(vocals, instrumental)`` for ``mixture`` (``(n, 2)`` float32), or ``None`` on a miss.
+        """``(vocals, instrumental)`` of a completely separated song, or ``None``.
 
-        Both are new ``(n, 2)`` float32 arrays; ``instrumental = mixture - vocals``.
-        Any damaged entry, or one whose length is not ``n``, counts as a miss
-        and is removed: this never raises.
+        ``mixture`` is the song, ``(n, 2)`` float32; see :meth:`lookup`.
+        """
+        hit = self.lookup(key, mixture)
+        return (hit.vocals, hit.instrumental) if hit is not None and hit.complete else None
+
+    def lookup(self, key: str, mixture: np.ndarray) -> CacheHit | None:
+        """The stored stems for ``mixture`` (``(n, 2)`` float32), complete or partial; ``None`` on a miss.
+
+        Both stems are new ``(n, 2)`` float32 arrays; ``instrumental =
+        mixture - vocals`` (zero vocals outside the separated intervals). Any
+        damaged entry, or one whose length is not ``n``, counts as a miss and
+        is removed: this never raises.
         """
         if not self.enabled:
             return None
@@ -178,7 +220,7 @@ class StemCache:
             log.warning("cannot read cache entry %s: %s", path.name, e)
             return None
         try:
-            vocals = decode_vocals(data, mixture.shape[0])
+            vocals, intervals = decode_vocals(data, mixture.shape[0])
         except Exception as e:  # any damage is a miss
             log.warning("dropping damaged cache entry %s: %s", path.name, e)
             self._remove(path)
@@ -189,13 +231,16 @@ class StemCache:
             os.utime(path)  # most recently used
         except OSError:
             pass
-        return vocals, instrumental
+        return CacheHit(vocals, instrumental, intervals)
 
-    def put(self, key: str, vocals: np.ndarray, instrumental: np.ndarray | None = None) -> Path | None:
+    def put(self, key: str, vocals: np.ndarray, instrumental: np.ndarray | None = None,
+            intervals: list[tuple[int, int]] | None = None) -> Path | None:
         """Store a song's vocals atomically, then evict old entries; returns the entry's path.
 
         ``vocals`` is ``(n, 2)`` float32; ``instrumental`` (the same shape) is
-        only checked, as it is ``mixture - vocals`` by construction. Returns
+        only checked, as it is ``mixture - vocals`` by construction.
+        ``intervals``: the separated ``(start, end)`` parts of a partly
+        separated song (``None``: all of it). Returns
         ``None`` (and stores nothing) when the cache is disabled, the entry
         alone exceeds the limit, or the disk write fails.
         """
@@ -208,7 +253,7 @@ class StemCache:
         path = self.path_for(key)
         tmp_name = None
         try:
-            data = encode_vocals(vocals)
+            data = encode_vocals(vocals, intervals)
             if len(data) > self.max_bytes:
                 return None
             self.root.mkdir(parents=True, exist_ok=True)

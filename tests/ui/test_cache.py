@@ -139,3 +139,16 @@ def test_default_dir_env(monkeypatch, tmp_path):
     assert default_cache_dir() == tmp_path / "x"
     monkeypatch.delenv("SOUNDNET_CACHE_DIR")
     assert "SoundNet" in str(default_cache_dir())
+
+
+def test_partial_entry_keeps_its_intervals(tmp_path):
+    cache = StemCache(tmp_path)
+    mixture, v, i = song(6000)
+    v[2000:4000] = 0  # not separated there
+    cache.put("k", v, mixture - v, intervals=[(0, 2000), (4000, 6000)])
+    assert cache.get("k", mixture) is None  # not complete
+    hit = cache.lookup("k", mixture)
+    assert hit.intervals == [(0, 2000), (4000, 6000)] and not hit.complete
+    assert np.abs(hit.vocals - v).max() <= 0.5 / 32767 + 1e-7
+    cache.put("k", v, mixture - v)  # finished later: replaces it
+    assert cache.lookup("k", mixture).complete
