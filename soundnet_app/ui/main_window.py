@@ -909,7 +909,8 @@ class MainWindow(QMainWindow):
         if self.mixer.params.mode == ORIGINAL or song.coverage.is_separated(min(frame, song.n_frames - 1)):
             text = ""
         else:
-            text = "separating… playing the original" if separating else "not separated: playing the original"
+            # Short: it sits under the time; its tooltip says that these parts play the original.
+            text = "separating… (original)" if separating else "not separated (original)"
         if self.region_label.text() != text:
             self.region_label.setText(text)
 

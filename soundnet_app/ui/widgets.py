@@ -230,6 +230,9 @@ class TransportBar(QFrame):
         self.region_label = QLabel("")
         self.region_label.setObjectName("dim")
         self.region_label.setToolTip("Parts not separated yet play the original song")
+        self.region_label.setText("not separated (original)")
+        self.region_label.setMinimumWidth(self.region_label.sizeHint().width())
+        self.region_label.setText("")
         tbox.addWidget(self.region_label)
         self.times = times
         self.ab_button = make_button("Karaoke", ab_action, checkable=True, name="abSwitch",
