@@ -46,6 +46,7 @@ from .worker import (
     error_message,
     load_song,
     model_version_of,
+    release_memory,
 )
 
 log = logging.getLogger(__name__)
@@ -355,7 +356,7 @@ class MainWindow(QMainWindow):
         def run(progress, cancel):
             # The model's version is a hash of its file: no TensorFlow, so a cached
             # song is complete here, before the model has loaded.
-            version = model_version_of(model_path) if cache is not None else ""
+            version = (lambda: model_version_of(model_path)) if cache is not None else ""
             return load_song(path, hash_content=cache is not None, cache=cache, model_version=version,
                              allow_truncated=allow_truncated)
 
@@ -410,6 +411,7 @@ class MainWindow(QMainWindow):
             self.play_on_load = False
             self.toggle_play()
         self._start_worker()
+        QTimer.singleShot(500, self, release_memory)  # the previous song's arrays go back to the system
 
     def _song_failed(self, seq: int, path: Path, exc: BaseException) -> None:
         if seq != self._load_seq:

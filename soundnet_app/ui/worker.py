@@ -98,8 +98,20 @@ def _is_truncation(exc: BaseException) -> bool:
     return "truncated" in text or "damaged audio data" in text or "audio stops at" in text
 
 
+def release_memory() -> None:
+    """Collect garbage and hand freed heap back to the system (glibc), after a song was let go."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: the allocator keeps it for reuse
+
+
 def load_song(path: str | Path, hash_content: bool = True, cache: StemCache | None = None,
-              model_version: str = "", allow_truncated: bool = False) -> Song:
+              model_version: str | Callable[[], str] = "", allow_truncated: bool = False) -> Song:
     """Read a file and compute the mixture waveform (run off the UI thread).
 
     The length is checked from the header before anything is decoded. With
@@ -113,9 +125,26 @@ def load_song(path: str | Path, hash_content: bool = True, cache: StemCache | No
     A file that breaks off part way raises :class:`TruncatedFile` (saying how
     much decodes); ``allow_truncated`` opens that part instead.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..audio import AudioReadError, read_audio
 
     path = Path(path)
+    with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it overlaps the decoding
+        version = pool.submit(model_version) if callable(model_version) else None
+        song = _load(path, hash_content, allow_truncated, AudioReadError, read_audio)
+        model_version = version.result() if version is not None else model_version
+    if cache is not None and song.content_hash and model_version:
+        from ..cache import cache_key
+
+        hit = cache.lookup(cache_key(song.content_hash, model_version), song.mixture)
+        if hit is not None:
+            song.restore(hit.vocals, hit.instrumental, hit.intervals)
+            song.cached = song.coverage.complete
+    return song
+
+
+def _load(path: Path, hash_content: bool, allow_truncated: bool, AudioReadError, read_audio) -> Song:
     if allow_truncated:
         audio, info, error = _decode_readable_part(path)
         if error is not None and audio.shape[0] == 0:
@@ -138,15 +167,7 @@ def load_song(path: str | Path, hash_content: bool = True, cache: StemCache | No
         from ..cache import file_hash
 
         content_hash = file_hash(path)
-    song = Song(path, audio, info, content_hash=content_hash)
-    if cache is not None and content_hash and model_version:
-        from ..cache import cache_key
-
-        hit = cache.lookup(cache_key(content_hash, model_version), song.mixture)
-        if hit is not None:
-            song.restore(hit.vocals, hit.instrumental, hit.intervals)
-            song.cached = song.coverage.complete
-    return song
+    return Song(path, audio, info, content_hash=content_hash)
 
 
 class TaskThread(QThread):
