@@ -9,6 +9,7 @@ playhead and redraws the waveforms that changed.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -411,7 +412,8 @@ class MainWindow(QMainWindow):
             self.play_on_load = False
             self.toggle_play()
         self._start_worker()
-        QTimer.singleShot(500, self, release_memory)  # the previous song's arrays go back to the system
+        # The previous song's arrays go back to the system, off the UI thread (malloc_trim can take a while).
+        QTimer.singleShot(500, self, lambda: threading.Thread(target=release_memory, daemon=True).start())
 
     def _song_failed(self, seq: int, path: Path, exc: BaseException) -> None:
         if seq != self._load_seq:
