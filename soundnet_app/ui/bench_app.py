@@ -24,6 +24,15 @@ and warmed up first), drops a generated 3-minute song on it and measures:
     a simulated audio thread calls the mixer every 1024 samples (23 ms)
     during the run, playing the karaoke version: its slowest call and the
     number of calls that started more than one period late.
+``rss_growth_mb_after_3_exports``
+    resident memory after three songs (``leak_song_seconds`` each) were
+    opened, separated and exported in the same window and a 0.3 s file was
+    opened, minus the resident memory with that small file open before
+    (target <= 50 MB: an exported song's audio must not stay behind);
+``cached_reopen_s``
+    a fresh ``python`` process (cold: nothing imported) that builds the window,
+    opens the 3-minute song whose stems are in the cache, until those stems
+    are drawn (target <= 1.5 s: no waiting for the model).
 """
 
 from __future__ import annotations
@@ -110,7 +119,103 @@ def drop_files(widget: QWidget, paths: Iterable[str | os.PathLike[str]]) -> None
     QApplication.sendEvent(widget, drop)
 
 
-def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: float = 600.0) -> dict:
+def rss_mb() -> float:
+    """This process's resident memory (MB), from ``/proc`` (``psutil`` elsewhere)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def _rss_after_exports(window, tmp: Path, song_seconds: float, timeout_s: float) -> float:
+    """Open, separate and export three songs in ``window``; the RSS growth (MB) measured around them."""
+    import gc
+
+    from ..synth import write_synthetic_song
+
+    def open_and_separate(path: Path) -> None:
+        window.open_path(path)
+        if not _wait(lambda: window.song is not None and window.song.path == path
+                     and window.song.coverage.complete and not window.separating, timeout_s):
+            raise TimeoutError(f"{path.name} was not separated in time")
+
+    tiny = write_synthetic_song(tmp / "tiny.wav", 0.3, seed=99)
+    open_and_separate(tiny)
+    gc.collect()
+    _wait(lambda: False, 0.2)
+    before = rss_mb()
+    for k in range(3):
+        path = write_synthetic_song(tmp / f"leak {k}.wav", song_seconds, seed=20 + k)
+        open_and_separate(path)
+        if window.export_to(tmp / "exports", "wav", on_conflict="rename") is None:
+            raise RuntimeError("the export did not start")
+        if not _wait(lambda: window._export_task is None, timeout_s):
+            raise TimeoutError("the export did not finish")
+        path.unlink()
+    open_and_separate(tiny)
+    gc.collect()
+    _wait(lambda: False, 0.3)
+    return rss_mb() - before
+
+
+_CHILD = """
+import sys, time
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from soundnet_app.cache import StemCache
+from soundnet_app.ui.app import apply_theme
+from soundnet_app.ui.bench_app import _wait
+from soundnet_app.ui.main_window import MainWindow
+from soundnet_app.ui.settings import AppSettings
+app = QApplication([])
+apply_theme(app)
+song, cache, settings = (Path(a) for a in sys.argv[1:4])
+window = MainWindow(settings=AppSettings(settings), cache=StemCache(cache), audio=False)
+window.resize(1200, 760)
+window.show()
+window.open_path(song)
+view = window.waveforms.vocals
+ok = _wait(lambda: window.song is not None and window.song.coverage.complete
+           and view._version == window.song.env_vocals.version, 60)
+app.processEvents()
+print("SHOWN", time.time() if ok else -1, window._model_state, flush=True)
+window.shutdown()
+"""
+
+
+def cached_reopen_seconds(song: Path, window, tmp: Path) -> float:
+    """Store ``window.song``'s stems in a fresh cache, then time a cold app process reopening ``song``."""
+    import subprocess
+    import sys
+
+    from ..cache import StemCache, cache_key, file_hash
+    from .worker import model_version_of
+
+    cache_dir = tmp / "reopen-cache"
+    key = cache_key(file_hash(song), model_version_of(window.model_path))
+    if StemCache(cache_dir).put(key, window.song.vocals, window.song.instrumental) is None:
+        raise RuntimeError("could not fill the cache")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="2")
+    t0 = time.time()
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(song), str(cache_dir), str(tmp / "reopen.ini")],
+                         capture_output=True, text=True, env=env, timeout=300,
+                         cwd=str(Path(__file__).resolve().parents[2]))
+    for line in out.stdout.splitlines():
+        if line.startswith("SHOWN"):
+            shown = float(line.split()[1])
+            if shown > 0:
+                return shown - t0
+    raise RuntimeError(f"the cached song was not shown: {out.stderr[-2000:]}")
+
+
+def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: float = 600.0,
+                      leak_song_seconds: float = 180.0) -> dict:
     """Run the benchmark; returns the numbers described in the module docstring.
 
     Args:
@@ -204,6 +309,10 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                 late_callbacks=audio.late,
                 callbacks=len(audio.durations),
             )
+            results["cached_reopen_s"] = round(cached_reopen_seconds(path, window, tmp), 3)
+            results["leak_song_seconds"] = leak_song_seconds
+            results["rss_growth_mb_after_3_exports"] = round(
+                _rss_after_exports(window, tmp, leak_song_seconds, timeout_s), 1)
         finally:
             window.shutdown()
             window.close()
@@ -217,8 +326,9 @@ def main(argv: list[str] | None = None) -> int:
 
     p = argparse.ArgumentParser(prog="python -m soundnet_app.ui.bench_app", description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=180.0, help="length of the generated song")
+    p.add_argument("--leak-seconds", type=float, default=180.0, help="length of each of the three exported songs")
     args = p.parse_args(argv)
-    print(json.dumps(run_app_benchmark(args.seconds)))
+    print(json.dumps(run_app_benchmark(args.seconds, leak_song_seconds=args.leak_seconds)))
     return 0
 
 
