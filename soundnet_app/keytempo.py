@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -228,3 +229,26 @@ class LiveStretcher:
             if fed <= index:
                 return song + (index - fed)
         return self.marks[0][1]
+
+
+def shifted_paths(outputs: dict[str, Path], key: int, tempo: float) -> dict[str, Path]:
+    """Where the shifted copies of ``outputs`` (``{stem: path}``) go: ``vocals_key+2_tempo80.wav``.
+
+    Empty when the shift is neutral.
+    """
+    if is_neutral(key, tempo):
+        return {}
+    tag = "".join((f"_key{key:+d}" if key else "", f"_tempo{round(tempo * 100)}" if abs(tempo - 1) > 1e-9 else ""))
+    return {f"{stem}{tag}": p.with_name(f"{p.stem}{tag}{p.suffix}") for stem, p in outputs.items()}
+
+
+def write_shifted(outputs: dict[str, Path], key: int, tempo: float, fmt: str) -> dict[str, Path]:
+    """Write key/tempo-shifted copies of the stem files ``outputs`` (atomically); returns them."""
+    from .audio import read_audio, write_audio
+    from .transforms import SAMPLE_RATE
+
+    targets = shifted_paths(outputs, key, tempo)
+    for (stem, source), target in zip(outputs.items(), targets.values()):
+        audio, _ = read_audio(source)
+        write_audio(target, render_offline(audio, SAMPLE_RATE, key, tempo), format=fmt)
+    return targets
