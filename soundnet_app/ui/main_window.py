@@ -27,9 +27,11 @@ from PySide6.QtWidgets import (
 
 from ..cache import StemCache
 from ..export import existing, export_stems, free_paths, safe_filename, stem_paths
+from ..keytempo import render_offline, shift_label
 from ..transforms import SAMPLE_RATE
 from . import theme
 from .dialogs import Dialogs
+from .keytempo_bar import KeyTempoControls
 from .player import KARAOKE, ORIGINAL, AudioOutput, PlaybackMixer
 from .settings import AppSettings
 from .song import Song
@@ -115,6 +117,7 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self._connect_worker()
         self._restore_settings()
+        self.keytempo = KeyTempoControls(self)  # key/tempo bar, shortcuts, per-song memory
         self._update_title()
         self._update_controls()
 
@@ -613,8 +616,10 @@ class MainWindow(QMainWindow):
         if song is None or not song.coverage.complete:
             self.banner.show_message("Stems can be exported once the song is fully separated.", "info")
             return
+        label = shift_label(*self.mixer.shift)  # the export is at the key and tempo being played
         choice = self.dialogs.export_options(self, self.settings.export_folder, self.settings.export_format,
-                                             song.title, self.mixer.params.vocal_level)
+                                             f"{song.title} ({label})" if label else song.title,
+                                             self.mixer.params.vocal_level)
         if choice is None:
             return
         self.export_to(choice.folder, choice.format)
@@ -632,7 +637,9 @@ class MainWindow(QMainWindow):
         if song is None or not song.coverage.complete or self._export_task is not None:
             return None
         folder = Path(folder)
-        base = safe_filename(song.title)
+        key, tempo = self.mixer.shift
+        label = shift_label(key, tempo)
+        base = safe_filename(f"{song.title} ({label})" if label else song.title)
         # The names are settled here, once (asking the user about files that exist).
         paths = stem_paths(folder, base, fmt)
         clashes = existing(paths)
@@ -649,7 +656,8 @@ class MainWindow(QMainWindow):
         self.settings.export_format = fmt
 
         def run(progress, cancel):
-            return export_stems(folder, base, song.vocals, song.instrumental, format=fmt,
+            vocals, instrumental = (render_offline(x, SAMPLE_RATE, key, tempo) for x in (song.vocals, song.instrumental))
+            return export_stems(folder, base, vocals, instrumental, format=fmt,
                                 vocal_level=vocal_level, instrumental_level=params.instrumental_level,
                                 paths=paths, progress=progress, cancel=cancel)
 

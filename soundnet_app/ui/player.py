@@ -400,8 +400,8 @@ class AudioOutput:
         stream = self._stream
         if stream is None or not self.mixer.playing:
             return 0
-        try:
-            return int(stream.latency * self.mixer.sample_rate)
+        try:  # in song frames: shifted, the speaker plays them at the tempo
+            return int(stream.latency * self.mixer.sample_rate * self.mixer.tempo)
         except Exception:
             return 0
 
