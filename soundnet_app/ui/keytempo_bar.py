@@ -39,7 +39,6 @@ class KeyTempoBar(QWidget):
         def add(name: str, text: str) -> None:
             button = make_button(text, actions[name])
             button.clicked.connect(actions[name].trigger)
-            button.setFixedWidth(34) if len(text) == 1 else None
             self.buttons[name] = button
             row.addWidget(button)
 
