@@ -22,8 +22,16 @@ and warmed up first), drops a generated 3-minute song on it and measures:
     load, warm-up, all in the worker thread) and the longest UI stall then;
 ``max_callback_ms`` / ``late_callbacks``
     a simulated audio thread calls the mixer every 1024 samples (23 ms)
-    during the run, playing the karaoke version: its slowest call and the
-    number of calls that started more than one period late.
+    during the run, playing the karaoke version at key +3 and tempo 0.8
+    (the live stretcher in the path): its slowest call (budget: half the
+    period, 11.6 ms) and the number of calls that started more than one
+    period late; ``callback_budget_ms`` is that half period;
+``key_change_latency_ms``
+    while a 440 Hz tone plays through the mixer in 1024-frame callbacks, the
+    key goes from +0 to +3 (via the stretcher at 90 % tempo); the time from
+    the change to the end of the first 40 ms of output whose frequency is
+    the new pitch (±1 %), plus one callback period (a change can just miss a
+    callback). Target <= 150 ms.
 ``rss_growth_mb_after_3_exports``
     resident memory after three songs (``leak_song_seconds`` each) were
     opened, separated and exported in the same window and a 0.3 s file was
@@ -78,6 +86,39 @@ class _FakeAudioThread(threading.Thread):
             delay = deadline - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
+
+
+def measure_key_change_latency(frames: int = 1024) -> float:
+    """Milliseconds from a key change (+0 -> +3) to the new pitch in the output; see the module doc."""
+    from ..transforms import SAMPLE_RATE
+    from .player import PlaybackMixer
+    from .song import Song
+
+    rate = SAMPLE_RATE
+    t = np.arange(4 * rate) / rate
+    x = (0.5 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
+    song = Song("tone.wav", np.stack([x, x], 1))
+    mixer = PlaybackMixer()
+    mixer.set_song(song)
+    mixer.set_shift(0, 0.9)
+    mixer.play()
+    blocks = [np.zeros((frames, 2), np.float32) for _ in range(int(2.5 * rate) // frames)]
+    change = len(blocks) // 2
+    for i, block in enumerate(blocks):
+        if i == change:
+            mixer.set_shift(3, 0.9)
+        mixer.fill(block)
+    out = np.concatenate(blocks[change:])[:, 0]
+    target = 440.0 * 2 ** (3 / 12)
+    hop = rate // 100
+    for k in range(0, out.size - 4 * hop, hop // 4):
+        seg = out[k : k + 4 * hop]  # 40 ms window: zero crossings give the frequency to ~1 %
+        crossings = np.flatnonzero((seg[:-1] < 0) & (seg[1:] >= 0))
+        if crossings.size >= 3:
+            f = (crossings.size - 1) * rate / (crossings[-1] - crossings[0])
+            if abs(f - target) / target < 0.01:
+                return round((k + 4 * hop + frames) / rate * 1000, 1)
+    return float("inf")
 
 
 def _wait(condition, timeout_s: float) -> bool:
@@ -271,12 +312,14 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
             monitor.timeout.connect(lambda: ticks.append(time.perf_counter()))
             audio = _FakeAudioThread(window.mixer)
             marks: dict[str, float] = {}
+            results["key_change_latency_ms"] = measure_key_change_latency()
 
             def on_chunk(job_id: int, start: int, end: int) -> None:
                 song = window.song
                 if "audio" not in marks and song is not None and song.coverage.is_separated(0):
                     marks["audio"] = time.perf_counter()
                     window.mixer.mode = KARAOKE
+                    window.keytempo.set_shift(3, 0.8)  # the live stretcher in the path while separating
                     window.mixer.play()
 
             window.worker.chunkReady.connect(on_chunk)
@@ -306,6 +349,8 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                 p99_ui_gap_ms=round(float(np.percentile(gaps_ms, 99)), 1),
                 ui_ticks=int(gaps_ms.size),
                 max_callback_ms=round(max(audio.durations, default=0.0) * 1000, 2),
+                callback_budget_ms=round(audio.period * 500, 1),
+                shift_during_run=list(window.mixer.shift),
                 late_callbacks=audio.late,
                 callbacks=len(audio.durations),
             )

@@ -28,11 +28,13 @@ from PySide6.QtWidgets import (
 
 from ..cache import StemCache
 from ..export import existing, export_stems, free_paths, safe_filename, stem_paths
+from ..keytempo import render_offline, shift_label
 from ..transforms import SAMPLE_RATE
 from ..catalog import model_info
 from . import about
 from .dialogs import Dialogs
 from .dropping import audio_candidates, local_paths
+from .keytempo_bar import KeyTempoControls
 from .player import KARAOKE, ORIGINAL, AudioOutput, PlaybackMixer
 from .settings import AppSettings
 from .song import Song
@@ -128,6 +130,7 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self._connect_worker()
         self._restore_settings()
+        self.keytempo = KeyTempoControls(self)  # key/tempo bar, shortcuts, per-song memory
         self._update_title()
         self._update_controls()
 
@@ -709,8 +712,10 @@ class MainWindow(QMainWindow):
                 why = f"The separation stopped at {done} %. Resume it to export the stems."
             self.banner.show_message(why, "info")
             return
+        label = shift_label(*self.mixer.shift)  # the export is at the key and tempo being played
         choice = self.dialogs.export_options(self, self.settings.export_folder, self.settings.export_format,
-                                             song.title, self.mixer.params.vocal_level,
+                                             f"{song.title} ({label})" if label else song.title,
+                                             self.mixer.params.vocal_level,
                                              wav_subtype=self.settings.wav_subtype,
                                              mp3_bitrate=self.settings.mp3_bitrate)
         if choice is None:
@@ -731,7 +736,9 @@ class MainWindow(QMainWindow):
         if song is None or not song.coverage.complete or self._export_task is not None:
             return None
         folder = Path(folder)
-        base = safe_filename(song.title)
+        key, tempo = self.mixer.shift
+        label = shift_label(key, tempo)
+        base = safe_filename(f"{song.title} ({label})" if label else song.title)
         # The names are settled here, once (asking the user about files that exist).
         paths = stem_paths(folder, base, fmt)
         clashes = existing(paths)
@@ -753,7 +760,8 @@ class MainWindow(QMainWindow):
         vocals, instrumental = song.vocals, song.instrumental  # the closure holds the arrays, not the song
 
         def run(progress, cancel):
-            return export_stems(folder, base, vocals, instrumental, format=fmt, subtype=subtype,
+            shifted = [render_offline(x, SAMPLE_RATE, key, tempo) for x in (vocals, instrumental)]
+            return export_stems(folder, base, *shifted, format=fmt, subtype=subtype,
                                 bitrate_kbps=bitrate_kbps, vocal_level=vocal_level,
                                 instrumental_level=params.instrumental_level,
                                 paths=paths, progress=progress, cancel=cancel)
