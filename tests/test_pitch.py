@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from voice import MELODY, SR, sung_notes
 from soundnet_app.pitch import (
     HOP_S,
     LivePitch,
@@ -18,39 +17,6 @@ from soundnet_app.pitch import (
     track_pitch,
 )
 
-SR = 44100
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "musdb18-7"
-if not DATA.exists():
-    DATA = Path("/work/shared/data/musdb18-7")
-
-
-def sung_notes(notes: list[tuple[float, float, float]], seconds: float, seed: int = 0,
-               noise: float = 0.003) -> tuple[np.ndarray, np.ndarray]:
-    """A "voice": vibrato sines with 6 harmonics for ``(start, end, midi)`` notes.
-
-    Returns ``(audio (n,), true f0 on the HOP_S grid (0 where silent))``.
-    """
-    rng = np.random.default_rng(seed)
-    n = int(seconds * SR)
-    t = np.arange(n) / SR
-    f = np.zeros(n)
-    for start, end, midi in notes:
-        m = (t >= start) & (t < end)
-        f[m] = 440 * 2 ** ((midi - 69) / 12) * (1 + 0.012 * np.sin(2 * np.pi * 5.5 * (t[m] - start)))
-    phase = 2 * np.pi * np.cumsum(f) / SR
-    env = np.zeros(n)
-    for start, end, _ in notes:
-        m = (t >= start) & (t < end)
-        env[m] = np.minimum(1, np.minimum(t[m] - start, end - t[m]) / 0.02)
-    voice = env * sum(np.sin(h * phase) * (0.8 ** h) for h in range(1, 7)) * 0.3
-    audio = (voice + noise * rng.standard_normal(n)).astype(np.float32)
-    grid = np.arange(int(np.ceil(n / SR / HOP_S))) * HOP_S
-    true = np.interp(grid, t, f)
-    true[np.interp(grid, t, env) < 0.5] = 0
-    return audio, true
-
-
-MELODY = [(0.3, 0.9, 57), (1.0, 1.5, 60), (1.5, 2.2, 64), (2.5, 3.0, 67), (3.1, 3.9, 72), (4.2, 5.0, 48)]
 
 
 def cents_error(est: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
@@ -138,14 +104,14 @@ def test_live_pitch_matches_offline_tracking():
 
 @pytest.mark.slow
 @pytest.mark.data
-def test_musdb_validation_vocal_stem():
+def test_musdb_validation_vocal_stem(musdb_root):
     """Praat on a real vocal stem against pYIN (an independent tracker) as the reference."""
     librosa = pytest.importorskip("librosa", reason="librosa (the pYIN reference) is not installed")
     from soundnet_app.data import list_stem_tracks, read_stems
 
-    tracks = list_stem_tracks(DATA, "train", "valid") if DATA.exists() else []
+    tracks = list_stem_tracks(musdb_root, "train", "valid")
     if not tracks:
-        pytest.skip(f"no MUSDB18 validation tracks under {DATA}")
+        pytest.skip(f"no MUSDB18 validation tracks under {musdb_root}")
     path = tracks[0]
     vocals = read_stems(path, ("vocals",))["vocals"]
     # The 20 s with the most vocal energy.
