@@ -207,16 +207,20 @@ class SingingSession:
             song time ``song_start_s + k / rate - latency_s``.
         lines: ``(start_s, end_s)`` per lyrics line, for per-line scores.
         record: keep the input for "my take".
+        scorer: an existing :class:`LiveScorer` to add to (instead of a new one on ``guide_f0``).
     """
 
     def __init__(self, source: InputSource, guide_f0: np.ndarray | None = None, song_start_s: float = 0.0,
-                 latency_s: float = 0.0, lines=(), hop_s: float = HOP_S, record: bool = True):
+                 latency_s: float = 0.0, lines=(), hop_s: float = HOP_S, record: bool = True,
+                 scorer: LiveScorer | None = None):
         self.source = source
         self.hop_s = hop_s
         self.song_start_s = song_start_s
         self.latency_s = latency_s
         self.live = LivePitch(source.sample_rate, hop_s)
-        self.scorer = LiveScorer(guide_f0, hop_s, lines) if guide_f0 is not None else None
+        if scorer is None and guide_f0 is not None:
+            scorer = LiveScorer(guide_f0, hop_s, lines)
+        self.scorer = scorer  # may be shared by the sessions of one song (play, pause, play...)
         self.record = record
         self._blocks: list[np.ndarray] = []
         self._queue: queue.Queue = queue.Queue()

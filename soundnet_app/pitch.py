@@ -240,6 +240,10 @@ class PitchGuide:
             self._notes = (self.version, notes)
         return notes
 
+    def latest_notes(self) -> list[Note]:
+        """The notes as last computed (by :meth:`notes`), never recomputed here: cheap for painting."""
+        return self._notes[1]
+
     def f0_at(self, t: float) -> float:
         k = int(round(t / self.hop_s))
         return float(self.f0[k]) if 0 <= k < self.n_hops else 0.0
@@ -339,6 +343,7 @@ class GuideBuilder:
                 except Exception:
                     log.exception("pitch tracking failed")
                     continue
+                guide.notes()  # quantise here, not in the painter
                 self.seconds += time.perf_counter() - t0
                 if guide.complete and self.on_complete is not None:
                     self.on_complete(guide)

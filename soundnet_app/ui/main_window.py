@@ -32,6 +32,7 @@ from . import theme
 from .dialogs import Dialogs
 from .player import KARAOKE, ORIGINAL, AudioOutput, PlaybackMixer
 from .settings import AppSettings
+from .sing import SingPanel
 from .song import Song
 from .waveform import WaveformPanel, format_time
 from .widgets import DropHint, MessageBanner, TransportBar, make_button, shortcut_text
@@ -114,11 +115,14 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_ui()
         self._connect_worker()
+        self.timer = QTimer(self)
+        self.sing = SingPanel(self)  # lyrics, pitch lane, microphone: under the waveforms
+        root = self.centralWidget().layout()
+        root.insertWidget(root.indexOf(self.stack) + 1, self.sing, 1)
         self._restore_settings()
         self._update_title()
         self._update_controls()
 
-        self.timer = QTimer(self)
         self.timer.setInterval(33)  # ~30 fps playhead
         self.timer.timeout.connect(self._tick)
         self.timer.start()
@@ -803,6 +807,7 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self.timer.stop()
+        self.sing.shutdown()
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
         self.mixer.pause()
