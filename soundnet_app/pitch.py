@@ -313,6 +313,7 @@ class GuideBuilder:
         self._current: PitchGuide | None = None
         self.on_complete = on_complete
         self.seconds = 0.0  # time spent analysing (benchmark)
+        self.piece_s = 1.0
         self._thread = threading.Thread(target=self._run, name="pitch-guide", daemon=True)
         self._thread.start()
 
@@ -339,7 +340,12 @@ class GuideBuilder:
                     continue
                 t0 = time.perf_counter()
                 try:
-                    guide.analyse(vocals, start, end)
+                    # Praat holds the GIL while it runs: short pieces with a pause between
+                    # keep the UI and audio threads from waiting long for it.
+                    step = int(self.piece_s * guide.sample_rate)
+                    for a in range(start, end, step):
+                        guide.analyse(vocals, a, min(end, a + step))
+                        time.sleep(0.002)
                 except Exception:
                     log.exception("pitch tracking failed")
                     continue
