@@ -255,7 +255,7 @@ class SingPanel(QWidget):
         layout.addWidget(self.lyrics_view)
         layout.addWidget(self.lane)
         row = QHBoxLayout()
-        self.mic_button = QPushButton("🎤 Sing")
+        self.mic_button = QPushButton("Sing")
         self.mic_button.setCheckable(True)
         self.mic_button.setToolTip("Sing along: your pitch on the lane, a score, and a recording (Ctrl+M)")
         self.device_box = QComboBox()
