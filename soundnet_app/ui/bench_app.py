@@ -281,6 +281,10 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
     with tempfile.TemporaryDirectory(prefix="soundnet-bench-") as tmp:
         tmp = Path(tmp)
         path = write_synthetic_song(tmp / "Benchmark Song.wav", song_seconds)
+        # Sing along during the run: lyrics and pitch views on, a file-fed microphone running.
+        path.with_suffix(".lrc").write_text("".join(f"[{int(t // 60):02d}:{t % 60:05.2f}]line {t:.0f}\n"
+                                                    for t in np.arange(0.0, song_seconds, 4.0)))
+        os.environ["SOUNDNET_MIC_FILE"] = str(write_synthetic_song(tmp / "singer.wav", 20.0, seed=3))
         load_ticks: list[float] = []
         load_monitor = QTimer()
         load_monitor.setTimerType(Qt.TimerType.PreciseTimer)
@@ -294,6 +298,8 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                             separator_factory=factory, audio=False)
         window.resize(1200, 760)
         window.show()
+        window.sing.show_action.setChecked(True)
+        window.sing.mic_action.setChecked(True)
         try:
             if not _wait(lambda: window._model_state != "loading", timeout_s):
                 raise TimeoutError("the model did not load")
@@ -333,6 +339,9 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                        and "audio" in marks, timeout_s)
             t_end = time.perf_counter()
             monitor.stop()
+            session = window.sing.session
+            results["mic_running"] = session is not None
+            results["mic_pitch_frames"] = int(session.live.frames()[1].size) if session is not None else 0
             audio.stop_event.set()
             audio.join(2)
             if not ok:
@@ -354,11 +363,15 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                 late_callbacks=audio.late,
                 callbacks=len(audio.durations),
             )
+            _wait(window.sing.builder.idle, timeout_s)
+            results["pitch_guide_s_per_min"] = round(window.sing.builder.seconds / (song_seconds / 60), 3)
+            results["sing_views_on"] = window.sing.isVisible() and window.sing.lyrics is not None
             results["cached_reopen_s"] = round(cached_reopen_seconds(path, window, tmp), 3)
             results["leak_song_seconds"] = leak_song_seconds
             results["rss_growth_mb_after_3_exports"] = round(
                 _rss_after_exports(window, tmp, leak_song_seconds, timeout_s), 1)
         finally:
+            os.environ.pop("SOUNDNET_MIC_FILE", None)
             window.shutdown()
             window.close()
             window.deleteLater()

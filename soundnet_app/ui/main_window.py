@@ -37,6 +37,7 @@ from .dropping import audio_candidates, local_paths
 from .keytempo_bar import KeyTempoControls
 from .player import KARAOKE, ORIGINAL, AudioOutput, PlaybackMixer
 from .settings import AppSettings
+from .sing import SingPanel
 from .song import Song
 from .waveform import WaveformPanel, format_time
 from .recent import recent_labels
@@ -129,12 +130,15 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_ui()
         self._connect_worker()
+        self.timer = QTimer(self)
+        self.sing = SingPanel(self)  # lyrics, pitch lane, microphone: under the waveforms
+        root = self.centralWidget().layout()
+        root.insertWidget(root.indexOf(self.stack) + 1, self.sing, 1)
         self._restore_settings()
         self.keytempo = KeyTempoControls(self)  # key/tempo bar, shortcuts, per-song memory
         self._update_title()
         self._update_controls()
 
-        self.timer = QTimer(self)
         self.timer.setInterval(33)  # ~30 fps playhead
         self.timer.timeout.connect(self._tick)
         self.timer.start()
@@ -938,6 +942,7 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self.timer.stop()
+        self.sing.shutdown()
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
         self.mixer.pause()
