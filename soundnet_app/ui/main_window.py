@@ -41,7 +41,7 @@ from .sing import SingPanel
 from .song import Song
 from .waveform import WaveformPanel, format_time
 from .recent import recent_labels
-from .widgets import DropHint, MessageBanner, TransportBar, make_button, shortcut_text
+from .widgets import DropHint, MessageBanner, PageStack, TransportBar, make_button, shortcut_text
 from .worker import (
     SeparationJob,
     SeparationWorker,
@@ -125,7 +125,8 @@ class MainWindow(QMainWindow):
 
         self.setWindowIcon(self.icon)
         self.setAcceptDrops(True)
-        self.setMinimumSize(QSize(760, 520))
+        # Width only: the layout sets the minimum height from what is shown (sing panel, banner...).
+        self.setMinimumWidth(760)
         self._build_actions()
         self._build_menus()
         self._build_ui()
@@ -233,7 +234,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         root = QVBoxLayout(central)
         root.setContentsMargins(16, 12, 16, 12)
-        root.setSpacing(10)
+        root.setSpacing(8)
 
         # Header: icon, song title and details, open and export.
         header = QHBoxLayout()
@@ -262,7 +263,7 @@ class MainWindow(QMainWindow):
         root.addWidget(self.banner)
 
         # Waveforms, or the drop hint before a song is loaded.
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         self.drop_hint = DropHint(self.icon, self.open_action)
         self.waveforms = WaveformPanel()  # no focus: ←/→/Home seek from anywhere
         self.waveforms.seekRequested.connect(self.seek_seconds)
