@@ -357,7 +357,8 @@ class MainWindow(QMainWindow):
         if self.play_on_load:
             self.play_on_load = False
             self.toggle_play()
-        self._start_worker()
+        # A cached song needs no model now: TensorFlow's import (GIL-heavy) waits until it is drawn.
+        QTimer.singleShot(400 if song.coverage.complete else 0, self, self._start_worker)
         # The previous song's arrays go back to the system, off the UI thread (malloc_trim can take a while).
         QTimer.singleShot(500, self, lambda: threading.Thread(target=release_memory, daemon=True).start())
 

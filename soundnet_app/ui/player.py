@@ -151,6 +151,18 @@ class PlaybackMixer:
         self.shift = (key, tempo)
         return self.shift
 
+    def prepare_stretcher(self) -> None:
+        """Load Rubber Band and build the live stretcher now (call it off the UI thread, at start):
+        the first key or tempo change then does not wait ~70 ms for it. Failures are left to
+        :meth:`set_shift`, which reports them."""
+        if self._stretcher is None:
+            try:
+                stretcher = LiveStretcher(self.sample_rate)
+            except (ImportError, OSError, RuntimeError):
+                return
+            if self._stretcher is None:
+                self._stretcher = stretcher
+
     @property
     def key(self) -> int:
         return self.shift[0]
