@@ -9,6 +9,7 @@ playhead and redraws the waveforms that changed.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -33,7 +34,7 @@ from .dialogs import Dialogs
 from .dropping import audio_candidates, local_paths
 from .exporting import StemExport
 from .keytempo_bar import KeyTempoControls
-from .player import KARAOKE, ORIGINAL, AudioOutput, PlaybackMixer
+from .player import KARAOKE, ORIGINAL, SWITCH_INTERVAL_S, AudioOutput, PlaybackMixer
 from .settings import AppSettings
 from .sing import SingPanel
 from .song import Song
@@ -101,6 +102,9 @@ class MainWindow(QMainWindow):
         model_path: str | Path | None = None,
     ):
         super().__init__()
+        # The audio, separation, pitch and microphone threads share the GIL on as few as 2 cores:
+        # hand it over every 1 ms, not 5, so the UI and the render-ahead worker never wait long for it.
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.settings = settings or AppSettings()
         self.dialogs = dialogs or Dialogs()
         self.cache = StemCache() if cache is _DEFAULT else cache
