@@ -223,12 +223,15 @@ class SingingSession:
         lines: ``(start_s, end_s)`` per lyrics line, for per-line scores.
         record: keep the input for "my take".
         scorer: an existing :class:`LiveScorer` to add to (instead of a new one on ``guide_f0``).
+        monitor: a :class:`~soundnet_app.monitor.VoiceMonitor` that gets every block on the
+            source's thread (hearing yourself); ignored at another sample rate.
     """
 
     def __init__(self, source: InputSource, guide_f0: np.ndarray | None = None, song_start_s: float = 0.0,
                  latency_s: float = 0.0, lines=(), hop_s: float = HOP_S, record: bool = True,
-                 scorer: LiveScorer | None = None, key: int = 0, tempo: float = 1.0):
+                 scorer: LiveScorer | None = None, key: int = 0, tempo: float = 1.0, monitor=None):
         self.source = source
+        self.monitor = monitor if monitor is not None and monitor.sample_rate == source.sample_rate else None
         self.hop_s = hop_s
         self.song_start_s = song_start_s
         self.latency_s = latency_s
@@ -254,7 +257,10 @@ class SingingSession:
             self.stop()
         return ok
 
-    def _on_block(self, block: np.ndarray) -> None:  # the source's thread: no work here
+    def _on_block(self, block: np.ndarray) -> None:  # the source's thread: nothing slow here
+        monitor = self.monitor
+        if monitor is not None:  # heard now, not after the pitch tracker's queue
+            monitor.push(block)
         self._queue.put(block)
 
     def _process(self) -> None:

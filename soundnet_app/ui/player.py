@@ -229,6 +229,7 @@ class PlaybackMixer:
         self._stretching = False  # callback-owned: output goes through the stretcher
         self._heard: int | None = None  # callback-owned: song frame of the next output sample
         self._ahead: RenderAhead | None = None  # the render-ahead ring, while a sound card plays
+        self.monitor = None  # a monitor.VoiceMonitor: the singer's voice, added in fill (not ahead: no delay)
 
     # -- UI-thread API (each call is a single atomic attribute store) --------
 
@@ -400,6 +401,9 @@ class PlaybackMixer:
             tmp = np.empty((out.shape[0], 2), dtype=np.float32)
             ahead.read(tmp)
             out[:] = tmp
+        monitor = self.monitor
+        if monitor is not None and monitor.active:  # copies and adds only (see monitor.py)
+            monitor.add_to(out)
 
     def _produce(self, out: np.ndarray) -> None:
         """Render the next samples into ``out``.

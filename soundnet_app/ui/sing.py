@@ -22,17 +22,20 @@ import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QPushButton,
+    QSlider,
     QVBoxLayout,
     QWidget,
 )
 
 from ..lyrics import Line, Lyrics, LyricsError, LyricsExistError, find_lyrics, parse_lrc, read_lrc, sync_lines
+from ..monitor import VoiceMonitor
 from ..pitch import GuideBuilder, PitchGuide, guide_path, hz_to_midi
 from ..scoring import TOLERANCE_CENTS, LiveScorer
 from ..transforms import SAMPLE_RATE
@@ -267,12 +270,14 @@ class SingPanel(QWidget):
         row.addWidget(self.mic_button)
         row.addWidget(self.device_box)
         row.addWidget(self.latency_label)
+        self._build_monitor(row)
         row.addStretch(1)
         row.addWidget(self.score_label)
         layout.addLayout(row)
 
         self._build_actions()
         self._fill_devices()
+        self._apply_monitor()
         self._show_latency()
         window.songLoaded.connect(self.set_song)
         window.worker.chunkReady.connect(self._chunk_ready)
@@ -300,6 +305,66 @@ class SingPanel(QWidget):
 
     def _show_latency(self) -> None:
         self.latency_label.setText(f"latency {self.latency_s * 1000:.0f} ms")
+
+    # -- hearing yourself ---------------------------------------------------------
+
+    MONITOR_TIP = ("Hear your voice over the song while you sing (use headphones: "
+                   "a loudspeaker feeds back into the microphone)")
+
+    def _build_monitor(self, row: QHBoxLayout) -> None:
+        """The "Hear myself" checkbox, its level slider and "Reverb"; the monitor the mixer adds in."""
+        q = self.window.settings.q
+        try:
+            level = min(100, max(0, int(q.value("sing/monitor_level", 80))))
+        except (TypeError, ValueError):
+            level = 80
+        self.monitor = VoiceMonitor(SAMPLE_RATE)
+        self.monitor.set_params(level=level / 100, reverb=self.settings_bool("sing/reverb", False))
+        self.window.mixer.monitor = self.monitor
+        self.hear_box = QCheckBox("Hear myself")
+        self.hear_box.setAccessibleName("Hear myself")
+        self.hear_box.setToolTip(self.MONITOR_TIP)
+        self.hear_box.setChecked(self.settings_bool("sing/monitor", False))
+        self.monitor_slider = QSlider(Qt.Orientation.Horizontal)
+        self.monitor_slider.setRange(0, 100)
+        self.monitor_slider.setSingleStep(5)
+        self.monitor_slider.setPageStep(10)
+        self.monitor_slider.setValue(level)
+        self.monitor_slider.setFixedWidth(72)
+        self.monitor_slider.setAccessibleName("My voice level")
+        self.monitor_slider.setToolTip(f"How loud you hear yourself: {level} %")
+        self.reverb_box = QCheckBox("Reverb")
+        self.reverb_box.setAccessibleName("Reverb on my voice")
+        self.reverb_box.setToolTip("A little room around your voice (only what you hear; the take stays dry)")
+        self.reverb_box.setChecked(self.monitor.params.reverb)
+        self.hear_box.toggled.connect(self._hear_toggled)
+        self.monitor_slider.valueChanged.connect(self._monitor_level_changed)
+        self.reverb_box.toggled.connect(self._reverb_toggled)
+        for w in (self.hear_box, self.monitor_slider, self.reverb_box):
+            w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            row.addWidget(w)
+
+    def _hear_toggled(self, on: bool) -> None:
+        self.window.settings.q.setValue("sing/monitor", bool(on))
+        self._apply_monitor()
+
+    def _monitor_level_changed(self, value: int) -> None:
+        self.window.settings.q.setValue("sing/monitor_level", int(value))
+        self.monitor.set_params(level=value / 100)
+        self.monitor_slider.setToolTip(f"How loud you hear yourself: {value} %")
+
+    def _reverb_toggled(self, on: bool) -> None:
+        self.window.settings.q.setValue("sing/reverb", bool(on))
+        self.monitor.set_params(reverb=on)
+
+    def _apply_monitor(self) -> None:
+        """Monitor on when asked for and a microphone exists; the controls say why not otherwise."""
+        has_mic = self.device_box.isEnabled()
+        self.monitor.enabled = has_mic and self.hear_box.isChecked()
+        for w in (self.hear_box, self.monitor_slider, self.reverb_box):
+            w.setEnabled(has_mic)
+            if not has_mic:
+                w.setToolTip("No microphone was found, so there is no voice to hear.")
 
     # -- actions and menu -------------------------------------------------------
 
@@ -524,7 +589,7 @@ class SingPanel(QWidget):
         source = self.make_source()
         mixer = self.window.mixer
         session = SingingSession(source, None, mixer.position / SAMPLE_RATE, self.latency_s, scorer=self.scorer,
-                                 key=mixer.key, tempo=mixer.tempo)
+                                 key=mixer.key, tempo=mixer.tempo, monitor=self.monitor)
         if not session.start():
             self.window.banner.show_message(getattr(source, "reason", "") or "The microphone did not start.",
                                             "warning")
@@ -629,5 +694,6 @@ class SingPanel(QWidget):
                 self.score_label.setText(text)
 
     def shutdown(self) -> None:
+        self.monitor.enabled = False
         self.stop_session()
         self.builder.stop(timeout=2.0)
