@@ -2,6 +2,7 @@
 
     python -m soundnet_app.bench          # the separation core
     python -m soundnet_app.bench --app    # the desktop app, offscreen
+    python -m soundnet_app.bench --monitor  # hearing yourself: what it adds to the audio callback
 
 Core keys: ``rtf`` (song seconds per second of decode + separate + encode of a
 3-minute stereo song, model loaded and warmed up), ``first_chunk_s`` (start of
@@ -82,9 +83,89 @@ def core_benchmark(model: str | None = None, long_minutes: float = 60.0) -> dict
     return results
 
 
+def monitor_benchmark(blocks: int = 400) -> dict:
+    """Microseconds per 1024-frame block (median / 99th percentile) of the voice monitor's parts.
+
+    ``push_*``: the input side (level, reverb, ring write); ``render_*``:
+    ``PlaybackMixer.render(1024)`` of a playing karaoke song without a monitor,
+    with one attached but off, and on; ``fill_*``: the sound card's callback
+    (render-ahead ring copy) paced in real time, monitor off and on.
+    """
+    import numpy as np
+
+    from .monitor import VoiceMonitor
+    from .ui.player import PlaybackMixer
+    from .ui.song import Song
+
+    frames, rate = 1024, 44100
+    rng = np.random.default_rng(0)
+    n = 20 * rate
+    song = Song("bench.wav", (rng.standard_normal((n, 2)) * 0.1).astype(np.float32))
+    song.write_chunk(0, song.mixture * 0.5, song.mixture * 0.5)
+    voice = (0.3 * np.sin(2 * np.pi * 330 * np.arange(frames) / rate)).astype(np.float32)
+
+    def stats(times: list[float]) -> list[float]:
+        us = np.array(times[20:]) * 1e6  # after a warm-up
+        return [round(float(np.median(us)), 1), round(float(np.percentile(us, 99)), 1)]
+
+    results: dict = {}
+    for reverb in (False, True):
+        m = VoiceMonitor(rate)
+        m.set_params(reverb=reverb)
+        m.enabled = True
+        times = []
+        for _ in range(blocks):
+            t = time.perf_counter()
+            m.push(voice)
+            times.append(time.perf_counter() - t)
+            m.pull(frames)
+        results["push_reverb_us" if reverb else "push_dry_us"] = stats(times)
+
+    def mixer_with(monitor) -> PlaybackMixer:
+        mixer = PlaybackMixer()
+        mixer.set_song(song)
+        mixer.play()
+        mixer.monitor = monitor
+        return mixer
+
+    for name in ("none", "off", "on"):
+        monitor = None if name == "none" else VoiceMonitor(rate)
+        if monitor is not None:
+            monitor.enabled = name == "on"
+        mixer, times = mixer_with(monitor), []
+        for _ in range(blocks):
+            if monitor is not None:
+                monitor.push(voice)
+            t = time.perf_counter()
+            mixer.render(frames)
+            times.append(time.perf_counter() - t)
+        results[f"render_monitor_{name}_us"] = stats(times)
+
+    out = np.zeros((frames, 2), np.float32)
+    for name in ("off", "on"):
+        monitor = VoiceMonitor(rate)
+        monitor.enabled = name == "on"
+        mixer, times = mixer_with(monitor), []
+        mixer.start_ahead()
+        deadline = time.perf_counter()
+        for _ in range(blocks // 3):
+            monitor.push(voice)
+            t = time.perf_counter()
+            mixer.fill(out)
+            times.append(time.perf_counter() - t)
+            deadline += frames / rate
+            time.sleep(max(0.0, deadline - time.perf_counter()))
+        mixer.stop_ahead()
+        results[f"fill_monitor_{name}_us"] = stats(times)
+    results["monitor_latency_ms"] = round(VoiceMonitor(rate).target * 1000 / rate, 1)
+    results["monitor_max_latency_ms"] = round(VoiceMonitor(rate).max_delay * 1000 / rate, 1)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m soundnet_app.bench", description="SoundNet speed/memory benchmark")
     p.add_argument("--app", action="store_true", help="benchmark the desktop app instead of the core")
+    p.add_argument("--monitor", action="store_true", help="benchmark hearing yourself (the voice monitor)")
     p.add_argument("--model", default=None, help="a .keras model (default: the bundled one)")
     p.add_argument("--long-minutes", type=float, default=60.0, help="length of the memory-test file")
     args = p.parse_args(argv)
@@ -92,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         from .ui.bench_app import run_app_benchmark
 
         results = run_app_benchmark()
+    elif args.monitor:
+        results = monitor_benchmark()
     else:
         results = core_benchmark(args.model, args.long_minutes)
     print(json.dumps(results))
