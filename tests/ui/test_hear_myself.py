@@ -1,4 +1,4 @@
-"""Hearing yourself in a real window: a file-fed microphone's voice in the mixer's output, on and off."""
+"""Hearing yourself in a real window (the sing panel): a file-fed microphone's voice in the mixer's output, on and off."""
 
 from __future__ import annotations
 
