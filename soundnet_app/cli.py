@@ -93,8 +93,9 @@ def output_problem(outputs: dict[str, Path], input_files: set[Path], overwrite: 
     return None
 
 
-class Interrupted(Exception):
-    """SIGTERM / SIGHUP arrived; raised in the main thread like KeyboardInterrupt."""
+class Interrupted(BaseException):
+    """SIGTERM / SIGHUP arrived. A BaseException, like KeyboardInterrupt, so that no
+    ``except Exception`` on the way (a decoder turning errors into AudioReadError) eats it."""
 
     def __init__(self, signum: int) -> None:
         self.signum = signum
