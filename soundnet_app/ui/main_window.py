@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..assets import resources_dir
 from ..cache import StemCache
 from ..export import existing, export_stems, free_paths, safe_filename, stem_paths
 from ..transforms import SAMPLE_RATE
@@ -48,7 +49,7 @@ log = logging.getLogger(__name__)
 APP_TITLE = "SoundNet Karaoke"
 SEEK_STEP_S = 5.0
 LOOKAHEAD_S = 8.0  # a seek this far past the worker's position waits for it instead of restarting it
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+RESOURCES = resources_dir()  # package data in a wheel or bundle, else the checkout's resources/
 
 
 class _Default:
