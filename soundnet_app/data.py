@@ -4,8 +4,11 @@ Every source is stored once as its complex STFT (bins ``0..MODEL_BINS-1``).
 The STFT is linear, so a remix of stems with gains and channel swaps is a
 weighted sum of those spectrograms: augmentation costs no FFT per step.
 
-Shapes: a track's stems are ``(4, frames, MODEL_BINS, 2)`` complex64 in the
-order drums, bass, other, vocals; a batch is ``mixture |X|`` of shape
+Shapes: a track's stems are ``(parts + 1, frames, MODEL_BINS, 2)`` complex64:
+the accompaniment parts, then the vocals last (MUSDB18 stem files give drums,
+bass, other, vocals; a compact training pack, see :func:`write_pack`, gives
+accompaniment, vocals). Extra vocal-free accompaniments are
+``(frames, MODEL_BINS, 2)``. A batch is ``mixture |X|`` of shape
 ``(batch, frames, MODEL_BINS, 2)`` and target magnitudes
 ``(batch, frames, MODEL_BINS, 4)`` (vocals L/R, accompaniment L/R).
 """
@@ -45,8 +48,12 @@ VALIDATION_TRACKS = (
 )
 
 
+PACK_STEMS = ("accompaniment", "vocals")
+PACK_SUFFIX = ".ogg"
+
+
 def stem_track_name(path: Path) -> str:
-    """``".../Artist - Title.stem.mp4"`` -> ``"Artist - Title"``."""
+    """``".../Artist - Title.stem.mp4"`` (or a pack's track folder) -> ``"Artist - Title"``."""
     return path.name.removesuffix(".stem.mp4")
 
 
@@ -54,12 +61,16 @@ def list_stem_tracks(root: str | Path, subset: str = "train", split: str | None 
     """Stem files of a MUSDB18-style root.
 
     Args:
-        root: folder holding ``train/`` and/or ``test/`` with ``*.stem.mp4``.
+        root: folder holding ``train/`` and/or ``test/`` with ``*.stem.mp4``
+            files, or with one folder per track as :func:`write_pack` makes.
         subset: ``"train"`` or ``"test"``.
         split: for the train subset, ``"train"`` (minus validation), ``"valid"``
             (the 14 validation tracks) or ``None`` (all).
     """
-    paths = sorted((Path(root) / subset).glob("*.stem.mp4"))
+    folder = Path(root) / subset
+    paths = sorted(folder.glob("*.stem.mp4")) or sorted(
+        p for p in folder.glob("*") if (p / f"vocals{PACK_SUFFIX}").is_file()
+    )
     if subset == "train" and split is not None:
         valid = set(VALIDATION_TRACKS)
         keep_valid = split == "valid"
@@ -88,7 +99,20 @@ def read_stem_stream(path: str | Path, stream: int) -> np.ndarray:
 
 
 def read_stems(path: str | Path, names: tuple[str, ...] = STEM_NAMES) -> dict[str, np.ndarray]:
-    """Decode the named streams of an NI stem file, trimmed to a common length."""
+    """Decode the named streams of an NI stem file, trimmed to a common length.
+
+    For a pack's track folder, ``names`` may only ask for ``mixture``,
+    ``accompaniment`` and ``vocals`` (the mixture is their sum).
+    """
+    path = Path(path)
+    if path.is_dir():
+        import soundfile as sf
+
+        pack = {n: sf.read(str(path / f"{n}{PACK_SUFFIX}"), dtype="float32", always_2d=True)[0] for n in PACK_STEMS}
+        n = min(a.shape[0] for a in pack.values())
+        pack = {k: a[:n] for k, a in pack.items()}
+        pack["mixture"] = pack["accompaniment"] + pack["vocals"]
+        return {name: pack[name] for name in names}
     stems = {name: read_stem_stream(path, STEM_STREAMS[name]) for name in names}
     n = min(a.shape[0] for a in stems.values())
     return {name: a[:n] for name, a in stems.items()}
@@ -100,15 +124,20 @@ def change_speed(audio: np.ndarray, factor: float) -> np.ndarray:
     A factor of 1.06 raises the pitch by about one semitone and shortens the
     audio by 6 %. Done by resampling, so it costs no phase vocoder artefacts.
     """
-    import soxr
-
     if factor == 1.0:
         return audio
+    import soxr
+
     return soxr.resample(audio, SAMPLE_RATE * factor, SAMPLE_RATE, quality="HQ").astype(np.float32)
 
 
+def track_stem_names(path: Path) -> tuple[str, ...]:
+    """The stems a track is stored as: accompaniment parts first, vocals last."""
+    return PACK_STEMS if Path(path).is_dir() else STEM_NAMES
+
+
 def spectrogram_bank(paths: list[Path], speeds: tuple[float, ...] = (1.0,)) -> list[np.ndarray]:
-    """Stem spectrograms ``(4, frames, MODEL_BINS, 2)`` for each track and speed.
+    """Stem spectrograms ``(parts + 1, frames, MODEL_BINS, 2)`` for each track and speed.
 
     With several ``speeds`` (see :func:`change_speed`) every track appears once
     per speed, track by track; all four stems of an entry share the speed, so
@@ -116,10 +145,11 @@ def spectrogram_bank(paths: list[Path], speeds: tuple[float, ...] = (1.0,)) -> l
     """
     bank = []
     for path in paths:
-        stems = read_stems(path)
+        names = track_stem_names(path)
+        stems = read_stems(path, names)
         for speed in speeds:
             bank.append(
-                np.stack([stft(change_speed(stems[name], speed))[:, :MODEL_BINS] for name in STEM_NAMES])
+                np.stack([stft(change_speed(stems[name], speed))[:, :MODEL_BINS] for name in names])
             )
         log.info("loaded %s", stem_track_name(path))
     return bank
@@ -148,6 +178,86 @@ def mir1k_voice_bank(root: str | Path, max_clips: int | None = None, seed: int =
     return bank
 
 
+def accompaniment_bank(paths: list[Path]) -> list[np.ndarray]:
+    """Vocal-free accompaniment clips (any file soundfile reads, 44.1 kHz stereo) as spectrograms."""
+    import soundfile as sf
+
+    bank = []
+    for path in paths:
+        audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        if rate != SAMPLE_RATE or audio.shape[1] != 2:
+            log.warning("skipped %s: %d Hz, %d channels", path, rate, audio.shape[1])
+            continue
+        bank.append(np.ascontiguousarray(stft(audio)[:, :MODEL_BINS]))
+    return bank
+
+
+def write_pack(paths: list[Path], out: str | Path, quality: float = 0.5) -> None:
+    """Re-encode stem files as a compact training pack: ``out/<track>/{accompaniment,vocals}.ogg``.
+
+    Ogg Vorbis at ``quality`` (0..1) is about a tenth of the PCM size, small
+    enough to carry the training set to a GPU machine. The accompaniment is
+    drums + bass + other; the pack's mixture is accompaniment + vocals.
+    """
+    import soundfile as sf
+
+    for path in paths:
+        stems = read_stems(path)
+        folder = Path(out) / stem_track_name(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        parts = {"accompaniment": stems["drums"] + stems["bass"] + stems["other"], "vocals": stems["vocals"]}
+        for name, audio in parts.items():
+            target = folder / f"{name}{PACK_SUFFIX}"
+            partial = folder / f".{name}.partial{PACK_SUFFIX}"
+            # Vorbis clips above full scale; stems summed from MUSDB rarely reach it.
+            sf.write(str(partial), np.clip(audio, -1, 1), SAMPLE_RATE, format="OGG", subtype="VORBIS",
+                     compression_level=1.0 - quality)
+            partial.replace(target)
+
+
+def screen_accompaniments(
+    paths: list[Path], separator, out: str | Path, segment_s: float = 20.0, per_file: int = 1,
+    max_vocal_db: float = -20.0, quality: float = 0.0, seed: int = 0,
+) -> list[dict]:
+    """Cut vocal-free clips from instrumental music, checked with a separator.
+
+    From each file, ``per_file`` random ``segment_s`` excerpts are separated;
+    an excerpt whose separated vocals carry more than ``max_vocal_db`` of the
+    mixture's energy (a choir, a chant, a sung line) is dropped, the rest are
+    written to ``out`` as Ogg Vorbis at ``quality``. Returns one record per
+    excerpt (``file``, ``start_s``, ``vocal_db``, ``kept``).
+    """
+    from .audio import read_audio  # decodes any format to 44.1 kHz stereo
+    import soundfile as sf
+
+    rng = np.random.default_rng(seed)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    records = []
+    segment = int(segment_s * SAMPLE_RATE)
+    for path in paths:
+        try:
+            audio, _info = read_audio(path)
+        except Exception as err:  # a damaged file is skipped, not fatal
+            log.warning("skipped %s: %s", path, err)
+            continue
+        if audio.shape[0] < segment:
+            continue
+        for k in range(per_file):
+            start = int(rng.integers(0, audio.shape[0] - segment + 1))
+            clip = audio[start : start + segment]
+            vocals, _ = separator.separate(clip)
+            ratio = float(np.sum(vocals.astype(np.float64) ** 2) / (np.sum(clip.astype(np.float64) ** 2) + 1e-12))
+            vocal_db = 10 * np.log10(ratio + 1e-12)
+            kept = vocal_db <= max_vocal_db
+            records.append({"file": str(path), "start_s": start / SAMPLE_RATE, "vocal_db": vocal_db, "kept": bool(kept)})
+            if kept:
+                name = f"{path.parent.name}-{path.stem}-{k}{PACK_SUFFIX}"
+                sf.write(str(out / name), np.clip(clip, -1, 1), SAMPLE_RATE, format="OGG", subtype="VORBIS",
+                         compression_level=1.0 - quality)
+    return records
+
+
 @dataclass
 class RemixConfig:
     """On-the-fly augmentation settings."""
@@ -158,6 +268,7 @@ class RemixConfig:
     swap_prob: float = 0.5
     mir1k_prob: float = 0.0  # chance that the voice is a MIR-1K clip
     silence_prob: float = 0.05  # chance of an instrumental-only example
+    extra_prob: float = 0.0  # chance that the accompaniment is an extra vocal-free clip
 
 
 class RemixDataset:
@@ -169,9 +280,13 @@ class RemixDataset:
         config: RemixConfig,
         voices: list[np.ndarray] | None = None,
         seed: int = 0,
+        accompaniments: list[np.ndarray] | None = None,
     ):
         self.tracks = [t for t in tracks if t.shape[1] >= config.frames]
+        if len({t.shape[0] for t in self.tracks}) > 1:
+            raise ValueError("all tracks must have the same stems to be remixed")
         self.voices = [v for v in voices or [] if v.shape[0] >= config.frames]
+        self.accompaniments = [a for a in accompaniments or [] if a.shape[0] >= config.frames]
         self.config = config
         self.rng = np.random.default_rng(seed)
 
@@ -193,16 +308,20 @@ class RemixDataset:
         cfg, rng = self.config, self.rng
         base = self.tracks[rng.integers(len(self.tracks))]
         accompaniment = 0
-        for stem in range(3):
-            track = self.tracks[rng.integers(len(self.tracks))] if rng.random() < cfg.remix_prob else base
-            accompaniment = accompaniment + self._augment(self._excerpt(track[stem]))
+        if self.accompaniments and rng.random() < cfg.extra_prob:
+            extra = self.accompaniments[rng.integers(len(self.accompaniments))]
+            accompaniment = self._augment(self._excerpt(extra))
+        else:
+            for stem in range(base.shape[0] - 1):
+                track = self.tracks[rng.integers(len(self.tracks))] if rng.random() < cfg.remix_prob else base
+                accompaniment = accompaniment + self._augment(self._excerpt(track[stem]))
         if rng.random() < cfg.silence_prob:
             vocals = np.zeros_like(accompaniment)
         elif self.voices and rng.random() < cfg.mir1k_prob:
             voice = self._excerpt(self.voices[rng.integers(len(self.voices))])
             vocals = self._augment(np.repeat(voice, 2, axis=-1))
         else:
-            vocals = self._augment(self._excerpt(base[3]))
+            vocals = self._augment(self._excerpt(base[-1]))
         mixture = vocals + accompaniment
         target = np.concatenate([np.abs(vocals), np.abs(accompaniment)], axis=-1)
         return np.abs(mixture), target
@@ -221,7 +340,7 @@ def validation_batch(tracks: list[np.ndarray], frames: int) -> tuple[np.ndarray,
     xs, ys = [], []
     for t in tracks:
         t = t[:, :frames]
-        vocals, accompaniment = t[3], t[0] + t[1] + t[2]
+        vocals, accompaniment = t[-1], t[:-1].sum(axis=0)
         xs.append(np.abs(vocals + accompaniment))
         ys.append(np.concatenate([np.abs(vocals), np.abs(accompaniment)], axis=-1))
     return np.stack(xs).astype(np.float32), np.stack(ys).astype(np.float32)

@@ -33,8 +33,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--split", choices=("train", "valid", "all"), default="all", help="for --subset train")
     p.add_argument("--model", default=None, help="a .keras model (default: the bundled one)")
     p.add_argument("--swap-channels", action="store_true", help="test-time channel-swap averaging")
-    p.add_argument("--wiener", type=int, default=0, metavar="N", help="multichannel Wiener filter iterations")
-    p.add_argument("--mask-power", type=float, default=filtering.DEFAULT_MASK_POWER, help="soft-mask exponent (default: %(default)s)")
+    p.add_argument("--wiener", type=int, default=None, metavar="N", help="multichannel Wiener filter iterations")
+    p.add_argument("--mask-power", type=float, default=None, help="soft-mask exponent (default: the model's own)")
+    p.add_argument("--chunk-frames", type=int, default=None, help="STFT frames per chunk (default: the model's own)")
+    p.add_argument("--overlap", type=float, default=None, help="chunk cross-fade in seconds (default: the model's own)")
     p.add_argument("--extend-high-band", action="store_true", help="vocal mask above 11 kHz too")
     p.add_argument("--oracle", action="store_true", help="also score the ideal ratio mask")
     p.add_argument("--no-model", action="store_true", help="score only the references (mixture, oracle)")
@@ -91,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             separator = load_separator(
-                args.model, swap_channels=args.swap_channels, wiener_iterations=args.wiener,
-                extend_high_band=args.extend_high_band, mask_power=args.mask_power,
+                args.model, swap_channels=args.swap_channels or None, wiener_iterations=args.wiener,
+                extend_high_band=args.extend_high_band or None, mask_power=args.mask_power,
+                chunk_frames=args.chunk_frames, overlap_seconds=args.overlap,
             )
         except ModelLoadError as err:
             print(f"error: {err}", file=sys.stderr)

@@ -33,6 +33,8 @@ def _import_tensorflow_quietly() -> None:
     tools); the app imports TensorFlow on a worker thread and keeps stderr.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        return  # training on a GPU machine may run Keras on JAX or PyTorch instead
     if threading.current_thread() is not threading.main_thread():
         import tensorflow  # noqa: F401
 
@@ -96,12 +98,24 @@ class ApplyMask(layers.Layer):
         return masks * ops.tile(magnitude, (1, 1, 1, N_SOURCES))
 
 
+# The layout of Deezer's Spleeter 2-stems networks (see :mod:`.spleeter_port`):
+# one U-Net per source on raw magnitudes, skips and bottleneck taken from the
+# convolutions before batch norm, and a dilated 4x4 mask head.
+SPLEETER_OPTIONS = dict(
+    input_norm=False, skip_before_norm=True, net_per_source=True, bn_epsilon=1e-3
+)
+
+
 def build_unet(
     n_bins: int = 1024,
     n_frames: int | None = None,
     filters: Sequence[int] = ENCODER_FILTERS,
     dropout: float = 0.5,
     kernel_size: int = 5,
+    input_norm: bool = True,
+    skip_before_norm: bool = False,
+    net_per_source: bool = False,
+    bn_epsilon: float = 1e-3,
 ) -> keras.Model:
     """Build the U-Net.
 
@@ -111,38 +125,77 @@ def build_unet(
         filters: encoder widths; the decoder mirrors them.
         dropout: dropout rate on the first three decoder stages.
         kernel_size: square convolution kernel size.
+        input_norm: feed ``log|X|`` scaled per bin (True) or raw magnitudes.
+        skip_before_norm: skips (and the bottleneck) carry each encoder
+            convolution's output before batch norm, as Spleeter does, instead
+            of the activated output.
+        net_per_source: one U-Net per source, each ending in a one-channel
+            decoder stage and a 4x4 dilated convolution giving a stereo mask
+            (Spleeter), instead of one U-Net with a 3x3 four-mask head.
+        bn_epsilon: batch-norm epsilon.
 
     Returns:
-        A Keras model ``(batch, frames, n_bins, 2) -> (batch, frames, n_bins, 4)``.
+        A Keras model ``(batch, frames, n_bins, 2) -> (batch, frames, n_bins, 4)``:
+        masked magnitudes, vocals in channels 0:2, accompaniment in 2:4.
     """
     if n_bins % FREQ_MULTIPLE:
         raise ValueError(f"n_bins must be a multiple of {FREQ_MULTIPLE}, got {n_bins}")
     magnitude = keras.Input(shape=(n_frames, n_bins, N_CHANNELS), name="magnitude")
-    x = LogMagnitudeNormalization(n_bins, name="input_norm")(magnitude)
+    x = LogMagnitudeNormalization(n_bins, name="input_norm")(magnitude) if input_norm else magnitude
+    options = dict(
+        filters=filters, dropout=dropout, kernel_size=kernel_size,
+        skip_before_norm=skip_before_norm, bn_epsilon=bn_epsilon,
+    )
+    if net_per_source:
+        # Both nets in one graph: a single call runs them together.
+        masks = layers.Concatenate(name="masks")([
+            _unet_masks(x, N_CHANNELS, prefix=f"{source}_", spleeter_head=True, **options)
+            for source in SOURCE_NAMES
+        ])
+    else:
+        masks = _unet_masks(x, N_SOURCES * N_CHANNELS, prefix="", spleeter_head=False, **options)
+    estimates = ApplyMask(name="apply_mask")(masks, magnitude)
+    return keras.Model(magnitude, estimates, name="soundnet_unet")
 
+
+SOURCE_NAMES = ("vocals", "accompaniment")
+
+
+def _unet_masks(
+    x, n_masks: int, prefix: str, filters: Sequence[int], dropout: float, kernel_size: int,
+    skip_before_norm: bool, bn_epsilon: float, spleeter_head: bool,
+):
+    """Encoder-decoder from the network input to ``n_masks`` sigmoid masks."""
     skips = []
     for i, width in enumerate(filters):
-        x = layers.Conv2D(width, kernel_size, strides=2, padding="same", name=f"enc{i}_conv")(x)
-        x = layers.BatchNormalization(name=f"enc{i}_bn")(x)
-        x = layers.LeakyReLU(0.2, name=f"enc{i}_act")(x)
+        conv = layers.Conv2D(width, kernel_size, strides=2, padding="same", name=f"{prefix}enc{i}_conv")(x)
+        if skip_before_norm and i == len(filters) - 1:
+            x = conv  # the bottleneck is the last convolution itself
+            break
+        x = layers.BatchNormalization(epsilon=bn_epsilon, name=f"{prefix}enc{i}_bn")(conv)
+        x = layers.LeakyReLU(0.2, name=f"{prefix}enc{i}_act")(x)
+        skips.append(conv if skip_before_norm else x)
+    if skip_before_norm:
         skips.append(x)
 
     # Decoder: upsample, then concatenate the encoder output of the same size.
-    decoder_widths = list(filters[-2::-1]) + [filters[0]]
+    last_width = 1 if spleeter_head else filters[0]
+    decoder_widths = list(filters[-2::-1]) + [last_width]
     for i, width in enumerate(decoder_widths):
-        x = layers.Conv2DTranspose(width, kernel_size, strides=2, padding="same", name=f"dec{i}_deconv")(x)
-        x = layers.ReLU(name=f"dec{i}_act")(x)
-        x = layers.BatchNormalization(name=f"dec{i}_bn")(x)
+        x = layers.Conv2DTranspose(width, kernel_size, strides=2, padding="same", name=f"{prefix}dec{i}_deconv")(x)
+        x = layers.ReLU(name=f"{prefix}dec{i}_act")(x)
+        x = layers.BatchNormalization(epsilon=bn_epsilon, name=f"{prefix}dec{i}_bn")(x)
         if i < 3 and dropout > 0:
-            x = layers.Dropout(dropout, name=f"dec{i}_dropout")(x)
+            x = layers.Dropout(dropout, name=f"{prefix}dec{i}_dropout")(x)
         if i < len(decoder_widths) - 1:
-            x = layers.Concatenate(name=f"dec{i}_skip")([x, skips[-(i + 2)]])
-
-    masks = layers.Conv2D(
-        N_SOURCES * N_CHANNELS, 3, padding="same", activation="sigmoid", name="mask"
-    )(x)
-    estimates = ApplyMask(name="apply_mask")(masks, magnitude)
-    return keras.Model(magnitude, estimates, name="soundnet_unet")
+            skip = skips[-(i + 2)]
+            pair = [skip, x] if spleeter_head else [x, skip]
+            x = layers.Concatenate(name=f"{prefix}dec{i}_skip")(pair)
+    if spleeter_head:
+        return layers.Conv2D(
+            n_masks, 4, dilation_rate=2, padding="same", activation="sigmoid", name=f"{prefix}mask"
+        )(x)
+    return layers.Conv2D(n_masks, 3, padding="same", activation="sigmoid", name=f"{prefix}mask")(x)
 
 
 def init_input_normalization(model: keras.Model, magnitudes: np.ndarray) -> None:

