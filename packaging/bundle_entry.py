@@ -25,12 +25,21 @@ def _smoke_test() -> int:
 
     app, window, _ = create_app([])
     shown = time.perf_counter() - START
-    QTimer.singleShot(1000, app.quit)
+    seen = {}
+
+    def check_and_quit() -> None:  # before quit(): Qt 6 closes the windows on quit
+        seen["visible"] = window.isVisible()
+        app.quit()
+
+    QTimer.singleShot(1000, check_and_quit)
     app.exec()
-    visible = window.isVisible()
+    visible = seen.get("visible", False)
     window.shutdown()
+    from soundnet_app.ui.main_window import RESOURCES
+
     if not visible or window.windowIcon().isNull():
-        print("window not shown, or without its icon", file=sys.stderr)
+        print(f"window visible: {visible}; icon found: {not window.windowIcon().isNull()} "
+              f"(resources: {RESOURCES})", file=sys.stderr)
         return 1
     print(f"window shown in {shown:.2f} s")
     return 0

@@ -21,9 +21,10 @@ def _data_dir(name: str) -> Path:
         packaged = resources.files(__package__) / name
         if packaged.is_dir():
             return Path(str(packaged))
-    except (ModuleNotFoundError, OSError, TypeError):
-        pass  # an importer without resource support: fall back to the checkout layout
-    return _CHECKOUT / name
+    except (ModuleNotFoundError, OSError, TypeError, ValueError):
+        pass  # an importer without resource support: look next to this file
+    beside = Path(__file__).resolve().parent / name  # a frozen bundle's data folder
+    return beside if beside.is_dir() else _CHECKOUT / name
 
 
 def models_dir() -> Path:
