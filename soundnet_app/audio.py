@@ -298,6 +298,7 @@ def _probe_av(path: Path) -> _Source:
         rate, channels = s.rate or ctx.sample_rate, s.channels or ctx.channels
         if not rate or not channels:
             raise AudioReadError(path, "audio track has an unknown sample rate or channel count")
+        _check_header(AudioInfo(path, "", rate, channels, 0.0, None, None))  # before decoding sizes any work
         # Decode one frame: a header alone does not prove there is audio in the file.
         try:
             first = next(c.decode(s), None)
@@ -305,7 +306,6 @@ def _probe_av(path: Path) -> _Source:
             first = None
         if first is None:
             raise AudioReadError(path, "contains no audio samples")
-        _check_header(AudioInfo(path, "", rate, channels, 0.0, None, None))  # before anything else sizes work
         declared = _av_stream_duration(s)
         duration = declared if declared is not None else (c.duration or 0) / av.time_base
         tags = {k.lower(): v for k, v in {**c.metadata, **s.metadata}.items()}
