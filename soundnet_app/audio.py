@@ -597,11 +597,12 @@ class AudioWriter:
     WAV (WAVE_FORMAT_EXTENSIBLE) on close when it stays under 4 GiB, so a song of more than
     6 h 46 min is not clamped. ``format`` is one of :data:`OUTPUT_FORMATS`, inferred from the suffix
     when None; ``subtype`` (WAV: :data:`WAV_SUBTYPES`, FLAC: PCM_16/PCM_24) defaults to PCM_16.
+    ``bitrate_kbps`` (MP3 only, 32-320) asks for a constant bitrate instead of VBR.
     Integer and lossy outputs are clipped to [-1, 1]; FLOAT WAV keeps values as they are.
     """
 
     def __init__(self, path: PathLike, format: str | None = None, subtype: str | None = None,
-                 sample_rate: int = SAMPLE_RATE, channels: int = 2) -> None:
+                 sample_rate: int = SAMPLE_RATE, channels: int = 2, bitrate_kbps: int | None = None) -> None:
         self.path = Path(path)
         self._file: sf.SoundFile | None = None
         fmt = (format or _FORMAT_BY_SUFFIX.get(self.path.suffix.lower(), "")).lower()
@@ -612,6 +613,11 @@ class AudioWriter:
         sub = (subtype or default_subtype).upper()
         if sub not in subtypes:
             raise AudioWriteError(self.path, f"{fmt} cannot be written as {sub}; use one of {', '.join(subtypes)}")
+        if bitrate_kbps is not None:
+            if fmt != "mp3" or not 32 <= bitrate_kbps <= 320:
+                raise AudioWriteError(self.path, f"a bitrate of {bitrate_kbps} kbps is for MP3, 32 to 320")
+            # libsndfile maps the level 0..1 onto LAME's 320..32 kbps.
+            settings = {"bitrate_mode": "CONSTANT", "compression_level": (320 - bitrate_kbps) / 288}
         self.channels = channels
         self._clip = sub != "FLOAT"
         if self.path.is_dir():

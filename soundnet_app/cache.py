@@ -1,11 +1,29 @@
 """A disk cache of separated stems, so reopening a song shows its stems at once.
 
 Entries are keyed by the sha256 of the audio file's bytes plus the separation
-model's version (a new model never serves stale stems). Each entry is one
-``.npy`` file holding a ``(frames, 4)`` float32 array (vocals L/R,
-instrumental L/R), written through a temporary file and renamed into place, so
-a crash never leaves a half-written entry under a real name. The cache keeps
-under a size limit by deleting the least recently used entries (``get``
+model's version (a new model never serves stale stems). Only the vocals are
+stored: the instrumental is always ``mixture - vocals`` and the mixture comes
+from the song's file, so the stems still add up to the mixture exactly. The
+vocals are kept as 16-bit samples (scaled down first if they peak above full
+scale) in a FLAC stream, about a tenth of the ``(frames, 4)`` float32 this
+cache used to hold, and within half a 16-bit step of the separator's output.
+
+One entry is one ``<key>.stem`` file::
+
+    b"SNSTEM2\\n"                         magic
+    <QQdII n_frames, payload bytes, scale, crc32(payload), k
+    <QQ*k  the separated (start, end) intervals; k = 0: all of it
+    <I     crc32 of the header fields and intervals
+    payload                             FLAC, 16-bit stereo: round(vocals * scale * 32767)
+
+A song whose separation stopped part way is stored too, with the intervals
+that were done, so reopening it keeps them.
+
+Entries are written to a temporary file, flushed to disk (``fsync``) and
+renamed into place, so a crash never leaves a half-written entry under a real
+name; a damaged entry of any kind (empty, garbled header, wrong checksum,
+wrong length) counts as a miss and is removed, never an exception. The cache
+keeps under a size limit by deleting the least recently used entries (``get``
 refreshes an entry's modification time).
 
 The default location is the per-user cache folder (``platformdirs``), or
@@ -15,11 +33,15 @@ The default location is the per-user cache folder (``platformdirs``), or
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
+import struct
 import tempfile
 import time
+import zlib
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,9 +49,20 @@ log = logging.getLogger(__name__)
 
 APP_NAME = "SoundNet Karaoke"
 APP_AUTHOR = "SoundNet"
-DEFAULT_MAX_BYTES = 4 * 1024**3  # about 30 three-minute songs
-_SUFFIX = ".npy"
+DEFAULT_MAX_BYTES = 2 * 1024**3  # about 200 three-minute songs
+MAGIC = b"SNSTEM2\n"
+_FIELDS = struct.Struct("<QQdII")  # n_frames, payload bytes, scale, payload crc32, intervals
+_CRC = struct.Struct("<I")
+HEADER_BYTES = len(MAGIC) + _FIELDS.size + _CRC.size  # with no intervals
+_MAX_INTERVALS = 1 << 16
+_SUFFIX = ".stem"
+_LEGACY_SUFFIXES = (".npy",)  # float32 entries of older versions: counted, evicted and cleared, never read
 _STALE_TEMP_S = 3600.0
+_FULL_SCALE = 32767.0
+
+
+class DamagedEntry(ValueError):
+    """A cache file that is not a complete, intact entry."""
 
 
 def default_cache_dir() -> Path:
@@ -56,6 +89,91 @@ def cache_key(content_hash: str, model_version: str) -> str:
     return hashlib.sha256(f"{content_hash}\0{model_version}".encode()).hexdigest()[:40]
 
 
+class CacheHit(NamedTuple):
+    """What :meth:`StemCache.lookup` found: ``(n, 2)`` float32 stems and the separated intervals."""
+
+    vocals: np.ndarray
+    instrumental: np.ndarray
+    intervals: list[tuple[int, int]]  # [(0, n)] when complete
+
+    @property
+    def complete(self) -> bool:
+        return self.intervals == [(0, self.vocals.shape[0])]
+
+
+def encode_vocals(vocals: np.ndarray, intervals: list[tuple[int, int]] | None = None) -> bytes:
+    """``(n, 2)`` float32 vocals -> one cache entry's bytes (header + FLAC payload).
+
+    ``intervals``: the separated ``(start, end)`` parts; ``None``: all of it.
+    """
+    import soundfile as sf
+
+    n = vocals.shape[0]
+    peak = float(np.max(np.abs(vocals))) if n else 0.0
+    if not np.isfinite(peak):
+        raise ValueError("vocals contain NaN or infinite samples")
+    scale = 1.0 / peak if peak > 1.0 else 1.0  # 16 bits must not clip
+    q = np.empty((n, 2), dtype=np.int16)
+    block = 1 << 18
+    for i in range(0, n, block):  # in blocks: no full-length float64 temporaries
+        np.clip(np.rint(vocals[i : i + block] * np.float32(scale * _FULL_SCALE)), -32768, 32767,
+                out=q[i : i + block], casting="unsafe")
+    buf = io.BytesIO()
+    if n:
+        with sf.SoundFile(buf, "w", 44100, 2, "PCM_16", format="FLAC", compression_level=0.0) as f:
+            f.write(q)
+    payload = buf.getvalue()
+    spans = [] if intervals is None or list(intervals) == [(0, n)] else [(int(a), int(b)) for a, b in intervals]
+    fields = _FIELDS.pack(n, len(payload), scale, zlib.crc32(payload), len(spans))
+    fields += b"".join(struct.pack("<QQ", a, b) for a, b in spans)
+    return MAGIC + fields + _CRC.pack(zlib.crc32(fields)) + payload
+
+
+def decode_vocals(data: bytes | memoryview, n_frames: int | None = None) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """One entry's bytes -> ``(n, 2)`` float32 vocals and the separated intervals.
+
+    Raises :class:`DamagedEntry` if anything is off.
+    """
+    import soundfile as sf
+
+    data = memoryview(data)
+    if len(data) < HEADER_BYTES or bytes(data[: len(MAGIC)]) != MAGIC:
+        raise DamagedEntry("not a stem cache entry")
+    n, size, scale, payload_crc, k = _FIELDS.unpack(data[len(MAGIC) : len(MAGIC) + _FIELDS.size])
+    if k > _MAX_INTERVALS or len(data) < HEADER_BYTES + 16 * k:
+        raise DamagedEntry("garbled header")
+    end = len(MAGIC) + _FIELDS.size + 16 * k
+    fields = bytes(data[len(MAGIC) : end])
+    (crc,) = _CRC.unpack(data[end : end + _CRC.size])
+    if zlib.crc32(fields) != crc:
+        raise DamagedEntry("header checksum mismatch")
+    spans = [struct.unpack_from("<QQ", fields, _FIELDS.size + 16 * i) for i in range(k)]
+    if any(not 0 <= a < b <= n for a, b in spans):
+        raise DamagedEntry("bad intervals")
+    intervals = spans or [(0, n)]
+    payload = data[end + _CRC.size :]
+    if len(payload) != size or zlib.crc32(payload) != payload_crc:
+        raise DamagedEntry("payload truncated or checksum mismatch")
+    if n_frames is not None and n != n_frames:
+        raise DamagedEntry(f"holds {n} frames, not {n_frames}")
+    if not (np.isfinite(scale) and 0 < scale <= 1):
+        raise DamagedEntry("bad scale")
+    if n == 0:
+        return np.zeros((0, 2), dtype=np.float32), intervals
+    try:
+        with sf.SoundFile(io.BytesIO(payload)) as f:
+            if f.channels != 2 or f.frames != n:
+                raise DamagedEntry("payload has the wrong shape")
+            q = f.read(n, dtype="int16", always_2d=True)
+    except (sf.SoundFileError, RuntimeError, OSError) as e:
+        raise DamagedEntry(f"payload does not decode: {e}") from e
+    if q.shape != (n, 2):
+        raise DamagedEntry("payload is short")
+    out = q.astype(np.float32)
+    out *= np.float32(1.0 / (scale * _FULL_SCALE))
+    return out, intervals
+
+
 class StemCache:
     """Separated stems on disk, LRU-evicted above ``max_bytes``.
 
@@ -75,66 +193,78 @@ class StemCache:
     def path_for(self, key: str) -> Path:
         return self.root / f"{key}{_SUFFIX}"
 
-    def get(self, key: str, n_frames: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
-        """``(vocals, instrumental)`` ``(n, 2)`` float32 arrays, or ``None`` on a miss.
+    def get(self, key: str, mixture: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(vocals, instrumental)`` of a completely separated song, or ``None``.
 
-        The arrays are read-only views of a memory map: copy them where they
-        must outlive the call. A damaged entry, or one whose length is not
-        ``n_frames``, counts as a miss and is removed.
+        ``mixture`` is the song, ``(n, 2)`` float32; see :meth:`lookup`.
+        """
+        hit = self.lookup(key, mixture)
+        return (hit.vocals, hit.instrumental) if hit is not None and hit.complete else None
+
+    def lookup(self, key: str, mixture: np.ndarray) -> CacheHit | None:
+        """The stored stems for ``mixture`` (``(n, 2)`` float32), complete or partial; ``None`` on a miss.
+
+        Both stems are new ``(n, 2)`` float32 arrays; ``instrumental =
+        mixture - vocals`` (zero vocals outside the separated intervals). Any
+        damaged entry, or one whose length is not ``n``, counts as a miss and
+        is removed: this never raises.
         """
         if not self.enabled:
             return None
         path = self.path_for(key)
         try:
-            data = np.load(path, mmap_mode="r", allow_pickle=False)
+            data = path.read_bytes()
         except FileNotFoundError:
             return None
-        except (OSError, ValueError) as e:
+        except OSError as e:
+            log.warning("cannot read cache entry %s: %s", path.name, e)
+            return None
+        try:
+            vocals, intervals = decode_vocals(data, mixture.shape[0])
+        except Exception as e:  # any damage is a miss
             log.warning("dropping damaged cache entry %s: %s", path.name, e)
             self._remove(path)
             return None
-        if data.ndim != 2 or data.shape[1] != 4 or data.dtype != np.float32 or (
-            n_frames is not None and data.shape[0] != n_frames
-        ):
-            log.warning("dropping cache entry %s with shape %s", path.name, data.shape)
-            del data
-            self._remove(path)
-            return None
+        del data
+        instrumental = np.subtract(mixture, vocals, dtype=np.float32)
         try:
             os.utime(path)  # most recently used
         except OSError:
             pass
-        return data[:, :2], data[:, 2:]
+        return CacheHit(vocals, instrumental, intervals)
 
-    def put(self, key: str, vocals: np.ndarray, instrumental: np.ndarray) -> Path | None:
-        """Store stems atomically, then evict old entries; returns the entry's path.
+    def put(self, key: str, vocals: np.ndarray, instrumental: np.ndarray | None = None,
+            intervals: list[tuple[int, int]] | None = None) -> Path | None:
+        """Store a song's vocals atomically, then evict old entries; returns the entry's path.
 
-        ``vocals`` and ``instrumental`` are ``(n, 2)`` float32 (the song's
-        stems); they are stored side by side as one ``(n, 4)`` array.
-        Returns ``None`` (and stores nothing) when the cache is disabled, the
-        entry alone exceeds the limit, or the disk write fails.
+        ``vocals`` is ``(n, 2)`` float32; ``instrumental`` (the same shape) is
+        only checked, as it is ``mixture - vocals`` by construction.
+        ``intervals``: the separated ``(start, end)`` parts of a partly
+        separated song (``None``: all of it). Returns
+        ``None`` (and stores nothing) when the cache is disabled, the entry
+        alone exceeds the limit, or the disk write fails.
         """
         if not self.enabled:
             return None
-        n = vocals.shape[0]
-        if instrumental.shape[0] != n:
-            raise ValueError("vocals and instrumental differ in length")
-        if n * 4 * 4 > self.max_bytes:
+        if instrumental is not None and instrumental.shape != vocals.shape:
+            raise ValueError("vocals and instrumental differ in shape")
+        if vocals.shape[0] * 4 > self.max_bytes * 2:  # even well-compressed it would not fit
             return None
         path = self.path_for(key)
         tmp_name = None
         try:
+            data = encode_vocals(vocals, intervals)
+            if len(data) > self.max_bytes:
+                return None
             self.root.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".", suffix=".tmp")
-            os.close(fd)
-            out = np.lib.format.open_memmap(tmp_name, mode="w+", dtype=np.float32, shape=(n, 4))
-            out[:, :2] = vocals
-            out[:, 2:] = instrumental
-            out.flush()
-            del out
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())  # on disk before the rename makes it visible
             os.replace(tmp_name, path)
             tmp_name = None
-        except OSError as e:
+        except (OSError, ValueError) as e:
             log.warning("could not write cache entry %s: %s", path.name, e)
             return None
         finally:
@@ -147,7 +277,7 @@ class StemCache:
         """``(path, size, last_used)`` of every entry, least recently used first."""
         out = []
         try:
-            files = list(self.root.glob(f"*{_SUFFIX}"))
+            files = [p for suffix in (_SUFFIX, *_LEGACY_SUFFIXES) for p in self.root.glob(f"*{suffix}")]
         except OSError:
             return []
         for p in files:
@@ -161,6 +291,15 @@ class StemCache:
 
     def size_bytes(self) -> int:
         return sum(size for _, size, _ in self.entries())
+
+    def clear(self) -> int:
+        """Delete every entry (and stale temporary files); returns the bytes freed."""
+        freed = 0
+        for path, size, _ in self.entries():
+            if self._remove(path):
+                freed += size
+        self._remove_stale_temps(max_age_s=0.0)
+        return freed
 
     def evict(self, keep: str | None = None) -> list[Path]:
         """Delete least recently used entries until the cache fits ``max_bytes``."""
@@ -179,7 +318,7 @@ class StemCache:
         self._remove_stale_temps()
         return removed
 
-    def _remove_stale_temps(self) -> None:
+    def _remove_stale_temps(self, max_age_s: float = _STALE_TEMP_S) -> None:
         now = time.time()
         try:
             temps = list(self.root.glob(".*.tmp"))
@@ -187,7 +326,7 @@ class StemCache:
             return
         for p in temps:
             try:
-                if now - p.stat().st_mtime > _STALE_TEMP_S:
+                if now - p.stat().st_mtime >= max_age_s:
                     p.unlink()
             except OSError:
                 pass

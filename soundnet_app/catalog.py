@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .cache import file_hash
 
-DEFAULT_MODEL_NAME = "spleeter-musdb.keras"
+DEFAULT_MODEL_NAME = "spleeter-2stems.keras"
 
 
 def models_dir() -> Path:

@@ -1,7 +1,7 @@
 """``soundnet-separate``: write vocals and instrumental stems of songs.
 
     soundnet-separate INPUT... [-o OUTDIR] [--format wav|flac|ogg|mp3]
-                      [--model PATH] [--overwrite]
+                      [--model PATH] [--overwrite] [--key N] [--tempo F]
 
 writes ``OUTDIR/<song name>/vocals.<ext>`` and ``instrumental.<ext>``. Each
 file is written atomically and the two stems of a song are published
@@ -46,7 +46,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--model", default=None, metavar="PATH", help="a .keras model (default: the bundled one)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--key", type=int, default=0, choices=range(-6, 7), metavar="N",
+                   help="also write the stems N semitones up or down (-6..6), e.g. vocals_key+2.wav")
+    p.add_argument("--tempo", type=_tempo, default=1.0, metavar="F",
+                   help="also write the stems at speed F (0.5..1.5, pitch kept), e.g. vocals_tempo80.wav")
     return p.parse_args(argv)
+
+
+def _tempo(text: str) -> float:
+    value = float(text)
+    if not 0.5 <= value <= 1.5:
+        raise argparse.ArgumentTypeError(f"tempo must be between 0.5 and 1.5, not {text}")
+    return value
 
 
 def song_name(path: Path) -> str:
@@ -171,6 +182,7 @@ def _separate_into(separator, input_path, outputs, fmt, show_progress, tqdm, Aud
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from .audio import remove_stale_partials
+    from .keytempo import shifted_paths, write_shifted
 
     outdir = Path(args.output)
     show_progress = not args.quiet and sys.stderr.isatty()
@@ -181,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     _install_signal_handlers()
     for input_path, outputs in zip(inputs, plan_outputs(inputs, outdir, args.format)):
         remove_stale_partials(outputs["vocals"].parent)  # left by a run that was killed outright
-        problem = output_problem(outputs, input_files, args.overwrite)
+        shifted = shifted_paths(outputs, args.key, args.tempo)
+        problem = output_problem({**outputs, **shifted}, input_files, args.overwrite)
         if problem:
             failures.append(f"{input_path}: {problem}")
             print(f"error: {failures[-1]}", file=sys.stderr)
@@ -190,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
             if separator is None:
                 separator = load_separator(args.model)
             separate_file(separator, input_path, outputs, args.format, show_progress)
+            if shifted:
+                write_shifted(outputs, args.key, args.tempo, args.format)
         except ModelLoadError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2

@@ -25,6 +25,8 @@ from .audio import OUTPUT_FORMATS, AudioWriter
 
 STEMS = ("vocals", "instrumental", "karaoke")
 FORMAT_LABELS = {"wav": "WAV (lossless)", "flac": "FLAC (lossless, smaller)", "ogg": "OGG Vorbis", "mp3": "MP3"}
+WAV_DEPTHS = {"PCM_16": "16-bit", "PCM_24": "24-bit", "FLOAT": "32-bit float"}
+MP3_BITRATES = (None, 128, 192, 256, 320)  # None: variable bitrate (LAME ~V2)
 ON_CONFLICT = ("rename", "overwrite", "error")
 
 ProgressCallback = Callable[[float], None]
@@ -92,6 +94,8 @@ def export_stems(
     instrumental: np.ndarray,
     *,
     format: str = "wav",
+    subtype: str | None = None,
+    bitrate_kbps: int | None = None,
     vocal_level: float = 0.0,
     instrumental_level: float = 1.0,
     stems: Sequence[str] = STEMS,
@@ -108,6 +112,8 @@ def export_stems(
         base: file name stem, usually :func:`safe_filename` of the song title.
         vocals, instrumental: ``(n, 2)`` float32 at 44.1 kHz.
         format: one of :data:`~soundnet_app.audio.OUTPUT_FORMATS`.
+        subtype: WAV: a key of :data:`WAV_DEPTHS` (default 16-bit); FLAC: PCM_16/PCM_24.
+        bitrate_kbps: MP3 only: a constant bitrate; ``None`` for VBR.
         vocal_level, instrumental_level: gains of the karaoke mix (0..1).
         stems: which of :data:`STEMS` to write.
         on_conflict: ``"rename"`` (pick free names), ``"overwrite"`` (replace,
@@ -129,6 +135,10 @@ def export_stems(
     unknown = set(stems) - set(STEMS)
     if unknown:
         raise ValueError(f"Unknown stems: {', '.join(sorted(unknown))}")
+    if subtype is not None and format not in ("wav", "flac"):
+        subtype = None  # lossy formats have no bit depth
+    if bitrate_kbps is not None and format != "mp3":
+        bitrate_kbps = None
     if vocals.shape != instrumental.shape:
         raise ValueError("vocals and instrumental differ in shape")
     folder = Path(folder)
@@ -160,7 +170,7 @@ def export_stems(
     try:
         for stem in stems:
             path = paths[stem]
-            with AudioWriter(path, format=format) as writer:
+            with AudioWriter(path, format=format, subtype=subtype, bitrate_kbps=bitrate_kbps) as writer:
                 for i in range(0, n, block_frames):
                     if cancel is not None and cancel.is_set():
                         raise ExportCancelled("Export cancelled.")
@@ -172,7 +182,7 @@ def export_stems(
                         np.copyto(buf, instrumental[i:j])
                     else:
                         karaoke_mix(vocals[i:j], instrumental[i:j], vocal_level, instrumental_level, out=buf)
-                    writer.write(buf)  # clipped to [-1, 1] there
+                    writer.write(buf)  # clipped to [-1, 1] there (not FLOAT WAV)
                     done += j - i
                     if progress is not None:
                         progress(done / total)

@@ -322,6 +322,10 @@ def main(argv: list[str] | None = None) -> int:
         partial.write_text(json.dumps(state, indent=1))
         partial.replace(state_path)
 
+    if args.validate_sdr and state["step"] == 0:
+        sdr = validation_sdr(model, valid_bank, mask_power)  # where the fine-tune starts
+        state["history"].append({"step": 0, "sdr": sdr})
+        log.info("step 0 validation SDR vocals %.2f accompaniment %.2f", sdr["vocals"], sdr["accompaniment"])
     losses: list[float] = []
     while progress() < 1.0:
         t0 = time.perf_counter()

@@ -13,7 +13,17 @@ MUSDB_ROOT = SHARED_DATA / "musdb18-7"
 
 @pytest.fixture(scope="session")
 def model_path() -> Path:
-    """The model that ships in models/ (tests never use a mock model)."""
+    """The default model that ships in models/ (tests never use a mock model)."""
+    from soundnet_app.catalog import default_model_path
+
+    path = default_model_path()
+    assert path.is_file(), f"the bundled default model {path} is missing"
+    return path
+
+
+@pytest.fixture(scope="session")
+def scratch_model_path() -> Path:
+    """The project's own from-scratch model, the other bundled choice."""
     path = REPO / "models" / "soundnet.keras"
     assert path.is_file(), "the bundled model models/soundnet.keras is missing"
     return path

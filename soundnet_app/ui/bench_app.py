@@ -22,8 +22,25 @@ and warmed up first), drops a generated 3-minute song on it and measures:
     load, warm-up, all in the worker thread) and the longest UI stall then;
 ``max_callback_ms`` / ``late_callbacks``
     a simulated audio thread calls the mixer every 1024 samples (23 ms)
-    during the run, playing the karaoke version: its slowest call and the
-    number of calls that started more than one period late.
+    during the run, playing the karaoke version at key +3 and tempo 0.8
+    (the live stretcher in the path): its slowest call (budget: half the
+    period, 11.6 ms) and the number of calls that started more than one
+    period late; ``callback_budget_ms`` is that half period;
+``key_change_latency_ms``
+    while a 440 Hz tone plays through the mixer in 1024-frame callbacks, the
+    key goes from +0 to +3 (via the stretcher at 90 % tempo); the time from
+    the change to the end of the first 40 ms of output whose frequency is
+    the new pitch (±1 %), plus one callback period (a change can just miss a
+    callback). Target <= 150 ms.
+``rss_growth_mb_after_3_exports``
+    resident memory after three songs (``leak_song_seconds`` each) were
+    opened, separated and exported in the same window and a 0.3 s file was
+    opened, minus the resident memory with that small file open before
+    (target <= 50 MB: an exported song's audio must not stay behind);
+``cached_reopen_s``
+    a fresh ``python`` process (cold: nothing imported) that builds the window,
+    opens the 3-minute song whose stems are in the cache, until those stems
+    are drawn (target <= 1.5 s: no waiting for the model).
 """
 
 from __future__ import annotations
@@ -71,6 +88,39 @@ class _FakeAudioThread(threading.Thread):
                 time.sleep(delay)
 
 
+def measure_key_change_latency(frames: int = 1024) -> float:
+    """Milliseconds from a key change (+0 -> +3) to the new pitch in the output; see the module doc."""
+    from ..transforms import SAMPLE_RATE
+    from .player import PlaybackMixer
+    from .song import Song
+
+    rate = SAMPLE_RATE
+    t = np.arange(4 * rate) / rate
+    x = (0.5 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
+    song = Song("tone.wav", np.stack([x, x], 1))
+    mixer = PlaybackMixer()
+    mixer.set_song(song)
+    mixer.set_shift(0, 0.9)
+    mixer.play()
+    blocks = [np.zeros((frames, 2), np.float32) for _ in range(int(2.5 * rate) // frames)]
+    change = len(blocks) // 2
+    for i, block in enumerate(blocks):
+        if i == change:
+            mixer.set_shift(3, 0.9)
+        mixer.fill(block)
+    out = np.concatenate(blocks[change:])[:, 0]
+    target = 440.0 * 2 ** (3 / 12)
+    hop = rate // 100
+    for k in range(0, out.size - 4 * hop, hop // 4):
+        seg = out[k : k + 4 * hop]  # 40 ms window: zero crossings give the frequency to ~1 %
+        crossings = np.flatnonzero((seg[:-1] < 0) & (seg[1:] >= 0))
+        if crossings.size >= 3:
+            f = (crossings.size - 1) * rate / (crossings[-1] - crossings[0])
+            if abs(f - target) / target < 0.01:
+                return round((k + 4 * hop + frames) / rate * 1000, 1)
+    return float("inf")
+
+
 def _wait(condition, timeout_s: float) -> bool:
     """Spin the Qt event loop (never sleeping in it) until ``condition()`` or the timeout."""
     from PySide6.QtCore import QEventLoop, QTimer
@@ -110,7 +160,103 @@ def drop_files(widget: QWidget, paths: Iterable[str | os.PathLike[str]]) -> None
     QApplication.sendEvent(widget, drop)
 
 
-def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: float = 600.0) -> dict:
+def rss_mb() -> float:
+    """This process's resident memory (MB), from ``/proc`` (``psutil`` elsewhere)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def _rss_after_exports(window, tmp: Path, song_seconds: float, timeout_s: float) -> float:
+    """Open, separate and export three songs in ``window``; the RSS growth (MB) measured around them."""
+    import gc
+
+    from ..synth import write_synthetic_song
+
+    def open_and_separate(path: Path) -> None:
+        window.open_path(path)
+        if not _wait(lambda: window.song is not None and window.song.path == path
+                     and window.song.coverage.complete and not window.separating, timeout_s):
+            raise TimeoutError(f"{path.name} was not separated in time")
+
+    tiny = write_synthetic_song(tmp / "tiny.wav", 0.3, seed=99)
+    open_and_separate(tiny)
+    gc.collect()
+    _wait(lambda: False, 0.2)
+    before = rss_mb()
+    for k in range(3):
+        path = write_synthetic_song(tmp / f"leak {k}.wav", song_seconds, seed=20 + k)
+        open_and_separate(path)
+        if window.export_to(tmp / "exports", "wav", on_conflict="rename") is None:
+            raise RuntimeError("the export did not start")
+        if not _wait(lambda: window._export_task is None, timeout_s):
+            raise TimeoutError("the export did not finish")
+        path.unlink()
+    open_and_separate(tiny)
+    gc.collect()
+    _wait(lambda: False, 0.3)
+    return rss_mb() - before
+
+
+_CHILD = """
+import sys, time
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from soundnet_app.cache import StemCache
+from soundnet_app.ui.app import apply_theme
+from soundnet_app.ui.bench_app import _wait
+from soundnet_app.ui.main_window import MainWindow
+from soundnet_app.ui.settings import AppSettings
+app = QApplication([])
+apply_theme(app)
+song, cache, settings = (Path(a) for a in sys.argv[1:4])
+window = MainWindow(settings=AppSettings(settings), cache=StemCache(cache), audio=False)
+window.resize(1200, 760)
+window.show()
+window.open_path(song)
+view = window.waveforms.vocals
+ok = _wait(lambda: window.song is not None and window.song.coverage.complete
+           and view._version == window.song.env_vocals.version, 60)
+app.processEvents()
+print("SHOWN", time.time() if ok else -1, window._model_state, flush=True)
+window.shutdown()
+"""
+
+
+def cached_reopen_seconds(song: Path, window, tmp: Path) -> float:
+    """Store ``window.song``'s stems in a fresh cache, then time a cold app process reopening ``song``."""
+    import subprocess
+    import sys
+
+    from ..cache import StemCache, cache_key, file_hash
+    from .worker import model_version_of
+
+    cache_dir = tmp / "reopen-cache"
+    key = cache_key(file_hash(song), model_version_of(window.model_path))
+    if StemCache(cache_dir).put(key, window.song.vocals, window.song.instrumental) is None:
+        raise RuntimeError("could not fill the cache")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="2")
+    t0 = time.time()
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(song), str(cache_dir), str(tmp / "reopen.ini")],
+                         capture_output=True, text=True, env=env, timeout=300,
+                         cwd=str(Path(__file__).resolve().parents[2]))
+    for line in out.stdout.splitlines():
+        if line.startswith("SHOWN"):
+            shown = float(line.split()[1])
+            if shown > 0:
+                return shown - t0
+    raise RuntimeError(f"the cached song was not shown: {out.stderr[-2000:]}")
+
+
+def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: float = 600.0,
+                      leak_song_seconds: float = 180.0) -> dict:
     """Run the benchmark; returns the numbers described in the module docstring.
 
     Args:
@@ -135,6 +281,10 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
     with tempfile.TemporaryDirectory(prefix="soundnet-bench-") as tmp:
         tmp = Path(tmp)
         path = write_synthetic_song(tmp / "Benchmark Song.wav", song_seconds)
+        # Sing along during the run: lyrics and pitch views on, a file-fed microphone running.
+        path.with_suffix(".lrc").write_text("".join(f"[{int(t // 60):02d}:{t % 60:05.2f}]line {t:.0f}\n"
+                                                    for t in np.arange(0.0, song_seconds, 4.0)))
+        os.environ["SOUNDNET_MIC_FILE"] = str(write_synthetic_song(tmp / "singer.wav", 20.0, seed=3))
         load_ticks: list[float] = []
         load_monitor = QTimer()
         load_monitor.setTimerType(Qt.TimerType.PreciseTimer)
@@ -148,6 +298,8 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                             separator_factory=factory, audio=False)
         window.resize(1200, 760)
         window.show()
+        window.sing.show_action.setChecked(True)
+        window.sing.mic_action.setChecked(True)
         try:
             if not _wait(lambda: window._model_state != "loading", timeout_s):
                 raise TimeoutError("the model did not load")
@@ -166,12 +318,14 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
             monitor.timeout.connect(lambda: ticks.append(time.perf_counter()))
             audio = _FakeAudioThread(window.mixer)
             marks: dict[str, float] = {}
+            results["key_change_latency_ms"] = measure_key_change_latency()
 
             def on_chunk(job_id: int, start: int, end: int) -> None:
                 song = window.song
                 if "audio" not in marks and song is not None and song.coverage.is_separated(0):
                     marks["audio"] = time.perf_counter()
                     window.mixer.mode = KARAOKE
+                    window.keytempo.set_shift(3, 0.8)  # the live stretcher in the path while separating
                     window.mixer.play()
 
             window.worker.chunkReady.connect(on_chunk)
@@ -185,6 +339,9 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                        and "audio" in marks, timeout_s)
             t_end = time.perf_counter()
             monitor.stop()
+            session = window.sing.session
+            results["mic_running"] = session is not None
+            results["mic_pitch_frames"] = int(session.live.frames()[1].size) if session is not None else 0
             audio.stop_event.set()
             audio.join(2)
             if not ok:
@@ -201,10 +358,20 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                 p99_ui_gap_ms=round(float(np.percentile(gaps_ms, 99)), 1),
                 ui_ticks=int(gaps_ms.size),
                 max_callback_ms=round(max(audio.durations, default=0.0) * 1000, 2),
+                callback_budget_ms=round(audio.period * 500, 1),
+                shift_during_run=list(window.mixer.shift),
                 late_callbacks=audio.late,
                 callbacks=len(audio.durations),
             )
+            _wait(window.sing.builder.idle, timeout_s)
+            results["pitch_guide_s_per_min"] = round(window.sing.builder.seconds / (song_seconds / 60), 3)
+            results["sing_views_on"] = window.sing.isVisible() and window.sing.lyrics is not None
+            results["cached_reopen_s"] = round(cached_reopen_seconds(path, window, tmp), 3)
+            results["leak_song_seconds"] = leak_song_seconds
+            results["rss_growth_mb_after_3_exports"] = round(
+                _rss_after_exports(window, tmp, leak_song_seconds, timeout_s), 1)
         finally:
+            os.environ.pop("SOUNDNET_MIC_FILE", None)
             window.shutdown()
             window.close()
             window.deleteLater()
@@ -217,8 +384,9 @@ def main(argv: list[str] | None = None) -> int:
 
     p = argparse.ArgumentParser(prog="python -m soundnet_app.ui.bench_app", description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=180.0, help="length of the generated song")
+    p.add_argument("--leak-seconds", type=float, default=180.0, help="length of each of the three exported songs")
     args = p.parse_args(argv)
-    print(json.dumps(run_app_benchmark(args.seconds)))
+    print(json.dumps(run_app_benchmark(args.seconds, leak_song_seconds=args.leak_seconds)))
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -26,13 +27,15 @@ from PySide6.QtWidgets import (
 )
 
 from ..audio import OUTPUT_FORMATS
-from ..export import FORMAT_LABELS
+from ..export import FORMAT_LABELS, MP3_BITRATES, WAV_DEPTHS
 
 
 @dataclass
 class ExportChoice:
     folder: Path
     format: str
+    subtype: str | None = None  # WAV bit depth (a key of WAV_DEPTHS)
+    bitrate_kbps: int | None = None  # MP3 constant bitrate; None: VBR
 
 
 def audio_file_filter() -> str:
@@ -48,7 +51,8 @@ def audio_file_filter() -> str:
 class ExportDialog(QDialog):
     """Pick the folder and the format for an export."""
 
-    def __init__(self, parent: QWidget | None, folder: str, format: str, song: str, vocal_level: float):
+    def __init__(self, parent: QWidget | None, folder: str, format: str, song: str, vocal_level: float,
+                 wav_subtype: str = "PCM_16", mp3_bitrate: int | None = None):
         super().__init__(parent)
         self.setWindowTitle("Export Stems")
         self.setMinimumWidth(480)
@@ -74,7 +78,22 @@ class ExportDialog(QDialog):
         for fmt in OUTPUT_FORMATS:
             self.format_combo.addItem(FORMAT_LABELS[fmt], fmt)
         self.format_combo.setCurrentIndex(OUTPUT_FORMATS.index(format) if format in OUTPUT_FORMATS else 0)
-        form.addRow("Format:", self.format_combo)
+        form.addRow("&Format:", self.format_combo)
+        self.depth_combo = QComboBox()
+        self.depth_combo.setToolTip("Bits per sample of the WAV files (32-bit float keeps levels above full scale)")
+        for key, label in WAV_DEPTHS.items():
+            self.depth_combo.addItem(label, key)
+        self.depth_combo.setCurrentIndex(max(0, self.depth_combo.findData(wav_subtype)))
+        form.addRow("WAV &depth:", self.depth_combo)
+        self.bitrate_combo = QComboBox()
+        self.bitrate_combo.setToolTip("MP3 bitrate: variable (smaller) or a constant rate")
+        for kbps in MP3_BITRATES:
+            self.bitrate_combo.addItem("Variable (about 190 kbps)" if kbps is None else f"{kbps} kbps", kbps)
+        self.bitrate_combo.setCurrentIndex(max(0, self.bitrate_combo.findData(mp3_bitrate)))
+        form.addRow("MP3 &bitrate:", self.bitrate_combo)
+        self.form = form
+        self.format_combo.currentIndexChanged.connect(self._format_changed)
+        self._format_changed()
         layout.addLayout(form)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
@@ -82,13 +101,113 @@ class ExportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
+    def _format_changed(self) -> None:
+        fmt = self.format_combo.currentData()
+        self.form.setRowVisible(self.depth_combo, fmt == "wav")
+        self.form.setRowVisible(self.bitrate_combo, fmt == "mp3")
+
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export to Folder", self.folder_edit.text())
         if folder:
             self.folder_edit.setText(folder)
 
     def choice(self) -> ExportChoice:
-        return ExportChoice(Path(self.folder_edit.text()).expanduser(), self.format_combo.currentData())
+        fmt = self.format_combo.currentData()
+        return ExportChoice(Path(self.folder_edit.text()).expanduser(), fmt,
+                            self.depth_combo.currentData() if fmt == "wav" else None,
+                            self.bitrate_combo.currentData() if fmt == "mp3" else None)
+
+
+def format_bytes(n: int) -> str:
+    """``"0 bytes"``, ``"12.3 MB"``, ``"1.5 GB"``."""
+    if n < 1000:
+        return f"{n} bytes"
+    for unit in ("kB", "MB", "GB", "TB"):
+        n /= 1000
+        if n < 1000 or unit == "TB":
+            return f"{n:.1f} {unit}"
+    return f"{n:.1f} TB"
+
+
+class SettingsDialog(QDialog):
+    """The separation model, and the stem cache's size with a Clear button.
+
+    Args:
+        model_path: the model in use (listed even if it is not a bundled one).
+        cache: the app's :class:`~soundnet_app.cache.StemCache` or ``None``.
+    """
+
+    def __init__(self, parent: QWidget | None, model_path: Path, cache=None):
+        from ..catalog import available_models, model_info
+
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(460)
+        self.cache = cache
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.model_combo = QComboBox()
+        self.model_combo.setToolTip("The network that separates the vocals; changing it separates songs anew")
+        models = available_models()
+        if not any(m.path.resolve() == Path(model_path).resolve() for m in models) and Path(model_path).is_file():
+            models.append(model_info(model_path))
+        for m in models:
+            self.model_combo.addItem(m.name, str(m.path))
+            self.model_combo.setItemData(self.model_combo.count() - 1, m.description or m.path.name,
+                                         Qt.ItemDataRole.ToolTipRole)
+        for i in range(self.model_combo.count()):
+            if Path(self.model_combo.itemData(i)).resolve() == Path(model_path).resolve():
+                self.model_combo.setCurrentIndex(i)
+        form.addRow("Separation &model:", self.model_combo)
+        self.model_description = QLabel()
+        self.model_description.setWordWrap(True)
+        self.model_description.setObjectName("dim")
+        form.addRow("", self.model_description)
+        self.model_combo.currentIndexChanged.connect(self._model_changed)
+        self._model_changed()
+        row = QHBoxLayout()
+        self.cache_label = QLabel()
+        self.clear_button = QPushButton("&Clear Cache")
+        self.clear_button.setToolTip("Delete the stored stems; songs are separated again when opened")
+        self.clear_button.clicked.connect(self.clear_cache)
+        row.addWidget(self.cache_label, 1)
+        row.addWidget(self.clear_button)
+        form.addRow("Stem cache:", row)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.update_cache_size()
+
+    def _model_changed(self) -> None:
+        from ..catalog import model_info
+
+        path = self.model_combo.currentData()
+        if path:
+            info = model_info(path)
+            text = info.description or info.path.name
+            self.model_description.setText(text + (f" Source: {info.source}" if info.source else ""))
+
+    def update_cache_size(self) -> None:
+        cache = self.cache
+        if cache is None or not cache.enabled:
+            self.cache_label.setText("off")
+            self.clear_button.setEnabled(False)
+            return
+        size = cache.size_bytes()
+        count = len(cache.entries())
+        self.cache_label.setText(f"{format_bytes(size)} in {count} song{'s' if count != 1 else ''}")
+        self.cache_label.setToolTip(str(cache.root))
+        self.clear_button.setEnabled(count > 0)
+
+    def clear_cache(self) -> None:
+        if self.cache is not None:
+            self.cache.clear()
+        self.update_cache_size()
+
+    def chosen_model(self) -> Path:
+        return Path(self.model_combo.currentData())
 
 
 class Dialogs:
@@ -98,9 +217,15 @@ class Dialogs:
         path, _ = QFileDialog.getOpenFileName(parent, "Open a Song", folder, audio_file_filter())
         return path or None
 
-    def export_options(self, parent: QWidget, folder: str, format: str, song: str, vocal_level: float) -> ExportChoice | None:
-        dialog = ExportDialog(parent, folder, format, song, vocal_level)
+    def export_options(self, parent: QWidget, folder: str, format: str, song: str, vocal_level: float,
+                       wav_subtype: str = "PCM_16", mp3_bitrate: int | None = None) -> ExportChoice | None:
+        dialog = ExportDialog(parent, folder, format, song, vocal_level, wav_subtype, mp3_bitrate)
         return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def settings(self, parent: QWidget, model_path: Path, cache) -> Path | None:
+        """Show the settings; the chosen model's path, or ``None`` if cancelled (the cache may be cleared either way)."""
+        dialog = SettingsDialog(parent, model_path, cache)
+        return dialog.chosen_model() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def resolve_conflict(self, parent: QWidget, paths: list[Path]) -> str | None:
         """``"overwrite"``, ``"rename"`` or ``None`` (cancel) for files that exist."""

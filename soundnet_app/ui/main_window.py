@@ -9,13 +9,14 @@ playhead and redraws the waveforms that changed.
 from __future__ import annotations
 
 import logging
-import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -28,26 +29,36 @@ from PySide6.QtWidgets import (
 from ..assets import resources_dir
 from ..cache import StemCache
 from ..export import existing, export_stems, free_paths, safe_filename, stem_paths
+from ..keytempo import render_offline, shift_label
 from ..transforms import SAMPLE_RATE
-from . import theme
+from ..catalog import model_info
+from . import about
 from .dialogs import Dialogs
+from .dropping import audio_candidates, local_paths
+from .keytempo_bar import KeyTempoControls
 from .player import KARAOKE, ORIGINAL, AudioOutput, PlaybackMixer
 from .settings import AppSettings
+from .sing import SingPanel
 from .song import Song
 from .waveform import WaveformPanel, format_time
+from .recent import recent_labels
 from .widgets import DropHint, MessageBanner, TransportBar, make_button, shortcut_text
 from .worker import (
     SeparationJob,
     SeparationWorker,
     TaskThread,
+    TruncatedFile,
     error_message,
     load_song,
+    model_version_of,
+    release_memory,
 )
 
 log = logging.getLogger(__name__)
 
 APP_TITLE = "SoundNet Karaoke"
 SEEK_STEP_S = 5.0
+LEVEL_STEP = 10  # % per key press on the level shortcuts
 LOOKAHEAD_S = 8.0  # a seek this far past the worker's position waits for it instead of restarting it
 RESOURCES = resources_dir()  # package data in a wheel or bundle, else the checkout's resources/
 
@@ -78,6 +89,7 @@ class MainWindow(QMainWindow):
         separator_factory: builds the separator in the worker thread (default: bundled model).
         warm_up: run a silent chunk after loading the model.
         audio: open a sound output if one exists (``False``: never).
+        model_path: the separation model (default: the one chosen in the settings).
     """
 
     songLoaded = Signal(object)  # the Song
@@ -91,17 +103,21 @@ class MainWindow(QMainWindow):
         separator_factory: Callable[[], object] | None = None,
         warm_up: bool = True,
         audio: bool = True,
+        model_path: str | Path | None = None,
     ):
         super().__init__()
         self.settings = settings or AppSettings()
         self.dialogs = dialogs or Dialogs()
         self.cache = StemCache() if cache is _DEFAULT else cache
+        self.model_path = Path(model_path) if model_path else self.settings.model_path
         self.mixer = PlaybackMixer()
         self.output = AudioOutput(self.mixer, enabled=audio)
-        self.worker = SeparationWorker(separator_factory, cache=self.cache, warm_up=warm_up)
+        self.worker = SeparationWorker(separator_factory, cache=self.cache, warm_up=warm_up, model_path=self.model_path)
         self.song: Song | None = None
         self.job: SeparationJob | None = None
         self._load_seq = 0
+        self.loading: Path | None = None  # the file being opened
+        self.play_on_load = False  # Space pressed while it opens: play it once it is there
         self._tasks: set[TaskThread] = set()
         self._export_task: TaskThread | None = None
         self._waveforms_dirty = False
@@ -115,21 +131,29 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_ui()
         self._connect_worker()
+        self.timer = QTimer(self)
+        self.sing = SingPanel(self)  # lyrics, pitch lane, microphone: under the waveforms
+        root = self.centralWidget().layout()
+        root.insertWidget(root.indexOf(self.stack) + 1, self.sing, 1)
         self._restore_settings()
+        self.keytempo = KeyTempoControls(self)  # key/tempo bar, shortcuts, per-song memory
         self._update_title()
         self._update_controls()
 
-        self.timer = QTimer(self)
         self.timer.setInterval(33)  # ~30 fps playhead
         self.timer.timeout.connect(self._tick)
         self.timer.start()
-        # Loading TensorFlow holds the GIL for ~0.3 s once (the library's dlopen): start
-        # it just after the window's first paint rather than before.
+        # Loading TensorFlow holds the GIL for ~0.3 s once (the library's dlopen), and
+        # importing it keeps a core busy for seconds: start it after the window's first
+        # paint, and after a song being opened (often cached: no model needed) is shown.
         QTimer.singleShot(150, self, self._start_worker)
 
     def _start_worker(self) -> None:
-        if not getattr(self, "_shut_down", False) and not self.worker.isRunning():
-            self.worker.start()
+        if getattr(self, "_shut_down", False) or self.worker.isRunning() or self.worker.isFinished():
+            return
+        if self.loading is not None:
+            return  # _song_loaded / _song_failed call again
+        self.worker.start()
 
     # ------------------------------------------------------------------ building
 
@@ -167,6 +191,16 @@ class MainWindow(QMainWindow):
                                          "Jump to the beginning")
         self.cancel_action = self._action("&Cancel Separation", self.cancel_separation, Qt.Key.Key_Escape,
                                           "Stop separating this song")
+        self.guide_up_action = self._action("Guide Vocal &Louder", lambda: self._step_level(self.vocal_slider, 1),
+                                            Qt.Key.Key_Up, "Raise the guide vocal by 10 %")
+        self.guide_down_action = self._action("Guide Vocal &Softer", lambda: self._step_level(self.vocal_slider, -1),
+                                              Qt.Key.Key_Down, "Lower the guide vocal by 10 %")
+        self.inst_up_action = self._action("&Instrumental Louder", lambda: self._step_level(self.inst_slider, 1),
+                                           "Shift+Up", "Raise the instrumental by 10 %")
+        self.inst_down_action = self._action("I&nstrumental Softer", lambda: self._step_level(self.inst_slider, -1),
+                                             "Shift+Down", "Lower the instrumental by 10 %")
+        self.settings_action = self._action("&Settings…", self.show_settings, K.Preferences,
+                                            "Separation model and stem cache")
         self.shortcuts_action = self._action("&Keyboard Shortcuts", self.show_shortcuts, K.HelpContents,
                                              "List the keyboard shortcuts")
         self.about_action = self._action("&About SoundNet Karaoke", self.show_about, tip="About this app")
@@ -182,10 +216,13 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         play_menu = bar.addMenu("&Playback")
         for action in (self.play_action, self.ab_action, None, self.solo_action, self.mute_action, None,
-                       self.back_action, self.forward_action, self.start_action, None, self.cancel_action):
+                       self.guide_up_action, self.guide_down_action, self.inst_up_action, self.inst_down_action,
+                       None, self.back_action, self.forward_action, self.start_action, None, self.cancel_action):
             play_menu.addSeparator() if action is None else play_menu.addAction(action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
@@ -213,9 +250,10 @@ class MainWindow(QMainWindow):
         titles.addWidget(self.title_label)
         titles.addWidget(self.subtitle_label)
         header.addLayout(titles, 1)
-        self.open_button = make_button("Open…", self.open_action)
+        self.open_button = make_button("Open…", self.open_action, accessible="Open a song")
         self.open_button.clicked.connect(self.open_action.trigger)
-        self.export_button = make_button("Export Stems…", self.export_action, name="primary")
+        self.export_button = make_button("Export Stems…", self.export_action, name="primary",
+                                         accessible="Export stems")
         self.export_button.clicked.connect(self.export_action.trigger)
         header.addWidget(self.open_button)
         header.addWidget(self.export_button)
@@ -227,7 +265,7 @@ class MainWindow(QMainWindow):
         # Waveforms, or the drop hint before a song is loaded.
         self.stack = QStackedWidget()
         self.drop_hint = DropHint(self.icon, self.open_action)
-        self.waveforms = WaveformPanel()
+        self.waveforms = WaveformPanel()  # no focus: ←/→/Home seek from anywhere
         self.waveforms.seekRequested.connect(self.seek_seconds)
         self.stack.addWidget(self.drop_hint)
         self.stack.addWidget(self.waveforms)
@@ -244,7 +282,8 @@ class MainWindow(QMainWindow):
         self.progress_bar.setToolTip("How much of the song is separated")
         self.eta_label = QLabel("")
         self.eta_label.setObjectName("dim")
-        self.cancel_button = make_button("Cancel", self.cancel_action, "Stop separating this song")
+        self.cancel_button = make_button("Cancel", self.cancel_action, "Stop separating this song",
+                                         accessible="Cancel or resume the separation")
         self.cancel_button.clicked.connect(self._cancel_or_resume)
         prow.addWidget(self.progress_label)
         prow.addWidget(self.progress_bar, 1)
@@ -268,6 +307,12 @@ class MainWindow(QMainWindow):
         self.inst_slider.valueChanged.connect(self._inst_level_changed)
         root.addWidget(self.transport)
         self.setCentralWidget(central)
+        self.progress_bar.setAccessibleName("Separation progress")
+        chain = (self.open_button, self.export_button, self.banner.action_button, self.banner.close_button,
+                 self.drop_hint.button, self.cancel_button, self.play_button, self.ab_button, self.solo_button,
+                 self.mute_button, self.vocal_slider, self.inst_slider)
+        for a, b in zip(chain, chain[1:]):
+            QWidget.setTabOrder(a, b)
 
         self.model_label = QLabel("Loading the separation model…")
         self.model_label.setObjectName("dim")
@@ -307,12 +352,24 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str | Path) -> TaskThread:
         """Load ``path`` in the background; the current song keeps playing until it is ready."""
-        path = Path(path)
+        return self._open(Path(path))
+
+    def _open(self, path: Path, allow_truncated: bool = False) -> TaskThread:
         self._load_seq += 1
         seq = self._load_seq
+        self.loading = path
         self.statusBar().showMessage(f"Opening {path.name}…")
-        hash_content = self.cache is not None and self.cache.enabled  # the hash only keys the cache
-        task = TaskThread(lambda progress, cancel: load_song(path, hash_content=hash_content))
+        cache = self.cache if self.cache is not None and self.cache.enabled else None
+        model_path = self.model_path
+
+        def run(progress, cancel):
+            # The model's version is a hash of its file: no TensorFlow, so a cached
+            # song is complete here, before the model has loaded.
+            version = (lambda: model_version_of(model_path)) if cache is not None else ""
+            return load_song(path, hash_content=cache is not None, cache=cache, model_version=version,
+                             allow_truncated=allow_truncated)
+
+        task = TaskThread(run)
         task.succeeded.connect(lambda song, seq=seq: self._song_loaded(seq, song))
         task.failed.connect(lambda exc, seq=seq, path=path: self._song_failed(seq, path, exc))
         self._start_task(task)
@@ -320,58 +377,83 @@ class MainWindow(QMainWindow):
 
     def _start_task(self, task: TaskThread) -> None:
         self._tasks.add(task)
-        task.finished.connect(lambda task=task: self._tasks.discard(task))
+        # A bound method, not a lambda holding the task: that loop kept every task
+        # (and the song its closure held) alive.
+        task.finished.connect(self._task_finished)
         task.start()
+
+    def _task_finished(self) -> None:
+        task = self.sender()
+        if task in self._tasks:
+            self._tasks.discard(task)
+            task.deleteLater()
 
     def _song_loaded(self, seq: int, song: Song) -> None:
         if seq != self._load_seq:
             return  # a later open superseded this one
+        self.loading = None
         self.mixer.pause()
         if self.job is not None:
             self.worker.cancel()
+        self.job = None
         self.song = song
         self.mixer.set_song(song)
         self.waveforms.set_song(song)
         self.stack.setCurrentWidget(self.waveforms)
-        if self.banner.kind == "error":
+        if self.banner.kind != "warning":  # errors and "Exported…" were about the previous song
             self.banner.hide()
         self.settings.add_recent(song.path)
         self.settings.last_folder = str(song.path.parent)
         self._update_title()
-        self.statusBar().showMessage(f"Opened {song.path.name}", 4000)
-        self.job = self.worker.submit(song, start=0)
-        self._show_progress("Separating…" if self._model_state == "ready" else "Loading the model…", 0.0)
+        if song.coverage.complete:
+            self.progress_row.hide()
+            self.statusBar().showMessage(f"Opened {song.path.name} with its separated stems from the cache", 6000)
+        else:
+            self.statusBar().showMessage(f"Opened {song.path.name}", 4000)
+            self.job = self.worker.submit(song, start=0)
+            fraction = song.coverage.fraction
+            what = "Separating…" if self._model_state == "ready" else "Loading the model…"
+            self._show_progress(f"{what} {round(fraction * 100)} % kept from before" if fraction else what, fraction)
         self._update_controls()
         self.songLoaded.emit(song)
+        if self.play_on_load:
+            self.play_on_load = False
+            self.toggle_play()
+        self._start_worker()
+        # The previous song's arrays go back to the system, off the UI thread (malloc_trim can take a while).
+        QTimer.singleShot(500, self, lambda: threading.Thread(target=release_memory, daemon=True).start())
 
     def _song_failed(self, seq: int, path: Path, exc: BaseException) -> None:
         if seq != self._load_seq:
             return
-        message = error_message(exc)
+        self.loading = None
+        self.play_on_load = False
+        self._start_worker()
+        if isinstance(exc, TruncatedFile):
+            message = error_message(exc.__cause__ or exc)
+            self.banner.show_message(
+                f"{message.rstrip('.')}. The first {format_time(exc.seconds)} of it can be opened.", "error",
+                "Open That Part", lambda: self._open(path, allow_truncated=True))
+        else:
+            message = error_message(exc)
+            self.banner.show_message(f"Could not open this file. {message.rstrip('.')}.", "error")
         log.info("could not open %s: %s", path, message)
         self.statusBar().showMessage(f"Could not open {path.name}", 6000)
-        self.banner.show_message(f"Could not open this file. {message.rstrip('.')}.", "error")
         if str(path) in self.settings.recent_files and not path.exists():
             self.settings.remove_recent(path)
         self.loadFailed.emit(message)
 
     # drag and drop -------------------------------------------------------------
 
-    @staticmethod
-    def _local_paths(mime) -> list[Path]:
-        if mime is None or not mime.hasUrls():
-            return []
-        return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile() and url.toLocalFile()]
-
     def dragEnterEvent(self, event) -> None:
-        if self._local_paths(event.mimeData()):
+        if local_paths(event.mimeData()):
             event.acceptProposedAction()
             self.drop_hint.set_highlight(True)
         else:
             event.ignore()
 
     def dragMoveEvent(self, event) -> None:
-        if self._local_paths(event.mimeData()):
+        if local_paths(event.mimeData()):
             event.acceptProposedAction()
 
     def dragLeaveEvent(self, event) -> None:
@@ -379,7 +461,7 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event) -> None:
         self.drop_hint.set_highlight(False)
-        paths = self._local_paths(event.mimeData())
+        paths = local_paths(event.mimeData())
         if not paths:
             event.ignore()
             return
@@ -388,14 +470,7 @@ class MainWindow(QMainWindow):
 
     def open_dropped(self, paths: list[Path]) -> Path | None:
         """Open the first supported audio file among dropped files and folders."""
-        from ..audio import is_supported_input
-
-        candidates = []
-        for path in paths:
-            if path.is_dir():
-                candidates.extend(self._audio_files_in(path, is_supported_input))
-            elif is_supported_input(path):
-                candidates.append(path)
+        candidates = audio_candidates(paths)
         if not candidates:
             files = [p for p in paths if not p.is_dir()]
             if len(paths) == 1 and files:
@@ -410,28 +485,14 @@ class MainWindow(QMainWindow):
                 f"Opening {chosen.name}; {len(candidates) - 1} more audio file(s) were ignored", 6000)
         return chosen
 
-    @staticmethod
-    def _audio_files_in(folder: Path, supported, limit: int = 2000) -> list[Path]:
-        found = []
-        seen = 0
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames.sort()
-            for name in sorted(filenames):
-                seen += 1
-                if supported(name) and not name.startswith("."):
-                    found.append(Path(dirpath) / name)
-            if seen > limit or len(found) > 50:
-                break
-        return found
-
     # recent files ----------------------------------------------------------------
 
     def _fill_recent_menu(self) -> None:
         menu = self.recent_menu
         menu.clear()
         recent = self.settings.recent_files
-        for i, path in enumerate(recent, 1):
-            action = menu.addAction(f"&{i % 10}  {Path(path).name}" if i <= 10 else Path(path).name)
+        for i, (path, label) in enumerate(zip(recent, recent_labels(recent)), 1):
+            action = menu.addAction(f"&{i % 10}  {label}" if i <= 10 else label)
             action.setToolTip(path)
             action.setStatusTip(path)
             action.triggered.connect(lambda checked=False, p=path: self.open_path(p))
@@ -446,7 +507,7 @@ class MainWindow(QMainWindow):
     def _model_ready(self, version: str) -> None:
         self._model_state = "ready"
         self.model_label.setText("Separation model ready")
-        self.model_label.setToolTip(f"Model version {version}")
+        self.model_label.setToolTip(f"{model_info(self.model_path).name}, version {version}")
         if self.job is not None and self.job.active:
             self._show_progress("Separating…", self.progress_bar.value() / 1000)
 
@@ -517,6 +578,24 @@ class MainWindow(QMainWindow):
         elif self.job is not None and self.job.active:
             self.worker.cancel()
 
+    def show_settings(self) -> None:
+        """The settings dialog: the model (a change reloads the separator) and the stem cache."""
+        chosen = self.dialogs.settings(self, self.model_path, self.cache)
+        if chosen is None or Path(chosen) == self.model_path:
+            return
+        self.set_model(chosen)
+
+    def set_model(self, path: str | Path) -> None:
+        """Separate with another model from now on; the current song is separated again with it."""
+        self.model_path = Path(path)
+        self.settings.model_path = self.model_path
+        self._model_state = "loading"
+        self.model_label.setText(f"Loading {model_info(self.model_path).name}…")
+        self.worker.set_model(self.model_path)
+        self._start_worker()
+        if self.song is not None:
+            self._open(self.song.path)  # reopened: cached stems of this model, or a new separation
+
     def resume_separation(self) -> None:
         if self.song is None or self.song.coverage.complete or self._model_state == "failed":
             return
@@ -537,6 +616,14 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ playback
 
     def toggle_play(self) -> None:
+        if self.loading is not None:
+            # Space right after a drop means the new song: never the one on its way out.
+            self.play_on_load = not self.play_on_load
+            self.mixer.pause()
+            self._update_play_button()
+            if self.play_on_load:
+                self.statusBar().showMessage(f"{self.loading.name} will play as soon as it is open", 4000)
+            return
         if self.song is None:
             return
         if self.mixer.playing:
@@ -572,12 +659,17 @@ class MainWindow(QMainWindow):
             self.mixer.mode = KARAOKE
         self._update_mode_controls()
 
+    def _step_level(self, slider, direction: int) -> None:
+        if slider.isEnabled():
+            slider.setValue(slider.value() + direction * LEVEL_STEP)
+
     def _vocal_level_changed(self, value: int) -> None:
         self.vocal_value.setText(f"{value} %")
         self.mixer.update(vocal_level=value / 100)
         self.settings.vocal_level = value / 100
         if self.mute_action.isChecked() and value > 0 and self.sender() is self.vocal_slider:
             self.mute_action.setChecked(False)  # moving the guide up means "let me hear it"
+        self._update_mode_controls()
 
     def _inst_level_changed(self, value: int) -> None:
         self.inst_value.setText(f"{value} %")
@@ -611,16 +703,32 @@ class MainWindow(QMainWindow):
 
     def export_dialog(self) -> None:
         song = self.song
-        if song is None or not song.coverage.complete:
-            self.banner.show_message("Stems can be exported once the song is fully separated.", "info")
+        if song is None:
+            self.banner.show_message("Open a song first: its stems can be exported once it is separated.", "info")
             return
+        if self._export_task is not None:
+            self.statusBar().showMessage("An export is already running", 4000)
+            return
+        if not song.coverage.complete:
+            done = round(song.coverage.fraction * 100)
+            if self.separating:
+                why = f"Separating: {done} % done. Stems can be exported once the whole song is separated."
+            else:
+                why = f"The separation stopped at {done} %. Resume it to export the stems."
+            self.banner.show_message(why, "info")
+            return
+        label = shift_label(*self.mixer.shift)  # the export is at the key and tempo being played
         choice = self.dialogs.export_options(self, self.settings.export_folder, self.settings.export_format,
-                                             song.title, self.mixer.params.vocal_level)
+                                             f"{song.title} ({label})" if label else song.title,
+                                             self.mixer.params.vocal_level,
+                                             wav_subtype=self.settings.wav_subtype,
+                                             mp3_bitrate=self.settings.mp3_bitrate)
         if choice is None:
             return
-        self.export_to(choice.folder, choice.format)
+        self.export_to(choice.folder, choice.format, subtype=choice.subtype, bitrate_kbps=choice.bitrate_kbps)
 
-    def export_to(self, folder: str | Path, fmt: str, on_conflict: str | None = None) -> TaskThread | None:
+    def export_to(self, folder: str | Path, fmt: str, on_conflict: str | None = None, subtype: str | None = None,
+                  bitrate_kbps: int | None = None) -> TaskThread | None:
         """Export the current song's stems in the background.
 
         ``on_conflict`` says what to do when files of those names exist:
@@ -633,7 +741,9 @@ class MainWindow(QMainWindow):
         if song is None or not song.coverage.complete or self._export_task is not None:
             return None
         folder = Path(folder)
-        base = safe_filename(song.title)
+        key, tempo = self.mixer.shift
+        label = shift_label(key, tempo)
+        base = safe_filename(f"{song.title} ({label})" if label else song.title)
         # The names are settled here, once (asking the user about files that exist).
         paths = stem_paths(folder, base, fmt)
         clashes = existing(paths)
@@ -646,12 +756,19 @@ class MainWindow(QMainWindow):
                 paths = free_paths(folder, base, fmt, first=2)
         params = self.mixer.params
         vocal_level = 0.0 if params.mute else params.vocal_level
-        self.settings.export_folder = str(folder)
+        self.settings.export_folder = str(folder)  # offered again for the next song
         self.settings.export_format = fmt
+        if subtype and fmt == "wav":
+            self.settings.wav_subtype = subtype
+        if fmt == "mp3":
+            self.settings.mp3_bitrate = bitrate_kbps
+        vocals, instrumental = song.vocals, song.instrumental  # the closure holds the arrays, not the song
 
         def run(progress, cancel):
-            return export_stems(folder, base, song.vocals, song.instrumental, format=fmt,
-                                vocal_level=vocal_level, instrumental_level=params.instrumental_level,
+            shifted = [render_offline(x, SAMPLE_RATE, key, tempo) for x in (vocals, instrumental)]
+            return export_stems(folder, base, *shifted, format=fmt, subtype=subtype,
+                                bitrate_kbps=bitrate_kbps, vocal_level=vocal_level,
+                                instrumental_level=params.instrumental_level,
                                 paths=paths, progress=progress, cancel=cancel)
 
         task = TaskThread(run)
@@ -668,8 +785,16 @@ class MainWindow(QMainWindow):
     def _export_done(self, paths: dict) -> None:
         folder = next(iter(paths.values())).parent
         names = ", ".join(p.name for p in paths.values())
-        self.banner.show_message(f"Exported {names}.", "info", "Show Folder",
-                                 lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))))
+        self.banner.show_message(f"Exported {names}.", "info", "Show Folder", lambda: self.show_folder(folder))
+
+    def show_folder(self, folder: Path) -> bool:
+        """Open ``folder`` in the file manager; without one, say where it is (and copy the path)."""
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            return True
+        QApplication.clipboard().setText(str(folder))
+        self.banner.show_message(f"No file manager could be opened. The files are in {folder} "
+                                 "(the path is on the clipboard).", "warning")
+        return False
 
     def _export_failed(self, exc: BaseException) -> None:
         from ..export import ExportCancelled
@@ -688,29 +813,28 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ help
 
     def show_shortcuts(self) -> None:
-        rows = "".join(
-            f"<tr><td style='padding-right:16px'><b>{self._key(a)}</b></td><td>{a.text().replace('&', '')}</td></tr>"
-            for a in (self.open_action, self.export_action, self.play_action, self.ab_action, self.solo_action,
-                      self.mute_action, self.back_action, self.forward_action, self.start_action, self.cancel_action)
-        )
-        self.dialogs.information(self, "Keyboard Shortcuts", f"<table>{rows}</table>")
+        actions = (self.open_action, self.export_action, self.play_action, self.ab_action, self.solo_action,
+                   self.mute_action, self.guide_up_action, self.guide_down_action, self.inst_up_action,
+                   self.inst_down_action, self.back_action, self.forward_action, self.start_action,
+                   self.cancel_action, self.settings_action)
+        rows = [(self._key(a), a.text().replace("&", "").rstrip("…")) for a in actions]
+        rows.append(("Tab / Shift+Tab", "Move between the buttons and sliders; Space or Enter presses a button, "
+                                        "arrows move a slider"))
+        self.dialogs.information(self, "Keyboard Shortcuts", about.shortcuts_html(rows))
 
     def show_about(self) -> None:
-        version = self.model_label.toolTip() or "not loaded yet"
-        self.dialogs.information(
-            self, "About SoundNet Karaoke",
-            "<h3>SoundNet Karaoke</h3><p>Turns any song into a karaoke track: a neural network "
-            "separates the vocals from the instrumental on your computer.</p>"
-            f"<p style='color:{theme.TEXT_DIM}'>{version}</p>",
-        )
+        state = {"ready": "loaded", "loading": "loading", "failed": "could not be loaded"}.get(self._model_state, "")
+        self.dialogs.information(self, "About SoundNet Karaoke", about.about_html(model_info(self.model_path), state))
 
     # ------------------------------------------------------------------ state
 
     def _update_title(self) -> None:
+        # Where the application's display name is set, Qt appends it to the title itself.
+        app_named = QApplication.applicationDisplayName() == APP_TITLE
         if self.song is None:
-            self.setWindowTitle(APP_TITLE)
+            self.setWindowTitle("" if app_named else APP_TITLE)
             return
-        self.setWindowTitle(f"{APP_TITLE} — {self.song.title}")
+        self.setWindowTitle(self.song.title if app_named else f"{self.song.title} — {APP_TITLE}")
         self.title_label.setText(self.song.title)
         info = self.song.info
         parts = [format_time(self.song.duration_s)]
@@ -737,9 +861,14 @@ class MainWindow(QMainWindow):
         for action in (self.back_action, self.forward_action, self.start_action):
             action.setEnabled(has_song)
         complete = has_song and self.song.coverage.complete
-        can_export = complete and self._export_task is None
+        # Enabled with any song: Ctrl+E on an unfinished one says why it cannot export yet.
+        can_export = has_song and self._export_task is None
         self.export_action.setEnabled(can_export)
         self.export_button.setEnabled(can_export)
+        for control in (self.ab_action, self.solo_action, self.ab_button, self.solo_button, self.vocal_slider,
+                        self.inst_slider, self.guide_up_action, self.guide_down_action, self.inst_up_action,
+                        self.inst_down_action):
+            control.setEnabled(has_song)
         if has_song and not complete:
             self.export_button.setToolTip("Available once the song is fully separated")
         else:
@@ -765,6 +894,15 @@ class MainWindow(QMainWindow):
                 button.blockSignals(True)
                 button.setChecked(on)
                 button.blockSignals(False)
+        # Mute silences the guide vocal: with the guide at 0 % there is nothing to mute.
+        can_mute = self.song is not None and (params.vocal_level > 0 or params.mute)
+        self.mute_action.setEnabled(can_mute)
+        self.mute_button.setEnabled(can_mute)
+        key = self._key(self.mute_action)
+        self.mute_button.setToolTip(
+            f"Silence the guide vocal, now at {round(params.vocal_level * 100)} % ({key})" if can_mute
+            else "The guide vocal is at 0 %: raise the Guide vocal slider to hear the singer; "
+                 f"Mute then silences it ({key})")
 
     def _update_time_label(self, frame: int) -> None:
         total = self.song.duration_s if self.song else 0.0
@@ -788,7 +926,8 @@ class MainWindow(QMainWindow):
         if self.mixer.params.mode == ORIGINAL or song.coverage.is_separated(min(frame, song.n_frames - 1)):
             text = ""
         else:
-            text = "separating… playing the original" if separating else "not separated: playing the original"
+            # Short: it sits under the time; its tooltip says that these parts play the original.
+            text = "separating… (original)" if separating else "not separated (original)"
         if self.region_label.text() != text:
             self.region_label.setText(text)
 
@@ -804,6 +943,7 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self.timer.stop()
+        self.sing.shutdown()
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
         self.mixer.pause()

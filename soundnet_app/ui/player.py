@@ -16,6 +16,14 @@ the same code. Rules that keep the callback glitch-free:
 
 Blocks of the song that are not separated yet play the original mixture.
 
+Key and tempo (:meth:`PlaybackMixer.set_shift`) apply after the mix, to the
+sum of the stems: the mixer renders song time as always, and a
+:class:`~soundnet_app.keytempo.LiveStretcher` turns it into shifted output.
+So A/B, solo, mute and the levels keep switching at the same song position,
+and seeks keep their fades. At key 0 and tempo 100 % the stretcher is out of
+the path (bit-exact original); it is brought in with a 10 ms crossfade from
+the unshifted sound, and taken out only once the sound is silent (paused).
+
 :class:`AudioOutput` wraps a ``sounddevice.OutputStream``; when PortAudio or an
 output device is missing it reports why (``available`` / ``reason``) and the
 app keeps working without sound.
@@ -29,6 +37,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from ..keytempo import NEUTRAL, LiveStretcher, clamp_key, clamp_tempo, is_neutral
 from ..transforms import SAMPLE_RATE
 
 if TYPE_CHECKING:
@@ -99,6 +108,11 @@ class PlaybackMixer:
         self._seek_seen = 0
         self.playing = False
         self.ended = False  # set by the callback when the song ran out
+        self.shift = NEUTRAL  # (key, tempo): written by the UI thread
+        self.shift_error = ""  # why key/tempo is unavailable, if it is
+        self._stretcher: LiveStretcher | None = None  # built by the UI thread, used by the callback
+        self._stretching = False  # callback-owned: output goes through the stretcher
+        self._heard: int | None = None  # callback-owned: song frame of the next output sample
 
     # -- UI-thread API (each call is a single atomic attribute store) --------
 
@@ -118,6 +132,32 @@ class PlaybackMixer:
             )
         self.ended = False
         self.seek(0)
+
+    def set_shift(self, key: int, tempo: float) -> tuple[int, float]:
+        """Play ``key`` semitones up/down at speed ``tempo`` (clamped); returns what applies.
+
+        Returns :data:`~soundnet_app.keytempo.NEUTRAL` (with ``shift_error``
+        set) when the Rubber Band library cannot be loaded.
+        """
+        key, tempo = clamp_key(key), clamp_tempo(tempo)
+        if self._stretcher is None and not is_neutral(key, tempo):
+            try:
+                self._stretcher = LiveStretcher(self.sample_rate)
+            except (ImportError, OSError, RuntimeError) as e:
+                self.shift_error = f"Key and tempo are unavailable: the Rubber Band library could not be loaded ({e})."
+                return self.shift
+        if self._stretcher is not None:
+            self._stretcher.set(key, tempo)
+        self.shift = (key, tempo)
+        return self.shift
+
+    @property
+    def key(self) -> int:
+        return self.shift[0]
+
+    @property
+    def tempo(self) -> float:
+        return self.shift[1]
 
     @property
     def has_song(self) -> bool:
@@ -169,9 +209,14 @@ class PlaybackMixer:
 
     @property
     def position(self) -> int:
-        """The next sample the mixer will render (a pending seek counts)."""
+        """The song frame of the next output sample (a pending seek counts)."""
         seq, frame = self._seek
-        return frame if seq != self._seek_seen else self._pos
+        if seq != self._seek_seen:
+            return frame
+        heard = self._heard
+        if self._stretching and heard is not None:
+            return max(0, min(heard, self.n_frames))
+        return self._pos
 
     @property
     def position_s(self) -> float:
@@ -188,6 +233,28 @@ class PlaybackMixer:
     def fill(self, out: np.ndarray) -> None:
         """Fill ``out`` (``(frames, 2)`` float32) with the next samples; the audio callback.
 
+        Unshifted, the song itself (:meth:`_render`); shifted, the song through
+        the stretcher, which pulls song samples from :meth:`_render` as it needs them.
+        """
+        stretcher = self._stretcher
+        if not self._stretching:
+            audible = self._song is not None and (self.playing or self._gains[3] > 0.0)
+            if stretcher is None or not audible or is_neutral(*self.shift):
+                self._render(out)
+                return
+            stretcher.start(crossfade=self._gains[3] > 0.0)
+            self._stretching = True
+        stretcher.fill(out, self._render, self._song_frame)
+        self._heard = stretcher.heard()
+        if stretcher.drained():  # silent for longer than it holds: leave the path
+            self._stretching = False
+
+    def _song_frame(self) -> int:
+        return self._pos
+
+    def _render(self, out: np.ndarray) -> bool:
+        """Fill ``out`` with the next song samples; ``False`` if all silent (paused).
+
         A seek while sound is playing first fades out at the old position, then
         jumps and fades in, so jumping never clicks either.
         """
@@ -203,7 +270,7 @@ class PlaybackMixer:
         playing = self.playing
         if song is None or (not playing and gains[3] == 0.0):
             out.fill(0.0)
-            return
+            return False
         separated_gains = self.params.gains()
         frames = out.shape[0]
         n, block, blocks = song.n_frames, song.block, song.blocks
@@ -250,6 +317,7 @@ class PlaybackMixer:
             pos += length
             done += length
         self._pos = pos
+        return True
 
     def _ramp(self, i: int, target: float, length: int):
         """Gain ``i`` for the next ``length`` samples: a scalar, or a ``(length, 2)`` ramp in scratch."""
@@ -332,8 +400,8 @@ class AudioOutput:
         stream = self._stream
         if stream is None or not self.mixer.playing:
             return 0
-        try:
-            return int(stream.latency * self.mixer.sample_rate)
+        try:  # in song frames: shifted, the speaker plays them at the tempo
+            return int(stream.latency * self.mixer.sample_rate * self.mixer.tempo)
         except Exception:
             return 0
 

@@ -55,6 +55,8 @@ def render_screenshot(
             window.output.available = True
             window._update_controls()
             window.vocal_slider.setValue(25)
+            window.keytempo.set_shift(2, 0.9)  # two semitones up, a little slower
+            _wait(lambda: window.keytempo.playback.song_key is not None, 60)
             window.seek_seconds(min(71.5, 0.4 * window.song.duration_s))
             window.statusBar().clearMessage()
             _wait(lambda: False, 0.3)

@@ -1,7 +1,7 @@
 """What the app remembers between runs, over :class:`QSettings`.
 
-Window geometry, the last folders, the export format, the levels and the
-recent files. Tests (and ``$SOUNDNET_SETTINGS``) point it at an INI file so
+Window geometry, the last folders, the export options, the levels, the
+separation model and the recent files. Tests (and ``$SOUNDNET_SETTINGS``) point it at an INI file so
 nothing touches the user's real settings.
 """
 
@@ -83,6 +83,46 @@ class AppSettings:
     @export_format.setter
     def export_format(self, value: str) -> None:
         self.q.setValue("export/format", str(value).lower())
+
+    @property
+    def wav_subtype(self) -> str:
+        from ..export import WAV_DEPTHS
+
+        value = str(self.q.value("export/wav_subtype", "PCM_16") or "PCM_16").upper()
+        return value if value in WAV_DEPTHS else "PCM_16"
+
+    @wav_subtype.setter
+    def wav_subtype(self, value: str) -> None:
+        self.q.setValue("export/wav_subtype", str(value).upper())
+
+    @property
+    def mp3_bitrate(self) -> int | None:
+        """Constant MP3 bitrate in kbps, or ``None`` for VBR."""
+        from ..export import MP3_BITRATES
+
+        try:
+            value = int(self.q.value("export/mp3_bitrate", 0) or 0)
+        except (TypeError, ValueError):
+            return None
+        return value if value in MP3_BITRATES else None
+
+    @mp3_bitrate.setter
+    def mp3_bitrate(self, value: int | None) -> None:
+        self.q.setValue("export/mp3_bitrate", int(value or 0))
+
+    # -- model ---------------------------------------------------------------
+
+    @property
+    def model_path(self) -> Path:
+        """The chosen separation model; the default model when none (or a missing file) is stored."""
+        from ..catalog import default_model_path
+
+        value = str(self.q.value("model/path", "") or "")
+        return Path(value) if value and Path(value).is_file() else default_model_path()
+
+    @model_path.setter
+    def model_path(self, value: str | Path) -> None:
+        self.q.setValue("model/path", str(value))
 
     # -- levels --------------------------------------------------------------
 

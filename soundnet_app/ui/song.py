@@ -259,6 +259,17 @@ class Song:
         self._update_envelopes(0, n)
         self.coverage.fill()
 
+    def restore(self, vocals: np.ndarray, instrumental: np.ndarray, intervals: list[tuple[int, int]]) -> None:
+        """Take stored stems back (from the cache): ``(n_frames, 2)`` float32, valid in ``intervals``.
+
+        The rest of the song stays unseparated.
+        """
+        if list(intervals) == [(0, self.n_frames)]:
+            self.set_stems(vocals, instrumental)
+            return
+        for start, end in intervals:
+            self.write_chunk(start, vocals[start:end], instrumental[start:end])
+
     def _update_envelopes(self, start: int, end: int) -> None:
         self.env_vocals.update(self.vocals, start, end)
         self.env_instrumental.update(self.instrumental, start, end)

@@ -20,6 +20,7 @@ INSTRUMENTAL = "#35d0ba"
 SEPARATED_SHADE = "#1f8b7cff"  # ARGB: accent at low alpha
 PENDING_SHADE = "#55ffb347"
 WARNING = "#ffb347"
+FOCUS = "#ffe27a"  # keyboard focus: visible against the accent and the panels
 ERROR = "#ff6b6b"
 
 
@@ -94,6 +95,10 @@ QSlider::handle:horizontal {{
 QSlider::sub-page:horizontal:disabled {{ background: #3a3d4a; }}
 QSlider::handle:horizontal:disabled {{ background: #5d6070; }}
 QSlider#vocalSlider::sub-page:horizontal {{ background: {VOCALS}; }}
+QPushButton:focus, QToolButton:focus, QComboBox:focus, QLineEdit:focus {{ border: 1px solid {FOCUS}; }}
+QPushButton#play:focus {{ border: 2px solid {FOCUS}; }}
+QSlider:focus {{ background: #2a2d3c; border-radius: 6px; }}
+QSlider::handle:horizontal:focus {{ background: {FOCUS}; border: 2px solid {ACCENT}; }}
 QSlider#instrumentalSlider::sub-page:horizontal {{ background: {INSTRUMENTAL}; }}
 QProgressBar {{
     background: #22242e; border: 1px solid {BORDER}; border-radius: 5px;

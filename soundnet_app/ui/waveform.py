@@ -9,6 +9,8 @@ is. Clicking a view asks to seek there. Views redraw only when an envelope's
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPen
@@ -35,18 +37,27 @@ def format_time(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def format_tick(seconds: float, spacing: float) -> str:
+    """``m:ss``, with as many decimals as ticks ``spacing`` seconds apart need to differ (``0:01.5``)."""
+    if spacing >= 1 or spacing <= 0:
+        return format_time(round(seconds))
+    decimals = min(3, max(1, -math.floor(math.log10(spacing) + 1e-9)))
+    whole, frac = f"{max(0.0, seconds):.{decimals}f}".split(".")
+    return f"{format_time(int(whole))}.{frac}"
+
+
 class TimeAxis(pg.AxisItem):
-    """A bottom axis labelled in m:ss."""
+    """A bottom axis labelled in m:ss (tenths where ticks are closer than a second: short files)."""
 
     def tickStrings(self, values, scale, spacing):
-        return [format_time(v) for v in values]
+        return [format_tick(v * scale, spacing * scale) for v in values]
 
 
 class WaveformView(pg.PlotWidget):
-    """One labelled waveform with a playhead and click-to-seek.
+    """One labelled waveform with a playhead; click or drag on it to seek (scrub).
 
     Signals:
-        seekRequested(float): the user clicked at this time (seconds).
+        seekRequested(float): the user clicked or dragged to this time (seconds).
     """
 
     seekRequested = Signal(float)
@@ -79,6 +90,8 @@ class WaveformView(pg.PlotWidget):
         self.setMinimumHeight(70)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the window's ←/→ seek; no keys of its own
+        self._dragging = False
 
         self.axis_line = pg.InfiniteLine(pos=0, angle=0, movable=False, pen=pg.mkPen(theme.GRID))
         self.addItem(self.axis_line)
@@ -102,7 +115,6 @@ class WaveformView(pg.PlotWidget):
         self.label.adjustSize()
         self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
 
-        self.scene().sigMouseClicked.connect(self._clicked)
 
     # -- content ---------------------------------------------------------------
 
@@ -159,12 +171,35 @@ class WaveformView(pg.PlotWidget):
 
     # -- interaction -----------------------------------------------------------
 
-    def _clicked(self, event) -> None:
-        if event.button() != Qt.MouseButton.LeftButton or self.duration <= 0:
+    def time_at(self, x: float) -> float:
+        """The song time (seconds) under widget x-coordinate ``x``, clamped to the song."""
+        from PySide6.QtCore import QPointF
+
+        scene = self.mapToScene(int(round(x)), self.height() // 2)
+        t = self.getPlotItem().getViewBox().mapSceneToView(QPointF(scene)).x()
+        return min(max(0.0, t), self.duration)
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.duration > 0:
+            self._dragging = True
+            self.seekRequested.emit(self.time_at(event.position().x()))
+            event.accept()
             return
-        x = self.getPlotItem().getViewBox().mapSceneToView(event.scenePos()).x()
-        self.seekRequested.emit(min(max(0.0, x), self.duration))
-        event.accept()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._dragging and event.buttons() & Qt.MouseButton.LeftButton:
+            self.seekRequested.emit(self.time_at(event.position().x()))  # scrub
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._dragging and event.button() == Qt.MouseButton.LeftButton:
+            self._dragging = False
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
 
 
 class WaveformPanel(QWidget):

@@ -68,16 +68,98 @@ def _refuse_long_songs(info: AudioInfo) -> None:
             f"{MAX_SONG_MINUTES} minutes (soundnet-separate handles longer files)")
 
 
-def load_song(path: str | Path, hash_content: bool = True) -> Song:
+class TruncatedFile(Exception):
+    """The file stops early (truncated or damaged); ``seconds`` of it decode."""
+
+    def __init__(self, path: Path, message: str, seconds: float):
+        super().__init__(message)
+        self.path = path
+        self.seconds = seconds
+
+
+def _decode_readable_part(path: Path):
+    """Decode ``path`` up to where it breaks: ``(audio, info, error or None)``."""
+    from ..audio import AudioReadError, probe, stream_audio
+
+    info = probe(path)
+    _refuse_long_songs(info)
+    blocks, error = [], None
+    try:
+        for block in stream_audio(path):
+            blocks.append(block)
+    except AudioReadError as e:
+        error = e
+    audio = np.concatenate(blocks) if blocks else np.zeros((0, 2), np.float32)
+    return np.ascontiguousarray(audio), info, error
+
+
+def _is_truncation(exc: BaseException) -> bool:
+    text = str(exc)
+    return "truncated" in text or "damaged audio data" in text or "audio stops at" in text
+
+
+def release_memory() -> None:
+    """Collect garbage and hand freed heap back to the system (glibc), after a song was let go."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: the allocator keeps it for reuse
+
+
+def load_song(path: str | Path, hash_content: bool = True, cache: StemCache | None = None,
+              model_version: str | Callable[[], str] = "", allow_truncated: bool = False) -> Song:
     """Read a file and compute the mixture waveform (run off the UI thread).
 
     The length is checked from the header before anything is decoded. With
     ``hash_content`` the file's bytes are hashed too (the stem cache's key);
     without a cache that read is skipped and ``Song.content_hash`` is ``""``.
+    With a ``cache`` and the ``model_version`` that will separate the song
+    (:func:`~soundnet_app.catalog.model_version`, no TensorFlow needed), the
+    stems are looked up here, so a cached song is complete before any model
+    has loaded; a partly separated song gets the parts it had.
+
+    A file that breaks off part way raises :class:`TruncatedFile` (saying how
+    much decodes); ``allow_truncated`` opens that part instead.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..audio import AudioReadError, read_audio
 
-    audio, info = read_audio(path, check=_refuse_long_songs)
+    path = Path(path)
+    with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it overlaps the decoding
+        version = pool.submit(model_version) if callable(model_version) else None
+        song = _load(path, hash_content, allow_truncated, AudioReadError, read_audio)
+        model_version = version.result() if version is not None else model_version
+    if cache is not None and song.content_hash and model_version:
+        from ..cache import cache_key
+
+        hit = cache.lookup(cache_key(song.content_hash, model_version), song.mixture)
+        if hit is not None:
+            song.restore(hit.vocals, hit.instrumental, hit.intervals)
+            song.cached = song.coverage.complete
+    return song
+
+
+def _load(path: Path, hash_content: bool, allow_truncated: bool, AudioReadError, read_audio) -> Song:
+    if allow_truncated:
+        audio, info, error = _decode_readable_part(path)
+        if error is not None and audio.shape[0] == 0:
+            raise error
+    else:
+        try:
+            audio, info = read_audio(path, check=_refuse_long_songs)
+        except AudioReadError as e:
+            if not _is_truncation(e):
+                raise
+            audio, info, error = _decode_readable_part(path)
+            seconds = audio.shape[0] / 44100
+            if audio.shape[0] == 0:
+                raise
+            raise TruncatedFile(path, str(e), seconds) from e
     if audio.ndim != 2 or audio.shape[0] == 0:
         raise AudioReadError(path, "contains no audio")
     content_hash = ""
@@ -117,12 +199,14 @@ class TaskThread(QThread):
             self.progressed.emit(float(fraction))
 
     def run(self) -> None:
+        fn, self._fn = self._fn, None  # the closure may hold a song: let it go with the run
         try:
-            result = self._fn(self._progress, self.cancel_event)
+            result = fn(self._progress, self.cancel_event)
         except BaseException as e:  # reported to the UI, never raised in the thread
             self.failed.emit(e)
         else:
             self.succeeded.emit(result)
+        del fn
 
 
 class SeparationJob:
@@ -208,19 +292,48 @@ class GapRun(NamedTuple):
         return s, e, new
 
 
-def _default_separator():
-    from ..separator import Separator
+_versions: dict[tuple[str, int, int], str] = {}
+_versions_lock = threading.Lock()
 
-    return Separator()
+
+def model_version_of(path: str | Path) -> str:
+    """:func:`~soundnet_app.catalog.model_version` of a model file, remembered per file state.
+
+    No TensorFlow: the stem cache can be looked up before the model loads.
+    ``""`` when the file cannot be read.
+    """
+    from ..catalog import model_version
+
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError:
+        return ""
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    with _versions_lock:
+        if key in _versions:
+            return _versions[key]
+    try:
+        version = model_version(path)
+    except OSError:
+        return ""
+    with _versions_lock:
+        _versions[key] = version
+    return version
 
 
 class SeparationWorker(QThread):
     """Loads the model, then separates submitted songs one job at a time.
 
     Args:
-        separator_factory: builds the separator (in this thread); default the bundled model.
+        separator_factory: builds the separator (in this thread); default
+            ``Separator(model_path)``.
         cache: a :class:`~soundnet_app.cache.StemCache`, or ``None`` for no caching.
+            Finished songs are stored in it, and so are the separated parts of a
+            song whose separation stops part way. (Lookups happen when a song
+            loads: :func:`load_song`.)
         warm_up: run a silent chunk after loading so the first song starts fast.
+        model_path: the model the default factory loads; :meth:`set_model` changes it.
     """
 
     modelLoading = Signal()
@@ -236,9 +349,11 @@ class SeparationWorker(QThread):
     jobFailed = Signal(int, str)
 
     def __init__(self, separator_factory: Callable | None = None, cache: StemCache | None = None,
-                 warm_up: bool = True, parent=None):
+                 warm_up: bool = True, parent=None, model_path: str | Path | None = None):
         super().__init__(parent)
-        self._factory = separator_factory or _default_separator
+        self.model_path = Path(model_path) if model_path else None
+        self._factory = separator_factory or self._default_separator
+        self._reload = False
         self.cache = cache
         self._warm_up = warm_up
         self._cond = threading.Condition()
@@ -247,7 +362,21 @@ class SeparationWorker(QThread):
         self.separator = None
         self.model_error: str | None = None
 
+    def _default_separator(self):
+        from ..separator import Separator
+
+        return Separator(self.model_path)
+
     # -- UI-thread API -------------------------------------------------------
+
+    def set_model(self, path: str | Path) -> None:
+        """Load another model (after the chunk in progress); the current job is cancelled."""
+        with self._cond:
+            self.model_path = Path(path)
+            self._reload = True
+            if self._job is not None:
+                self._job.cancel()
+            self._cond.notify_all()
 
     def submit(self, song: Song, start: int = 0) -> SeparationJob:
         """Separate ``song`` from ``start``; cancels the job before it."""
@@ -293,12 +422,19 @@ class SeparationWorker(QThread):
         self._load_model()
         while True:
             with self._cond:
-                while not self._stopping and (self._job is None or self._job.state != "queued"):
+                while not self._stopping and not self._reload and (self._job is None or self._job.state != "queued"):
                     self._cond.wait()
                 if self._stopping:
                     return
-                job = self._job
-                job.state = "running"
+                reload, self._reload = self._reload, False
+                job = self._job if not reload else None
+                if job is not None:
+                    job.state = "running"
+            if reload:
+                self.separator = None
+                self.model_error = None
+                self._load_model()
+                continue
             if job.cancel_event.is_set():
                 job.state = "cancelled"
                 self.jobCancelled.emit(job.id)
@@ -309,6 +445,7 @@ class SeparationWorker(QThread):
                 log.exception("separation failed")
                 job.state = "failed"
                 self.jobFailed.emit(job.id, f"Separation failed: {error_message(e)}")
+            job = None  # nothing of a finished job stays referenced here
 
     def _load_model(self) -> None:
         self.modelLoading.emit()
@@ -349,8 +486,6 @@ class SeparationWorker(QThread):
             from ..cache import cache_key
 
             key = cache_key(song.content_hash, str(getattr(separator, "model_version", "")))
-            if self._serve_from_cache(job, key):
-                return
 
         n = song.n_frames
         overlap = int(getattr(separator, "overlap", 0))
@@ -392,6 +527,11 @@ class SeparationWorker(QThread):
         if job.cancel_event.is_set() and not song.coverage.complete:
             job.state = "cancelled"
             self.jobCancelled.emit(job.id)
+            if key is not None and separated_here:  # keep what was done for the next time
+                try:
+                    self.cache.put(key, song.vocals, song.instrumental, intervals=song.coverage.intervals())
+                except Exception:
+                    log.exception("could not cache the separated part")
             return
         job.state = "done"
         self.jobFinished.emit(job.id, elapsed, 0)
@@ -400,23 +540,3 @@ class SeparationWorker(QThread):
                 self.cache.put(key, song.vocals, song.instrumental)
             except Exception:
                 log.exception("could not cache the stems")
-
-    def _serve_from_cache(self, job: SeparationJob, key: str) -> bool:
-        song = job.song
-        try:
-            hit = self.cache.get(key, song.n_frames)
-        except Exception:
-            log.exception("stem cache read failed")
-            return False
-        if hit is None:
-            return False
-        song.set_stems(*hit)
-        del hit
-        song.cached = True
-        job.from_cache = True
-        job.position = song.n_frames
-        job.state = "done"
-        self.chunkReady.emit(job.id, 0, song.n_frames)
-        self.progress.emit(job.id, 1.0, time.monotonic() - job.started_at, 0.0)
-        self.jobFinished.emit(job.id, time.monotonic() - job.started_at, 1)
-        return True

@@ -33,15 +33,20 @@ class FakeDialogs:
         self.open_path = None
         self.export_choice = None
         self.conflict_answer = "rename"
+        self.settings_choice = None
         self.calls: list[tuple] = []
 
     def open_file(self, parent, folder):
         self.calls.append(("open_file", folder))
         return self.open_path
 
-    def export_options(self, parent, folder, format, song, vocal_level):
+    def export_options(self, parent, folder, format, song, vocal_level, wav_subtype="PCM_16", mp3_bitrate=None):
         self.calls.append(("export_options", folder, format, song, vocal_level))
         return self.export_choice
+
+    def settings(self, parent, model_path, cache):
+        self.calls.append(("settings", str(model_path)))
+        return self.settings_choice
 
     def resolve_conflict(self, parent, paths):
         self.calls.append(("resolve_conflict", [p.name for p in paths]))
@@ -49,6 +54,7 @@ class FakeDialogs:
 
     def information(self, parent, title, text):
         self.calls.append(("information", title))
+        self.last_text = text
 
 
 @pytest.fixture

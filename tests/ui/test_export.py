@@ -111,3 +111,24 @@ def test_loud_karaoke_mix_is_clipped_in_the_file(tmp_path):
     paths = export_stems(tmp_path, "loud", loud, loud, vocal_level=1.0, stems=("karaoke",))
     data, _ = sf.read(paths["karaoke"], dtype="float32")
     assert data.max() <= 1.0 and data.min() > 0.99
+
+
+@pytest.mark.parametrize("subtype, sf_subtype, atol", [("PCM_24", "PCM_24", 1.0 / 2**23), ("FLOAT", "FLOAT", 0.0)])
+def test_24_bit_and_float_wav(tmp_path, stems, subtype, sf_subtype, atol):
+    vocals, instrumental = stems
+    paths = export_stems(tmp_path, "song", vocals, instrumental, format="wav", subtype=subtype, stems=("vocals",))
+    info = sf.info(paths["vocals"])
+    assert info.subtype == sf_subtype
+    data, _ = sf.read(paths["vocals"], dtype="float32")
+    np.testing.assert_allclose(data, vocals, atol=atol, rtol=0)
+
+
+def test_mp3_bitrate(tmp_path, stems):
+    vocals, instrumental = stems
+    sizes = {}
+    for kbps in (128, 320):
+        paths = export_stems(tmp_path / str(kbps), "song", vocals, instrumental, format="mp3", bitrate_kbps=kbps,
+                             stems=("vocals",))
+        seconds = vocals.shape[0] / 44100
+        sizes[kbps] = paths["vocals"].stat().st_size * 8 / seconds / 1000
+    assert abs(sizes[128] - 128) < 8 and abs(sizes[320] - 320) < 12

@@ -19,9 +19,21 @@ def settle(mixer) -> None:
 
 
 def wait_separated(qtbot, window, timeout=60000):
-    """Wait until the current song is separated and the window has taken note (export enabled)."""
-    qtbot.waitUntil(lambda: window.song is not None and window.job is not None and window.job.state == "done"
-                    and window.export_action.isEnabled(), timeout=timeout)
+    """Wait until the current song is separated and the window has taken note (progress hidden)."""
+    qtbot.waitUntil(lambda: window.song is not None and window.song.coverage.complete
+                    and (window.job is None or window.job.state == "done") and window._export_task is None
+                    and window.export_action.isEnabled() and not window.progress_row.isVisibleTo(window),
+                    timeout=timeout)
+
+
+def shown_title(window) -> str:
+    """The title as the window system shows it: Qt appends the application's display name where one is set."""
+    from PySide6.QtWidgets import QApplication
+
+    title, name = window.windowTitle(), QApplication.applicationDisplayName()
+    if name == "SoundNet Karaoke" and title != name:
+        return f"{title} — {name}" if title else name
+    return title
 
 
 def assert_audio_equal(actual: np.ndarray, expected: np.ndarray, atol: float = 1e-6):

@@ -1,0 +1,116 @@
+"""Scoring against the guide, latency measurement, alignment and "my take" export."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from voice import MELODY, SR, sung_notes
+
+from soundnet_app.audio import read_audio
+from soundnet_app.pitch import HOP_S, track_pitch
+from soundnet_app.scoring import LiveScorer, octave_distance_cents, score_take
+from soundnet_app.take import align_recording, calibrate_latency, click_track, export_take, measure_latency
+
+LINES = [(0.2, 2.3), (2.4, 4.0), (4.1, 5.2)]
+
+
+def shifted(semitones: float) -> list[tuple[float, float, float]]:
+    """The melody moved; notes that would leave a voice's range (under G2) go up an octave."""
+    return [(a, b, m + semitones + (12 if m + semitones < 43 else 0)) for a, b, m in MELODY]
+
+
+def lag_s(reference: np.ndarray, signal: np.ndarray, max_lag_s: float = 0.05) -> float:
+    """How late ``signal`` is against ``reference`` (seconds, either sign), by cross-correlation."""
+    n = min(reference.size, signal.size)
+    max_lag = int(max_lag_s * SR)
+    lags = np.arange(-max_lag, max_lag + 1)
+    a, b = reference[max_lag:n - max_lag], signal[:n]
+    xc = [float(np.dot(a, b[max_lag + k:max_lag + k + a.size])) for k in lags]
+    return lags[int(np.argmax(xc))] / SR
+
+
+@pytest.fixture(scope="module")
+def guide():
+    audio, _ = sung_notes(MELODY, 5.5)
+    return track_pitch(audio, SR)
+
+
+def test_octave_folding():
+    d = octave_distance_cents(np.array([440.0, 880.0, 220.0, 466.16, 0.0]), np.array([440.0] * 5))
+    assert d[:4] == pytest.approx([0, 0, 0, 100], abs=0.1)
+    assert np.isnan(d[4])
+
+
+@pytest.mark.parametrize("semitones, low, high", [(0, 0.95, 1.0), (12, 0.93, 1.0), (-12, 0.93, 1.0),
+                                                  (1, 0.0, 0.05), (-1, 0.0, 0.05), (0.5, 0.0, 0.6)])
+def test_take_scores(guide, semitones, low, high):
+    # The singer: the same melody (another noise), an octave away, or a semitone off.
+    audio, _ = sung_notes(shifted(semitones), 5.5, seed=7)
+    sung = track_pitch(audio, SR)
+    score = score_take(sung, guide, HOP_S, LINES)
+    print(f"{semitones:+} semitones: {score.percent} %, lines {score.lines}")
+    assert low <= score.total <= high
+    assert all(low - 0.05 <= s <= high for s in score.lines)
+
+
+def test_silence_scores_nothing_and_unvoiced_guide_costs_nothing(guide):
+    assert score_take(np.zeros_like(guide), guide).total == 0.0
+    s = score_take(guide, guide, HOP_S, [(5.1, 5.4)])
+    assert s.lines == [None]  # no guide-voiced frame in that line
+
+
+def test_live_scorer_counts_only_heard_frames(guide):
+    scorer = LiveScorer(guide, HOP_S, LINES)
+    first = int(2.4 / HOP_S)
+    scorer.add(first, guide[first:])  # joined at the second line, sang it perfectly
+    s = scorer.score()
+    assert s.total == pytest.approx(1.0)
+    assert s.lines[0] is None and s.lines[1] == pytest.approx(1.0)
+    scorer.add(-5, np.zeros(10))  # before the song: clipped, no crash
+    scorer.reset()
+    assert scorer.score().total == 0.0
+
+
+def room(x: np.ndarray, delay_s: float, seed: int = 0) -> np.ndarray:
+    """What a microphone records of ``x`` played by a speaker: delayed, quieter, coloured, noisy."""
+    rng = np.random.default_rng(seed)
+    d = int(round(delay_s * SR))
+    y = np.concatenate([np.zeros(d), x])[: x.size + d]
+    y = 0.3 * np.convolve(y, [0.5, 0.3, 0.15, 0.05])[: y.size]  # a little low-pass
+    return (y + 0.003 * rng.standard_normal(y.size)).astype(np.float32)
+
+
+def test_latency_of_a_simulated_120ms_round_trip():
+    latency = calibrate_latency(lambda clicks: room(clicks, 0.120), SR)
+    assert abs(latency - 0.120) <= 0.005, latency
+    with pytest.raises(ValueError, match="not heard"):
+        measure_latency(click_track(SR), 0.003 * np.random.default_rng(1).standard_normal(click_track(SR).size))
+
+
+@pytest.mark.parametrize("fmt", ["wav", "flac", "mp3"])
+def test_take_export_aligns_the_voice(tmp_path, fmt):
+    n = 4 * SR
+    rng = np.random.default_rng(2)
+    instrumental = (0.05 * rng.standard_normal((n, 2))).astype(np.float32)
+    voice, _ = sung_notes([(0.5, 1.5, 60), (2.0, 3.0, 64)], 4.0)
+    record_start = SR // 2  # the singer started recording half a second in
+    recorded = room(voice[record_start:], 0.120, seed=3)
+    latency = calibrate_latency(lambda clicks: room(clicks, 0.120, seed=4), SR)
+    aligned = align_recording(recorded, latency, SR)
+    # The aligned recording lines up with what was sung, within 5 ms.
+    ref = voice[record_start:record_start + aligned.size]
+    assert abs(lag_s(ref, aligned)) <= 0.005
+    path = export_take(tmp_path / f"my take.{fmt}", instrumental, recorded, record_start, latency, voice_gain=2.0)
+    assert [p.name for p in tmp_path.iterdir()] == [f"my take.{fmt}"]  # no temp file left
+    out, _ = read_audio(path)
+    assert out.shape[1] == 2 and abs(out.shape[0] - n) < 3000  # MP3 pads a little
+    if fmt != "mp3":
+        expected = instrumental.copy()
+        expected[record_start:] += 2.0 * aligned[: n - record_start, None]
+        assert np.max(np.abs(out[:n] - expected)) < 2e-3
+    # The voice lands where it was sung: cross-correlate the take minus the instrumental with the voice.
+    voice_part = out[:n].mean(axis=1) - instrumental[: min(n, out.shape[0])].mean(axis=1)
+    lag = lag_s(voice[: voice_part.size], voice_part)
+    assert abs(lag) <= 0.005, lag
+    with pytest.raises(ValueError, match="Unsupported"):
+        export_take(tmp_path / "x.aiff", instrumental, recorded, 0, latency)

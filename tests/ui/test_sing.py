@@ -1,0 +1,110 @@
+"""The sing-along panel in a real window: lyrics, the pitch guide, a file-fed microphone, a take."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from uihelpers import wait_separated, write_song
+
+from soundnet_app.audio import read_audio, write_audio
+from soundnet_app.cache import cache_key
+from soundnet_app.lyrics import read_lrc
+from soundnet_app.pitch import guide_path, track_pitch
+from soundnet_app.transforms import SAMPLE_RATE
+
+
+
+def test_lyrics_and_pitch_guide_follow_the_song(make_window, qtbot, tmp_path):
+    song = write_song(tmp_path / "song.wav", 12.0)
+    song.with_suffix(".lrc").write_text("[00:00.50]first line\n[00:04.00]<00:04.00>second <00:04.50>line\n")
+    window = make_window()
+    window.open_path(song)
+    wait_separated(qtbot, window)
+    sing = window.sing
+    qtbot.waitUntil(lambda: sing.guide is not None and sing.guide.complete, timeout=20000)
+    assert sing.lyrics.texts == ["first line", "second line"]
+    assert sing.guide.latest_notes()
+    # Built chunk by chunk on the builder thread, it agrees with tracking the whole separated vocal.
+    whole = track_pitch(window.song.vocals, SAMPLE_RATE)
+    assert np.mean((whole > 0) == (sing.guide.f0 > 0)) > 0.95
+    # Stored next to the stem cache entry, under the same key; a reopen loads it.
+    path = guide_path(window.cache.root, cache_key(window.song.content_hash, sing.model_version))
+    qtbot.waitUntil(path.exists, timeout=5000)
+    window.seek_seconds(4.6)
+    sing.tick()
+    assert sing.lyrics_view._state == (1, 1)
+    image = sing.grab().toImage()
+    assert image.width() > 100
+    window.open_path(song)
+    qtbot.waitUntil(lambda: sing._song is not None and sing._song is window.song and window.song.cached, timeout=20000)
+    assert sing.guide.complete and sing.guide.latest_notes()
+    # Hiding the panel is remembered.
+    sing.show_action.setChecked(False)
+    assert not sing.isVisible() and window.settings.q.value("sing/visible") in (False, "false")
+
+
+def test_damaged_lrc_gives_a_message(make_window, qtbot, tmp_path):
+    song = write_song(tmp_path / "song.wav", 3.0)
+    song.with_suffix(".lrc").write_bytes(b"[00:1x.00]broken\n")
+    window = make_window()
+    window.open_path(song)
+    qtbot.waitUntil(lambda: window.song is not None, timeout=10000)
+    assert window.sing.lyrics is None
+    assert "broken" in window.banner.text()
+
+
+def test_tap_to_sync_writes_an_lrc_and_asks_before_replacing(make_window, qtbot, tmp_path, dialogs):
+    song = write_song(tmp_path / "song.wav", 8.0)
+    window = make_window()
+    window.open_path(song)
+    wait_separated(qtbot, window)
+    sing = window.sing
+    assert sing.start_tap_sync("one\ntwo\nthree")
+    for t in (0.2, 4.25, 6.1):  # the synthetic voice's phrases start at 0 s and 4 s (and notes every 0.5 s)
+        window.mixer.seek(round(t * SAMPLE_RATE))
+        sing.tap_action.trigger()
+    lrc = song.with_suffix(".lrc")
+    assert lrc.exists()
+    starts = [ln.start for ln in read_lrc(lrc).lines]
+    assert abs(starts[1] - 4.0) <= 0.05 and abs(starts[2] - 6.0) <= 0.05
+    before = lrc.read_bytes()
+    dialogs.conflict_answer = None  # "cancel"
+    sing.start_tap_sync("other")
+    sing.tap()
+    assert ("resolve_conflict", ["song.lrc"]) in dialogs.calls
+    assert lrc.read_bytes() == before
+
+
+def test_file_fed_microphone_scores_and_saves_a_take(make_window, qtbot, tmp_path, monkeypatch):
+    from soundnet_app.ui.bench_app import _FakeAudioThread
+
+    song = write_song(tmp_path / "song.wav", 8.0)
+    window = make_window()
+    window.open_path(song)
+    wait_separated(qtbot, window)
+    sing = window.sing
+    qtbot.waitUntil(lambda: sing.guide.complete, timeout=20000)
+    singer = tmp_path / "singer.wav"
+    write_audio(singer, np.asarray(window.song.vocals))  # the singer sings exactly the original
+    monkeypatch.setenv("SOUNDNET_MIC_FILE", str(singer))
+    sing.mic_action.setChecked(True)
+    audio = _FakeAudioThread(window.mixer)
+    window.mixer.play()
+    audio.start()
+    try:
+        qtbot.waitUntil(lambda: window.mixer.position > 4.0 * SAMPLE_RATE, timeout=15000)
+    finally:
+        window.mixer.pause()
+        audio.stop_event.set()
+        audio.join(2)
+    assert sing.session is not None
+    sing.session.wait_idle()
+    score = sing.scorer.score()
+    assert score.total > 0.7, score
+    assert "Score" in sing.score_label.text()
+    sing.mic_action.setChecked(False)
+    assert sing.session is None and sing.last_take is not None
+    task = sing.save_take(tmp_path / "take.flac")
+    qtbot.waitUntil(lambda: (tmp_path / "take.flac").exists(), timeout=10000)
+    take, _ = read_audio(tmp_path / "take.flac")
+    assert take.shape[0] == window.song.n_frames
