@@ -98,8 +98,10 @@ def output_problem(outputs: dict[str, Path], input_files: set[Path], overwrite: 
     if any(_resolve(p) in input_files for p in outputs.values()):
         return "an output would replace an input file; choose another -o folder"
     existing = [p for p in outputs.values() if p.exists()]
-    # Only some of the stems: an earlier run was killed between the renames; finish it.
-    if existing and not overwrite and len(existing) == len(outputs):
+    pair = [outputs[stem] for stem in STEMS if stem in outputs]
+    # One stem of the pair and nothing else: a run was killed between the two renames; finish it.
+    half_pair = existing and set(existing) < set(pair)
+    if existing and not overwrite and not half_pair:
         return f"output exists ({existing[0]}); use --overwrite to replace it"
     return None
 
