@@ -91,6 +91,8 @@ def model_info(path: str | Path) -> ModelInfo:
             meta = json.loads(sidecar.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             meta = {}
+    if not isinstance(meta, dict):
+        meta = {}
     try:
         settings = SeparationSettings().replace(**dict(meta.get("settings", {})))
     except (TypeError, ValueError):

@@ -72,3 +72,52 @@ def test_mir1k_voices_are_mono_and_mixed_in_stereo(musdb_root, mir1k_root):
     np.testing.assert_allclose(y[..., 0], y[..., 1], rtol=1e-5)
     high = y[:, :, 800:, :2].sum() / y[..., :2].sum()
     assert high < 0.01
+
+
+def test_pack_round_trip_remixes_like_stem_files(musdb_root, tmp_path):
+    """A compact Vorbis pack (to carry to a GPU machine) reads back as accompaniment + vocals."""
+    paths = data.list_stem_tracks(musdb_root, "train", "valid")[:2]
+    data.write_pack(paths, tmp_path / "train")
+    packed = data.list_stem_tracks(tmp_path, "train", "valid")
+    assert [p.name for p in packed] == [data.stem_track_name(p) for p in paths]
+    original = data.read_stems(paths[0], ("drums", "bass", "other", "vocals"))
+    stems = data.read_stems(packed[0], ("mixture", "accompaniment", "vocals"))
+    np.testing.assert_allclose(stems["mixture"], stems["accompaniment"] + stems["vocals"], atol=1e-6)
+    reference = original["vocals"][: stems["vocals"].shape[0]]
+    error = np.sum((stems["vocals"] - reference) ** 2) / np.sum(reference**2)
+    assert error < 0.03  # lossy, but within -15 dB of the original stem
+    bank = data.spectrogram_bank(packed)
+    assert bank[0].shape[0] == 2 and bank[0].shape[2:] == (MODEL_BINS, 2)
+    x, y = data.RemixDataset(bank, data.RemixConfig(frames=64), seed=0).batch(2)
+    assert x.shape == (2, 64, MODEL_BINS, 2) and y.shape == (2, 64, MODEL_BINS, 4)
+
+
+def test_extra_accompaniments_replace_the_accompaniment(musdb_root, tmp_path):
+    import soundfile as sf
+
+    bank = data.spectrogram_bank(data.list_stem_tracks(musdb_root, "train", "train")[:2])
+    clip = tmp_path / "extra.wav"
+    t = np.arange(44100 * 3) / 44100
+    sf.write(clip, np.stack([np.sin(2 * np.pi * 220 * t)] * 2, axis=1).astype(np.float32) * 0.5, 44100)
+    extras = data.accompaniment_bank([clip])
+    config = data.RemixConfig(frames=64, extra_prob=1.0, silence_prob=0.0, gain_range=(1.0, 1.0), swap_prob=0.0)
+    _, y = data.RemixDataset(bank, config, seed=0, accompaniments=extras).batch(1)
+    accompaniment = y[0, ..., 2:]
+    assert accompaniment[:, 20].mean() > 100 * accompaniment[:, 200].mean()  # all its energy at 220 Hz (bin 20)
+
+
+@pytest.mark.slow
+def test_screening_keeps_instrumentals_and_drops_sung_clips(musdb_root, separator, tmp_path):
+    """The separator's vocal share tells a sung clip from an instrumental one."""
+    import soundfile as sf
+
+    path = data.list_stem_tracks(musdb_root, "train", "valid")[1]  # Actions - One Minute Smile
+    stems = data.read_stems(path, ("mixture", "drums", "bass", "other"))
+    sources = tmp_path / "src"
+    sources.mkdir()
+    sf.write(sources / "instrumental.wav", stems["drums"] + stems["bass"] + stems["other"], 44100)
+    sf.write(sources / "sung.wav", stems["mixture"], 44100)
+    records = data.screen_accompaniments(sorted(sources.glob("*.wav")), separator, tmp_path / "out", segment_s=5.0)
+    kept = {r["file"].rsplit("/", 1)[-1]: r["kept"] for r in records}
+    assert kept == {"instrumental.wav": True, "sung.wav": False}
+    assert [p.name for p in (tmp_path / "out").glob("*.ogg")] == ["src-instrumental-0.ogg"]

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from soundnet_app.catalog import available_models
 from soundnet_app.model import ENCODER_FILTERS, build_unet, init_input_normalization, load_model
 
 
@@ -43,11 +44,14 @@ def test_saved_model_round_trips_in_safe_mode(tmp_path):
     np.testing.assert_allclose(loaded(x, training=False), model(x, training=False), atol=1e-5)
 
 
-def test_bundled_model(model_path):
-    model = load_model(model_path)
-    assert model.count_params() <= 10_000_000
+@pytest.mark.parametrize("info", available_models(), ids=lambda info: info.path.name)
+def test_every_bundled_model_loads_with_the_separator_interface(info):
+    model = load_model(info.path)
+    nets = 2 if any(layer.name.startswith("vocals_") for layer in model.layers) else 1
+    assert model.count_params() <= nets * 10_000_000  # at most 10 M parameters per U-Net
     assert model.input_shape[-2:] == (1024, 2)
     assert model.output_shape[-1] == 4
+    assert info.name and info.source  # the app's model choice and About box show these
 
 
 def test_compact_save_is_small_and_close(tmp_path):

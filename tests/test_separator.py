@@ -62,8 +62,15 @@ def test_result_does_not_depend_on_input_block_size(separator):
         np.testing.assert_allclose(vocals, reference, atol=1e-5)
 
 
-def test_start_offset(separator):
-    song = synthetic_song(30.0, seed=6)
+@pytest.fixture(scope="module")
+def scratch_separator(scratch_model_path):
+    from soundnet_app.separator import Separator
+
+    return Separator(scratch_model_path)
+
+
+def _offset_error(separator, song: np.ndarray) -> float:
+    """Relative RMS difference of the vocals when separation starts mid-song vs from the start."""
     start = 12 * SAMPLE_RATE + 123
     chunks = collect(separator.separate_array(song, start=start))
     assert chunks[0].start == start and chunks[-1].end == len(song)
@@ -72,7 +79,23 @@ def test_start_offset(separator):
     # Away from the new first chunk's edge, both runs see the same audio.
     middle = slice(3 * SAMPLE_RATE, 6 * SAMPLE_RATE)
     err = np.sqrt(np.mean((offset[middle] - full[start:][middle]) ** 2))
-    assert err < 0.2 * np.sqrt(np.mean(full[start:][middle] ** 2)) + 1e-4
+    return float(err / (np.sqrt(np.mean(full[start:][middle] ** 2)) + 1e-4))
+
+
+def test_start_offset(scratch_separator):
+    # The synthetic song's tones sit on the edge of what Spleeter calls a voice,
+    # so its estimate flips with the STFT frame phase: the chunking logic is
+    # checked with the from-scratch model here, and on real music below.
+    assert _offset_error(scratch_separator, synthetic_song(30.0, seed=6)) < 0.2
+
+
+@pytest.mark.data
+def test_start_offset_on_real_music(separator, musdb_root):
+    from soundnet_app import data
+
+    path = data.list_stem_tracks(musdb_root, "train", "valid")[0]
+    song = data.read_stems(path, ("mixture",))["mixture"]
+    assert _offset_error(separator, np.tile(song, (5, 1))[: 30 * SAMPLE_RATE]) < 0.2
 
 
 def test_cancel_stops_between_chunks(separator):
@@ -129,7 +152,9 @@ def test_version_changes_with_the_model_and_the_settings(model_path, tmp_path):
 
     base = Separator(model_path)
     assert Separator(model_path).model_version == base.model_version
-    assert Separator(model_path, mask_power=1.0).model_version != base.model_version
+    own_power = base.settings.mask_power
+    assert Separator(model_path, mask_power=own_power).model_version == base.model_version
+    assert Separator(model_path, mask_power=own_power + 0.5).model_version != base.model_version
     other = tmp_path / "other.keras"
     shutil.copy(model_path, other)
     with open(other, "ab") as f:

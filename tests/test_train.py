@@ -31,3 +31,30 @@ def test_average_of_snapshots_is_the_mean_of_each_weight(tmp_path):
     for i in (0, len(averaged) // 2, -1):
         expected = np.mean([w[i] for w in weights], axis=0)
         np.testing.assert_allclose(averaged[i], expected, rtol=2e-3, atol=2e-3)  # float16 storage
+
+
+def test_windowed_sdr_measures_the_error_level():
+    rng = np.random.default_rng(0)
+    reference = rng.normal(size=(44100 * 4, 2)).astype(np.float32)
+    noise = rng.normal(size=reference.shape).astype(np.float32)
+    assert train._windowed_sdr(reference, reference + 0.1 * noise) == pytest.approx(20.0, abs=0.2)
+    assert train._windowed_sdr(reference, reference + 1.0 * noise) == pytest.approx(0.0, abs=0.2)
+    silent = np.zeros_like(reference)
+    assert np.isnan(train._windowed_sdr(silent, noise))  # silent windows are not scored
+
+
+@pytest.mark.data
+@pytest.mark.slow
+def test_validation_sdr_of_the_bundled_model(musdb_root, model_path):
+    """The in-training validation score is close to museval's for the shipped model (7.1 / 10.5 dB)."""
+    from soundnet_app import data
+    from soundnet_app.model import load_model
+
+    tracks = data.spectrogram_bank(data.list_stem_tracks(musdb_root, "train", "valid")[:3])
+    sdr = train.validation_sdr(load_model(model_path), tracks, mask_power=1.0)
+    assert sdr["vocals"] > 5.0 and sdr["accompaniment"] > 8.0
+
+
+def test_port_spleeter_needs_export():
+    with pytest.raises(SystemExit):
+        train.main(["--port-spleeter", "whatever.whl"])

@@ -13,36 +13,33 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QProgressBar,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ..assets import resources_dir
 from ..cache import StemCache
-from ..export import existing, export_stems, free_paths, safe_filename, stem_paths
-from ..keytempo import render_offline, shift_label
 from ..transforms import SAMPLE_RATE
 from ..catalog import model_info
-from . import about
+from . import about, menus
 from .dialogs import Dialogs
 from .dropping import audio_candidates, local_paths
+from .exporting import StemExport
 from .keytempo_bar import KeyTempoControls
 from .player import KARAOKE, ORIGINAL, AudioOutput, PlaybackMixer
 from .settings import AppSettings
 from .sing import SingPanel
 from .song import Song
 from .waveform import WaveformPanel, format_time
-from .recent import recent_labels
-from .widgets import DropHint, MessageBanner, TransportBar, make_button, shortcut_text
+from .widgets import DropHint, MessageBanner, PageStack, TransportBar, make_button, shortcut_text
 from .worker import (
     SeparationJob,
     SeparationWorker,
@@ -57,7 +54,6 @@ from .worker import (
 log = logging.getLogger(__name__)
 
 APP_TITLE = "SoundNet Karaoke"
-SEEK_STEP_S = 5.0
 LEVEL_STEP = 10  # % per key press on the level shortcuts
 LOOKAHEAD_S = 8.0  # a seek this far past the worker's position waits for it instead of restarting it
 RESOURCES = resources_dir()  # package data in a wheel or bundle, else the checkout's resources/
@@ -119,16 +115,17 @@ class MainWindow(QMainWindow):
         self.loading: Path | None = None  # the file being opened
         self.play_on_load = False  # Space pressed while it opens: play it once it is there
         self._tasks: set[TaskThread] = set()
-        self._export_task: TaskThread | None = None
         self._waveforms_dirty = False
         self._model_state = "loading"
         self.icon = app_icon()
+        self.exports = StemExport(self)
 
         self.setWindowIcon(self.icon)
         self.setAcceptDrops(True)
-        self.setMinimumSize(QSize(760, 520))
-        self._build_actions()
-        self._build_menus()
+        # Width only: the layout sets the minimum height from what is shown (sing panel, banner...).
+        self.setMinimumWidth(760)
+        menus.build_actions(self)
+        menus.build_menus(self)
         self._build_ui()
         self._connect_worker()
         self.timer = QTimer(self)
@@ -170,71 +167,13 @@ class MainWindow(QMainWindow):
         self.addAction(action)  # shortcuts work even with the menu bar hidden
         return action
 
-    def _build_actions(self) -> None:
-        K = QKeySequence.StandardKey
-        self.open_action = self._action("&Open…", self.open_dialog, K.Open, "Open a song")
-        self.export_action = self._action("&Export Stems…", self.export_dialog, "Ctrl+E",
-                                          "Write vocals, instrumental and karaoke files")
-        self.quit_action = self._action("&Quit", self.close, K.Quit, "Quit SoundNet Karaoke")
-        self.play_action = self._action("&Play / Pause", self.toggle_play, Qt.Key.Key_Space, "Play or pause")
-        self.ab_action = self._action("Original / &Karaoke", self.toggle_ab, Qt.Key.Key_A,
-                                      "Switch between the original song and the karaoke version")
-        self.solo_action = self._action("&Solo Vocals", self.set_solo, Qt.Key.Key_S,
-                                        "Hear only the vocals", checkable=True)
-        self.mute_action = self._action("&Mute Vocals", self.set_mute, Qt.Key.Key_M,
-                                        "Silence the guide vocal", checkable=True)
-        self.back_action = self._action("&Back 5 s", lambda: self.seek_relative(-SEEK_STEP_S), Qt.Key.Key_Left,
-                                        "Jump back five seconds")
-        self.forward_action = self._action("&Forward 5 s", lambda: self.seek_relative(SEEK_STEP_S), Qt.Key.Key_Right,
-                                           "Jump forward five seconds")
-        self.start_action = self._action("Go to &Start", lambda: self.seek_seconds(0.0), Qt.Key.Key_Home,
-                                         "Jump to the beginning")
-        self.cancel_action = self._action("&Cancel Separation", self.cancel_separation, Qt.Key.Key_Escape,
-                                          "Stop separating this song")
-        self.guide_up_action = self._action("Guide Vocal &Louder", lambda: self._step_level(self.vocal_slider, 1),
-                                            Qt.Key.Key_Up, "Raise the guide vocal by 10 %")
-        self.guide_down_action = self._action("Guide Vocal &Softer", lambda: self._step_level(self.vocal_slider, -1),
-                                              Qt.Key.Key_Down, "Lower the guide vocal by 10 %")
-        self.inst_up_action = self._action("&Instrumental Louder", lambda: self._step_level(self.inst_slider, 1),
-                                           "Shift+Up", "Raise the instrumental by 10 %")
-        self.inst_down_action = self._action("I&nstrumental Softer", lambda: self._step_level(self.inst_slider, -1),
-                                             "Shift+Down", "Lower the instrumental by 10 %")
-        self.settings_action = self._action("&Settings…", self.show_settings, K.Preferences,
-                                            "Separation model and stem cache")
-        self.shortcuts_action = self._action("&Keyboard Shortcuts", self.show_shortcuts, K.HelpContents,
-                                             "List the keyboard shortcuts")
-        self.about_action = self._action("&About SoundNet Karaoke", self.show_about, tip="About this app")
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(self.open_action)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.setToolTipsVisible(True)
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self._fill_recent_menu()
-        file_menu.addSeparator()
-        file_menu.addAction(self.export_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.settings_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        play_menu = bar.addMenu("&Playback")
-        for action in (self.play_action, self.ab_action, None, self.solo_action, self.mute_action, None,
-                       self.guide_up_action, self.guide_down_action, self.inst_up_action, self.inst_down_action,
-                       None, self.back_action, self.forward_action, self.start_action, None, self.cancel_action):
-            play_menu.addSeparator() if action is None else play_menu.addAction(action)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.shortcuts_action)
-        help_menu.addAction(self.about_action)
-
     _key = staticmethod(shortcut_text)
 
     def _build_ui(self) -> None:
         central = QWidget()
         root = QVBoxLayout(central)
         root.setContentsMargins(16, 12, 16, 12)
-        root.setSpacing(10)
+        root.setSpacing(8)
 
         # Header: icon, song title and details, open and export.
         header = QHBoxLayout()
@@ -263,7 +202,7 @@ class MainWindow(QMainWindow):
         root.addWidget(self.banner)
 
         # Waveforms, or the drop hint before a song is loaded.
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         self.drop_hint = DropHint(self.icon, self.open_action)
         self.waveforms = WaveformPanel()  # no focus: ←/→/Home seek from anywhere
         self.waveforms.seekRequested.connect(self.seek_seconds)
@@ -413,7 +352,7 @@ class MainWindow(QMainWindow):
             self.job = self.worker.submit(song, start=0)
             fraction = song.coverage.fraction
             what = "Separating…" if self._model_state == "ready" else "Loading the model…"
-            self._show_progress(f"{what} {round(fraction * 100)} % kept from before" if fraction else what, fraction)
+            self.show_progress(f"{what} {round(fraction * 100)} % kept from before" if fraction else what, fraction)
         self._update_controls()
         self.songLoaded.emit(song)
         if self.play_on_load:
@@ -485,23 +424,6 @@ class MainWindow(QMainWindow):
                 f"Opening {chosen.name}; {len(candidates) - 1} more audio file(s) were ignored", 6000)
         return chosen
 
-    # recent files ----------------------------------------------------------------
-
-    def _fill_recent_menu(self) -> None:
-        menu = self.recent_menu
-        menu.clear()
-        recent = self.settings.recent_files
-        for i, (path, label) in enumerate(zip(recent, recent_labels(recent)), 1):
-            action = menu.addAction(f"&{i % 10}  {label}" if i <= 10 else label)
-            action.setToolTip(path)
-            action.setStatusTip(path)
-            action.triggered.connect(lambda checked=False, p=path: self.open_path(p))
-        if recent:
-            menu.addSeparator()
-            menu.addAction("Clear Menu", self.settings.clear_recent)
-        else:
-            menu.addAction("No recent songs").setEnabled(False)
-
     # ------------------------------------------------------------------ separation
 
     def _model_ready(self, version: str) -> None:
@@ -509,7 +431,7 @@ class MainWindow(QMainWindow):
         self.model_label.setText("Separation model ready")
         self.model_label.setToolTip(f"{model_info(self.model_path).name}, version {version}")
         if self.job is not None and self.job.active:
-            self._show_progress("Separating…", self.progress_bar.value() / 1000)
+            self.show_progress("Separating…", self.progress_bar.value() / 1000)
 
     def _model_failed(self, message: str) -> None:
         self._model_state = "failed"
@@ -522,7 +444,7 @@ class MainWindow(QMainWindow):
 
     def _job_started(self, job_id: int) -> None:
         if self._is_current(job_id):
-            self._show_progress("Separating…", self.song.coverage.fraction if self.song else 0.0)
+            self.show_progress("Separating…", self.song.coverage.fraction if self.song else 0.0)
 
     def _chunk_ready(self, job_id: int, start: int, end: int) -> None:
         if self._is_current(job_id):
@@ -534,7 +456,7 @@ class MainWindow(QMainWindow):
         eta = f"{format_time(elapsed)} elapsed"
         if remaining >= 0:
             eta += f" · about {format_time(remaining + 0.5)} left"
-        self._show_progress(f"Separating… {round(fraction * 100)} %", fraction, eta)
+        self.show_progress(f"Separating… {round(fraction * 100)} %", fraction, eta)
 
     def _job_finished(self, job_id: int, seconds: float, from_cache: int) -> None:
         if not self._is_current(job_id):
@@ -552,7 +474,7 @@ class MainWindow(QMainWindow):
             return
         self._waveforms_dirty = True
         fraction = self.song.coverage.fraction if self.song else 0.0
-        self._show_progress(f"Separation stopped at {round(fraction * 100)} %", fraction,
+        self.show_progress(f"Separation stopped at {round(fraction * 100)} %", fraction,
                             "unseparated parts play the original", resumable=True)
         self._update_controls()
 
@@ -563,7 +485,7 @@ class MainWindow(QMainWindow):
         self.banner.show_message(message, "error")
         self._update_controls()
 
-    def _show_progress(self, text: str, fraction: float, eta: str = "", resumable: bool = False) -> None:
+    def show_progress(self, text: str, fraction: float, eta: str = "", resumable: bool = False) -> None:
         self.progress_label.setText(text)
         self.progress_bar.setValue(round(fraction * 1000))
         self.eta_label.setText(eta)
@@ -573,9 +495,9 @@ class MainWindow(QMainWindow):
         self.progress_row.show()
 
     def cancel_separation(self) -> None:
-        if self._export_task is not None:
-            self._export_task.cancel()
-        elif self.job is not None and self.job.active:
+        if self.exports.cancel():
+            return
+        if self.job is not None and self.job.active:
             self.worker.cancel()
 
     def show_settings(self) -> None:
@@ -600,7 +522,7 @@ class MainWindow(QMainWindow):
         if self.song is None or self.song.coverage.complete or self._model_state == "failed":
             return
         self.job = self.worker.submit(self.song, start=self.mixer.position)
-        self._show_progress("Separating…", self.song.coverage.fraction)
+        self.show_progress("Separating…", self.song.coverage.fraction)
         self._update_controls()
 
     def _cancel_or_resume(self) -> None:
@@ -702,30 +624,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ export
 
     def export_dialog(self) -> None:
-        song = self.song
-        if song is None:
-            self.banner.show_message("Open a song first: its stems can be exported once it is separated.", "info")
-            return
-        if self._export_task is not None:
-            self.statusBar().showMessage("An export is already running", 4000)
-            return
-        if not song.coverage.complete:
-            done = round(song.coverage.fraction * 100)
-            if self.separating:
-                why = f"Separating: {done} % done. Stems can be exported once the whole song is separated."
-            else:
-                why = f"The separation stopped at {done} %. Resume it to export the stems."
-            self.banner.show_message(why, "info")
-            return
-        label = shift_label(*self.mixer.shift)  # the export is at the key and tempo being played
-        choice = self.dialogs.export_options(self, self.settings.export_folder, self.settings.export_format,
-                                             f"{song.title} ({label})" if label else song.title,
-                                             self.mixer.params.vocal_level,
-                                             wav_subtype=self.settings.wav_subtype,
-                                             mp3_bitrate=self.settings.mp3_bitrate)
-        if choice is None:
-            return
-        self.export_to(choice.folder, choice.format, subtype=choice.subtype, bitrate_kbps=choice.bitrate_kbps)
+        self.exports.dialog()
 
     def export_to(self, folder: str | Path, fmt: str, on_conflict: str | None = None, subtype: str | None = None,
                   bitrate_kbps: int | None = None) -> TaskThread | None:
@@ -735,92 +634,16 @@ class MainWindow(QMainWindow):
         ``"rename"`` (a free `` (2)`` suffix), ``"overwrite"``, or ``None``:
         ask the user. Returns the export task, or ``None`` if nothing started.
         """
-        if on_conflict not in (None, "rename", "overwrite"):
-            raise ValueError(f"on_conflict must be None, 'rename' or 'overwrite', not {on_conflict!r}")
-        song = self.song
-        if song is None or not song.coverage.complete or self._export_task is not None:
-            return None
-        folder = Path(folder)
-        key, tempo = self.mixer.shift
-        label = shift_label(key, tempo)
-        base = safe_filename(f"{song.title} ({label})" if label else song.title)
-        # The names are settled here, once (asking the user about files that exist).
-        paths = stem_paths(folder, base, fmt)
-        clashes = existing(paths)
-        if clashes:
-            if on_conflict is None:
-                on_conflict = self.dialogs.resolve_conflict(self, clashes)
-                if on_conflict is None:
-                    return None
-            if on_conflict == "rename":
-                paths = free_paths(folder, base, fmt, first=2)
-        params = self.mixer.params
-        vocal_level = 0.0 if params.mute else params.vocal_level
-        self.settings.export_folder = str(folder)  # offered again for the next song
-        self.settings.export_format = fmt
-        if subtype and fmt == "wav":
-            self.settings.wav_subtype = subtype
-        if fmt == "mp3":
-            self.settings.mp3_bitrate = bitrate_kbps
-        vocals, instrumental = song.vocals, song.instrumental  # the closure holds the arrays, not the song
+        return self.exports.start(folder, fmt, on_conflict, subtype, bitrate_kbps)
 
-        def run(progress, cancel):
-            shifted = [render_offline(x, SAMPLE_RATE, key, tempo) for x in (vocals, instrumental)]
-            return export_stems(folder, base, *shifted, format=fmt, subtype=subtype,
-                                bitrate_kbps=bitrate_kbps, vocal_level=vocal_level,
-                                instrumental_level=params.instrumental_level,
-                                paths=paths, progress=progress, cancel=cancel)
-
-        task = TaskThread(run)
-        task.progressed.connect(lambda f: self._show_progress(f"Exporting… {round(f * 100)} %", f))
-        task.succeeded.connect(self._export_done)
-        task.failed.connect(self._export_failed)
-        task.finished.connect(self._export_ended)
-        self._export_task = task
-        self._show_progress("Exporting…", 0.0)
-        self._update_controls()
-        self._start_task(task)
-        return task
-
-    def _export_done(self, paths: dict) -> None:
-        folder = next(iter(paths.values())).parent
-        names = ", ".join(p.name for p in paths.values())
-        self.banner.show_message(f"Exported {names}.", "info", "Show Folder", lambda: self.show_folder(folder))
-
-    def show_folder(self, folder: Path) -> bool:
-        """Open ``folder`` in the file manager; without one, say where it is (and copy the path)."""
-        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
-            return True
-        QApplication.clipboard().setText(str(folder))
-        self.banner.show_message(f"No file manager could be opened. The files are in {folder} "
-                                 "(the path is on the clipboard).", "warning")
-        return False
-
-    def _export_failed(self, exc: BaseException) -> None:
-        from ..export import ExportCancelled
-
-        if isinstance(exc, ExportCancelled):
-            self.statusBar().showMessage("Export cancelled", 5000)
-        else:
-            self.banner.show_message(f"Export failed. {error_message(exc)}", "error")
-
-    def _export_ended(self) -> None:
-        self._export_task = None
-        if not self.separating:
-            self.progress_row.hide()
-        self._update_controls()
+    @property
+    def _export_task(self) -> TaskThread | None:
+        return self.exports.task
 
     # ------------------------------------------------------------------ help
 
     def show_shortcuts(self) -> None:
-        actions = (self.open_action, self.export_action, self.play_action, self.ab_action, self.solo_action,
-                   self.mute_action, self.guide_up_action, self.guide_down_action, self.inst_up_action,
-                   self.inst_down_action, self.back_action, self.forward_action, self.start_action,
-                   self.cancel_action, self.settings_action)
-        rows = [(self._key(a), a.text().replace("&", "").rstrip("…")) for a in actions]
-        rows.append(("Tab / Shift+Tab", "Move between the buttons and sliders; Space or Enter presses a button, "
-                                        "arrows move a slider"))
-        self.dialogs.information(self, "Keyboard Shortcuts", about.shortcuts_html(rows))
+        self.dialogs.information(self, "Keyboard Shortcuts", about.shortcuts_html(menus.shortcut_rows(self)))
 
     def show_about(self) -> None:
         state = {"ready": "loaded", "loading": "loading", "failed": "could not be loaded"}.get(self._model_state, "")

@@ -1,6 +1,8 @@
 """Render the window with a separated demo song to a PNG (offscreen).
 
-    python -m soundnet_app.ui.screenshot [OUT.png] [SONG]
+    python -m soundnet_app.ui.screenshot [OUT.png] [SONG] [--minimum]
+
+``--minimum``: the window at its minimum size (``resources/screenshot-minimum-size.png``).
 
 Without SONG, the demo song is generated (:mod:`soundnet_app.synth`). The picture shows
 the window as it looks with a sound card, so the "no sound device" notice
@@ -16,8 +18,10 @@ from pathlib import Path
 
 
 def render_screenshot(
-    out: str | Path, song: str | Path | None = None, seconds: float = 200.0, size: tuple[int, int] = (1280, 800)
+    out: str | Path, song: str | Path | None = None, seconds: float = 200.0,
+    size: tuple[int, int] | None = (1280, 800),
 ) -> Path:
+    """Save the window (``size``; ``None``: its minimum size, with the song shown) as a PNG at ``out``."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import soundfile as sf
@@ -44,7 +48,7 @@ def render_screenshot(
                 for block in synthetic_blocks(seconds, seed=7):
                     f.write(block)
         window = MainWindow(settings=AppSettings(Path(tmp) / "settings.ini"), cache=None, audio=False)
-        window.resize(*size)
+        window.resize(*(size or (1100, 720)))
         window.show()
         try:
             _wait(lambda: window._model_state != "loading", 300)
@@ -59,6 +63,9 @@ def render_screenshot(
             _wait(lambda: window.keytempo.playback.song_key is not None, 60)
             window.seek_seconds(min(71.5, 0.4 * window.song.duration_s))
             window.statusBar().clearMessage()
+            if size is None:
+                _wait(lambda: False, 0.1)
+                window.resize(window.minimumSize())
             _wait(lambda: False, 0.3)
             out.parent.mkdir(parents=True, exist_ok=True)
             window.grab().save(str(out))
@@ -69,5 +76,7 @@ def render_screenshot(
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    print(render_screenshot(args[0] if args else "resources/screenshot.png", args[1] if len(args) > 1 else None))
+    args = [a for a in sys.argv[1:] if a != "--minimum"]
+    minimum = "--minimum" in sys.argv[1:]
+    print(render_screenshot(args[0] if args else "resources/screenshot.png", args[1] if len(args) > 1 else None,
+                            seconds=60.0 if minimum else 200.0, size=None if minimum else (1280, 800)))

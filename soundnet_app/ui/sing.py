@@ -55,7 +55,7 @@ class LyricsView(QWidget):
         self.time = 0.0
         self.message = "No lyrics for this song. Sing › Load Lyrics… or Sync Lyrics…"
         self.tap_index: int | None = None  # tap-to-sync: the line waiting for its tap
-        self.setMinimumHeight(110)
+        self.setMinimumHeight(56)
         self._state = None
 
     def set_lyrics(self, lyrics: Lyrics | None, message: str = "") -> None:
@@ -141,7 +141,7 @@ class PitchLane(QWidget):
         self.singer: tuple[np.ndarray, np.ndarray] | None = None
         self._range = (55, 79)
         self._range_version = -1
-        self.setMinimumHeight(120)
+        self.setMinimumHeight(48)
 
     def set_guide(self, guide: PitchGuide | None) -> None:
         self.guide = guide
@@ -278,7 +278,7 @@ class SingPanel(QWidget):
         window.worker.chunkReady.connect(self._chunk_ready)
         window.worker.modelReady.connect(self._model_ready)
         window.timer.timeout.connect(self.tick)
-        self.setVisible(self.settings_bool("sing/visible", True))
+        self.setVisible(False)  # shown with a song (the window's minimum height counts it only then)
 
     # -- settings (stored beside the window's, under "sing/") -----------------
 
@@ -332,7 +332,7 @@ class SingPanel(QWidget):
 
     def _set_visible(self, on: bool) -> None:
         self.window.settings.q.setValue("sing/visible", bool(on))
-        self.setVisible(on)
+        self.setVisible(on and self._song is not None)
 
     def _fill_devices(self) -> None:
         from ..mic import input_devices
@@ -368,6 +368,7 @@ class SingPanel(QWidget):
     def set_song(self, song) -> None:
         self.stop_session()
         self._song = song
+        self.setVisible(self.show_action.isChecked())
         self._taps = None
         self.lyrics_view.tap_index = None
         self.last_take = None

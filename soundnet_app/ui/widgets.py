@@ -12,7 +12,7 @@ focused control, so :class:`FocusButton` claims Space/Enter and
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
+    QStackedWidget,
     QStyle,
     QStyleOptionSlider,
     QVBoxLayout,
@@ -198,6 +199,18 @@ class DropHint(QFrame):
 
     def set_highlight(self, on: bool) -> None:
         self.setStyleSheet(f"QFrame#card {{ border: 2px dashed {theme.ACCENT}; }}" if on else "")
+
+
+class PageStack(QStackedWidget):
+    """A stacked widget only as large as its current page needs: a hidden page's minimum does not hold the window up."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.currentChanged.connect(lambda _: self.updateGeometry())
+
+    def minimumSizeHint(self) -> QSize:
+        page = self.currentWidget()
+        return page.minimumSizeHint().expandedTo(page.minimumSize()) if page is not None else QSize(0, 0)
 
 
 class TransportBar(QFrame):

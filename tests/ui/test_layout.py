@@ -1,20 +1,36 @@
-"""The window at its minimum size and at 800 x 500: no widget overlaps another, no label is clipped."""
+"""The window at its minimum size and at 800 x 500: no widget overlaps another, no label is clipped.
+
+The app's theme (fonts, paddings) is applied as ``soundnet`` applies it: the
+sizes that matter are the themed ones.
+"""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QAbstractButton, QLabel, QSlider, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QSlider, QWidget
+
+from soundnet_app.ui.sing import LyricsView, PitchLane
+
+LEAVES = (QAbstractButton, QLabel, QSlider, QComboBox, LyricsView, PitchLane)
+
+
+@pytest.fixture(autouse=True)
+def themed(qapp):
+    from soundnet_app.ui.app import apply_theme
+
+    palette, sheet = qapp.palette(), qapp.styleSheet()
+    apply_theme(qapp)
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
 
 
 def _leaves(window):
-    """Visible buttons, labels and sliders of the header and the transport, with window rectangles."""
-    roots = (window.transport, window.open_button.parentWidget())
+    """Visible buttons, labels, sliders and views of everything in the window, with window rectangles."""
     out = []
-    for root in roots:
-        for w in root.findChildren(QWidget):
-            if not isinstance(w, (QAbstractButton, QLabel, QSlider)):
-                continue
+    for w in window.centralWidget().findChildren(QWidget):
+        if isinstance(w, LEAVES):
             if w.isVisibleTo(window) and w.width() > 0 and (w.text() if hasattr(w, "text") else True):
                 out.append((w, QRect(w.mapTo(window, w.rect().topLeft()), w.size())))
     return out
@@ -32,14 +48,18 @@ def test_layout_holds_in_small_windows(qtbot, window, song_file, size):
         window.resize(*size)
     qtbot.wait(50)
     w, h = window.width(), window.height()
+    assert window.minimumWidth() <= 800 and window.minimumHeight() <= 680  # fits a 1366 x 768 laptop screen
     assert (w, h) == ((window.minimumWidth(), window.minimumHeight()) if size == "minimum"
                       else (max(800, window.minimumWidth()), max(500, window.minimumHeight())))
     leaves = _leaves(window)
-    assert len(leaves) > 8
+    kinds = {type(w) for w, _ in leaves}
+    assert len(leaves) > 20 and {LyricsView, PitchLane, QComboBox} <= kinds  # key/tempo bar and sing panel too
+    assert window.keytempo.bar.buttons["key_up"] in [w for w, _ in leaves]
     for i, (a, ra) in enumerate(leaves):
         assert window.rect().contains(ra), a
         if isinstance(a, (QLabel, QAbstractButton)) and a.text():
             assert a.width() >= a.minimumSizeHint().width(), f"{a.text()!r} is clipped"
+        assert a.height() >= a.minimumSizeHint().height(), f"{a.objectName() or type(a).__name__} is squashed"
         for b, rb in leaves[i + 1:]:
             if a.isAncestorOf(b) or b.isAncestorOf(a):
                 continue
