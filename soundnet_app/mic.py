@@ -142,13 +142,11 @@ class FileInput(InputSource):
     def __init__(self, source: np.ndarray | str | Path, sample_rate: int = 44100, block_frames: int = 512,
                  speed: float = 1.0, loop: bool = False):
         if isinstance(source, (str, Path)):
-            from .audio import read_audio
-
-            audio, _ = read_audio(source)
+            self._path: Path | None = Path(source)  # decoded by the feeding thread: not on the UI thread
+            self._audio: np.ndarray | None = None
             sample_rate = 44100
         else:
-            audio = np.asarray(source, dtype=np.float32)
-        self.audio = audio.mean(axis=1).astype(np.float32) if audio.ndim == 2 else audio.astype(np.float32)
+            self._path, self._audio = None, self._mono(np.asarray(source, dtype=np.float32))
         self.sample_rate = sample_rate
         self.block_frames = block_frames
         self.speed = speed
@@ -156,6 +154,19 @@ class FileInput(InputSource):
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self.finished = threading.Event()
+
+    @staticmethod
+    def _mono(audio: np.ndarray) -> np.ndarray:
+        return audio.mean(axis=1).astype(np.float32) if audio.ndim == 2 else audio.astype(np.float32)
+
+    @property
+    def audio(self) -> np.ndarray:
+        """The ``(n,)`` float32 samples fed (a file is decoded on first use)."""
+        if self._audio is None:
+            from .audio import read_audio
+
+            self._audio = self._mono(read_audio(self._path)[0])
+        return self._audio
 
     def start(self, callback: Callback) -> bool:
         if self._thread is not None:
@@ -168,14 +179,15 @@ class FileInput(InputSource):
 
     def _run(self, callback: Callback) -> None:
         period = self.block_frames / self.sample_rate / self.speed if self.speed > 0 else 0.0
+        audio = self.audio
         deadline = time.perf_counter()
         i = 0
         while not self._stop.is_set():
-            if i >= self.audio.size:
+            if i >= audio.size:
                 if not self.loop:
                     break
                 i = 0
-            callback(self.audio[i:i + self.block_frames].copy())
+            callback(audio[i:i + self.block_frames].copy())
             i += self.block_frames
             if period:
                 deadline += period
@@ -204,7 +216,10 @@ class SingingSession:
             ``None`` (pitch is still tracked, nothing is scored).
         song_start_s: the song position when the source starts.
         latency_s: the measured round trip; input sample ``k`` was sung at
-            song time ``song_start_s + k / rate - latency_s``.
+            song time ``song_start_s + tempo * (k / rate - latency_s)``.
+        key, tempo: the player's shift while the singer sings: the song moves
+            ``tempo`` song seconds per second, and the singer's pitch is
+            ``key`` semitones off the guide's (taken off before scoring).
         lines: ``(start_s, end_s)`` per lyrics line, for per-line scores.
         record: keep the input for "my take".
         scorer: an existing :class:`LiveScorer` to add to (instead of a new one on ``guide_f0``).
@@ -212,11 +227,13 @@ class SingingSession:
 
     def __init__(self, source: InputSource, guide_f0: np.ndarray | None = None, song_start_s: float = 0.0,
                  latency_s: float = 0.0, lines=(), hop_s: float = HOP_S, record: bool = True,
-                 scorer: LiveScorer | None = None):
+                 scorer: LiveScorer | None = None, key: int = 0, tempo: float = 1.0):
         self.source = source
         self.hop_s = hop_s
         self.song_start_s = song_start_s
         self.latency_s = latency_s
+        self.key = key
+        self.tempo = tempo
         self.live = LivePitch(source.sample_rate, hop_s)
         if scorer is None and guide_f0 is not None:
             scorer = LiveScorer(guide_f0, hop_s, lines)
@@ -253,18 +270,22 @@ class SingingSession:
                 new = self.live.feed(block)
                 if new and self.scorer is not None:
                     times, f0 = self.live.frames()
-                    # Input hop -> song hop: the session started at song_start_s, heard latency_s late.
-                    first = self.live.first_hop + len(times) - new \
-                        + int(round((self.song_start_s - self.latency_s) / self.hop_s))
-                    self.scorer.add(first, f0[-new:])
+                    # Input time -> song time (started at song_start_s, heard latency_s late, at tempo);
+                    # the singer's pitch back in the guide's key.
+                    hops = np.rint(self.song_time(times[-new:]) / self.hop_s).astype(np.int64)
+                    self.scorer.add_at(hops, f0[-new:] * np.float32(2.0 ** (-self.key / 12)))
                 self.seconds += time.perf_counter() - t0
             finally:
                 self._queue.task_done()
 
+    def song_time(self, input_s: np.ndarray | float) -> np.ndarray | float:
+        """The song time (s) sung at input time ``input_s`` (s since the source started)."""
+        return self.song_start_s + self.tempo * (input_s - self.latency_s)
+
     def sung(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(song times, f0)`` of the singer's recent frames."""
+        """``(song times, f0)`` of the singer's recent frames (f0 as sung, at the player's key)."""
         times, f0 = self.live.frames()
-        return times + self.song_start_s - self.latency_s, f0
+        return self.song_time(times), f0
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every delivered block is processed (tests)."""

@@ -313,7 +313,7 @@ class GuideBuilder:
         self._current: PitchGuide | None = None
         self.on_complete = on_complete
         self.seconds = 0.0  # time spent analysing (benchmark)
-        self.piece_s = 1.0
+        self.piece_s = 0.5  # Praat holds the GIL ~6 ms per piece: under the audio callback's budget
         self._thread = threading.Thread(target=self._run, name="pitch-guide", daemon=True)
         self._thread.start()
 

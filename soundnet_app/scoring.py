@@ -100,6 +100,12 @@ class LiveScorer:
         if b > a:
             self.sung[a:b] = f0[skip:skip + b - a]
 
+    def add_at(self, hops: np.ndarray, f0: np.ndarray) -> None:
+        """The singer's f0 at song hops ``hops`` (any order; off-song hops are dropped)."""
+        hops = np.asarray(hops, dtype=np.int64)
+        keep = (hops >= 0) & (hops < self.sung.size)
+        self.sung[hops[keep]] = np.asarray(f0)[keep]
+
     def score(self) -> Score:
         heard = np.isfinite(self.sung)
         guide = np.where(heard, self.guide[: self.sung.size], 0.0)

@@ -100,22 +100,33 @@ def align_recording(recording: np.ndarray, latency_s: float, sample_rate: int = 
 def export_take(path: str | Path, instrumental: np.ndarray, voice: np.ndarray, record_start: int,
                 latency_s: float, *, sample_rate: int = 44100, voice_gain: float = 1.0,
                 instrumental_level: float = 1.0, vocals: np.ndarray | None = None, vocal_level: float = 0.0,
-                format: str | None = None, block_frames: int = 1 << 16) -> Path:
+                key: int = 0, tempo: float = 1.0, format: str | None = None, block_frames: int = 1 << 16) -> Path:
     """Write "my take": instrumental (+ guide vocal) and the singer's aligned voice, atomically.
 
     Args:
-        instrumental: the song's ``(n, 2)`` instrumental (already at the chosen key/tempo).
+        instrumental: the song's ``(n, 2)`` instrumental, at the original key and tempo.
         voice: the microphone recording ``(m,)`` or ``(m, 1|2)``, started at song sample ``record_start``.
         latency_s: the measured round trip, taken off the voice.
         vocals, vocal_level: the guide vocal mixed in, if wanted.
+        key, tempo: the shift the take was sung at: the stems are rendered at it
+            (:func:`~soundnet_app.keytempo.render_offline`, ``round(n / tempo)`` frames)
+            and song sample ``record_start`` lies at ``record_start / tempo`` in them;
+            the voice, recorded in real time, goes there as it is.
         format: ``wav``/``flac``/``mp3``/``ogg`` (default: from the suffix).
 
-    The output is as long as the instrumental; it is clipped to [-1, 1].
+    The output is as long as the (rendered) instrumental; it is clipped to [-1, 1].
     """
     path = Path(path)
     fmt = (format or path.suffix.lstrip(".")).lower()
     if fmt not in OUTPUT_FORMATS:
         raise ValueError(f"Unsupported format {fmt!r}; choose one of {', '.join(OUTPUT_FORMATS)}.")
+    if key or tempo != 1.0:
+        from .keytempo import render_offline
+
+        instrumental = render_offline(instrumental, sample_rate, key, tempo)
+        if vocals is not None and vocal_level:
+            vocals = render_offline(vocals, sample_rate, key, tempo)
+        record_start = round(record_start / tempo)
     v = np.asarray(voice, dtype=np.float32)
     if v.ndim == 2:
         v = v.mean(axis=1)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import scipy.fft  # pocketfft in float32: several times faster than numpy.fft here
 
 SAMPLE_RATE = 44100
 N_FFT = 4096
@@ -41,6 +40,8 @@ def stft(audio: np.ndarray) -> np.ndarray:
     shape = (frames, N_FFT, channels)
     strides = (padded.strides[0] * HOP, padded.strides[0], padded.strides[1])
     windows = np.lib.stride_tricks.as_strided(padded, shape=shape, strides=strides, writeable=False)
+    import scipy.fft  # pocketfft in float32, several times faster than numpy.fft; imported late to keep start-up fast
+
     return scipy.fft.rfft(windows * _WINDOW[None, :, None], axis=1).astype(np.complex64, copy=False)
 
 
@@ -53,6 +54,8 @@ def istft(spec: np.ndarray, n_samples: int) -> np.ndarray:
     pad = N_FFT // 2
     length = (frames - 1) * HOP + N_FFT
     out = np.zeros((length, channels), dtype=np.float32)
+    import scipy.fft
+
     segments = scipy.fft.irfft(spec, n=N_FFT, axis=1).astype(np.float32, copy=False)
     segments *= _WINDOW[None, :, None]
     # Overlap-add in N_FFT // HOP interleaved passes: frames in one pass do not

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -188,3 +190,29 @@ def test_pause_drains_and_resume_restarts_cleanly(tone_mixer):
     assert max_jump(out) <= max_jump(tone(0.1, semis(440, 4))) * 1.25
     assert not out[60 * BLOCK : 78 * BLOCK].any()  # silent while paused
     assert peak_hz(out[90 * BLOCK :, 0]) == pytest.approx(semis(440, 4), rel=0.005)
+
+
+def test_changes_through_the_render_ahead_ring_leave_no_discontinuity():
+    """As a sound card plays it: the worker renders ahead on its thread, the callback copies."""
+    mixer = PlaybackMixer()
+    mixer.set_song(tone_song(4.0))
+    mixer.play()
+    mixer.start_ahead()
+    ahead = mixer._ahead
+    changes = {20: lambda: mixer.set_shift(3, 1.0), 60: lambda: mixer.set_shift(-5, 0.75),
+               100: lambda: mixer.set_shift(0, 1.0)}
+    out = np.empty((140 * BLOCK, 2), dtype=np.float32)
+    try:
+        for i in range(140):
+            if i in changes:
+                changes[i]()
+            while ahead.written - ahead.read_frames < BLOCK:  # a sound card that is never early
+                time.sleep(0.001)
+            mixer.fill(out[i * BLOCK : (i + 1) * BLOCK])
+    finally:
+        mixer.stop_ahead()
+    assert ahead.underruns == 0
+    assert max_jump(out) <= max_jump(tone(0.1, 523.3)) * 1.02
+    assert envelope(out[441:, 0]).min() > 0.4
+    # The shifts were heard: key +3 between the first two changes.
+    assert abs(peak_hz(out[40 * BLOCK : 58 * BLOCK, 0]) - semis(440, 3)) / semis(440, 3) < 0.005

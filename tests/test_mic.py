@@ -58,3 +58,24 @@ def test_latency_shifts_the_singer_onto_the_song():
         session.stop()
         scored[latency] = session.scorer.score().total
     assert scored[0.12] > 0.93 and scored[0.12] > scored[0.0]
+
+
+@pytest.mark.parametrize("key, tempo", [(3, 1.0), (-2, 0.8)])
+def test_singing_at_the_players_key_and_tempo_scores_against_the_guide(key, tempo):
+    """The player plays at ``key`` and ``tempo``: the singer follows it, the session maps them back."""
+    guide_audio, _ = sung_notes(MELODY, 5.5)
+    guide = track_pitch(guide_audio, SR)
+    # What the singer sings along with the shifted song: the melody ``key`` up, stretched by 1 / tempo.
+    notes = [(a / tempo, b / tempo, m + key) for a, b, m in MELODY]
+    singer, _ = sung_notes(notes, 5.5 / tempo, seed=11)
+    scores = {}
+    for k in (key, 0):
+        session = SingingSession(FileInput(singer, speed=0), guide, song_start_s=0.0, latency_s=0.0,
+                                 key=k, tempo=tempo)
+        assert session.start()
+        assert session.source.finished.wait(10) and session.wait_idle()
+        session.stop()
+        scores[k] = session.scorer.score().total
+    times, _ = session.sung()
+    assert abs(times[-1] - tempo * singer.size / SR) < 0.25  # song time, not recording time (the last frame lags)
+    assert scores[key] > 0.85 and scores[0] < 0.1, scores

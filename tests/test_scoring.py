@@ -9,6 +9,7 @@ from voice import MELODY, SR, sung_notes
 from soundnet_app.audio import read_audio
 from soundnet_app.pitch import HOP_S, track_pitch
 from soundnet_app.scoring import LiveScorer, octave_distance_cents, score_take
+from soundnet_app.keytempo import render_offline
 from soundnet_app.take import align_recording, calibrate_latency, click_track, export_take, measure_latency
 
 LINES = [(0.2, 2.3), (2.4, 4.0), (4.1, 5.2)]
@@ -114,3 +115,32 @@ def test_take_export_aligns_the_voice(tmp_path, fmt):
     assert abs(lag) <= 0.005, lag
     with pytest.raises(ValueError, match="Unsupported"):
         export_take(tmp_path / "x.aiff", instrumental, recorded, 0, latency)
+
+
+def test_take_at_key_and_tempo_is_rendered_and_aligned_in_song_time(tmp_path):
+    """Sung at key +3 and 80 %: the instrumental comes out shifted and slower, the voice where it was sung."""
+    key, tempo, latency = 3, 0.8, 0.12
+    n = 4 * SR
+    t = np.arange(n) / SR
+    tone = (0.2 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
+    instrumental = np.stack([tone, tone], 1)
+    # The singer claps at song time 2.0 s. The recording started at song time 0.5 s; at 80 % the
+    # song reaches 2.0 s after (2.0 - 0.5) / 0.8 s of real time, heard `latency` later in the recording.
+    record_start = SR // 2
+    clap_at = (2.0 - 0.5) / tempo + latency
+    recorded = np.zeros(int(4 * SR), np.float32)
+    k = int(round(clap_at * SR))
+    recorded[k:k + 64] = 0.9
+    path = export_take(tmp_path / "take.wav", instrumental, recorded, record_start, latency,
+                       key=key, tempo=tempo)
+    out, _ = read_audio(path)
+    assert abs(out.shape[0] - round(n / tempo)) <= 2  # the instrumental at 80 %
+    # The instrumental alone is the tone at +3 semitones (zero crossings over a clap-free second).
+    seg = out[int(0.5 * SR):int(1.5 * SR), 0]
+    crossings = np.flatnonzero((seg[:-1] < 0) & (seg[1:] >= 0))
+    f = (crossings.size - 1) * SR / (crossings[-1] - crossings[0])
+    assert abs(f - 440.0 * 2 ** (key / 12)) / 523.25 < 0.005, f
+    # The clap lies at song time 2.0 s of the rendered song: 2.0 / 0.8 = 2.5 s into the file.
+    residual = np.abs(out[:, 0] - render_offline(instrumental, SR, key, tempo)[: out.shape[0], 0])
+    at = np.argmax(residual) / SR
+    assert abs(at - 2.0 / tempo) <= 0.005, at

@@ -26,8 +26,11 @@ and warmed up first), drops a generated 3-minute song on it and measures:
     (the live stretcher in the path): its slowest call (budget: half the
     period, 11.6 ms) and the number of calls that started more than one
     period late; ``callback_budget_ms`` is that half period;
+``audio_underruns``
+    callbacks that found the render-ahead ring short (silence played);
 ``key_change_latency_ms``
-    while a 440 Hz tone plays through the mixer in 1024-frame callbacks, the
+    while a 440 Hz tone plays through the mixer in 1024-frame callbacks
+    (in real time, through the render-ahead ring), the
     key goes from +0 to +3 (via the stretcher at 90 % tempo); the time from
     the change to the end of the first 40 ms of output whose frequency is
     the new pitch (±1 %), plus one callback period (a change can just miss a
@@ -61,7 +64,12 @@ if TYPE_CHECKING:
 
 
 class _FakeAudioThread(threading.Thread):
-    """Calls ``mixer.fill`` on a 1024-frame period, as a sound card would."""
+    """Calls ``mixer.fill`` on a 1024-frame period, as a sound card would.
+
+    Like :class:`~.player.AudioOutput`, it starts the mixer's render-ahead
+    worker first (and stops it at the end): ``fill`` is then what the real
+    callback runs. ``underruns`` counts the calls the worker left short.
+    """
 
     def __init__(self, mixer, frames: int = 1024):
         super().__init__(daemon=True)
@@ -72,7 +80,13 @@ class _FakeAudioThread(threading.Thread):
         self.durations: list[float] = []
         self.late = 0
 
+    @property
+    def underruns(self) -> int:
+        ahead = self.mixer._ahead
+        return ahead.underruns if ahead is not None else 0
+
     def run(self) -> None:
+        self.mixer.start_ahead()
         deadline = time.perf_counter()
         while not self.stop_event.is_set():
             now = time.perf_counter()
@@ -86,6 +100,8 @@ class _FakeAudioThread(threading.Thread):
             delay = deadline - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
+        self.final_underruns = self.underruns
+        self.mixer.stop_ahead()
 
 
 def measure_key_change_latency(frames: int = 1024) -> float:
@@ -104,10 +120,19 @@ def measure_key_change_latency(frames: int = 1024) -> float:
     mixer.play()
     blocks = [np.zeros((frames, 2), np.float32) for _ in range(int(2.5 * rate) // frames)]
     change = len(blocks) // 2
+    # In real time, through the render-ahead ring, as a sound card plays it.
+    mixer.start_ahead()
+    period = frames / rate
+    deadline = time.perf_counter()
     for i, block in enumerate(blocks):
         if i == change:
             mixer.set_shift(3, 0.9)
         mixer.fill(block)
+        deadline += period
+        delay = deadline - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+    mixer.stop_ahead()
     out = np.concatenate(blocks[change:])[:, 0]
     target = 440.0 * 2 ** (3 / 12)
     hop = rate // 100
@@ -361,6 +386,7 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                 callback_budget_ms=round(audio.period * 500, 1),
                 shift_during_run=list(window.mixer.shift),
                 late_callbacks=audio.late,
+                audio_underruns=audio.final_underruns,
                 callbacks=len(audio.durations),
             )
             _wait(window.sing.builder.idle, timeout_s)

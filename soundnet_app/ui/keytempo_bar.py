@@ -9,10 +9,11 @@ separation finds the song's key from the instrumental in the background.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
@@ -101,6 +102,7 @@ class KeyTempoControls(QObject):
                 menu = menu_action.menu()
                 menu.addSeparator()
                 menu.addActions(list(self.actions.values()))
+        threading.Thread(target=window.mixer.prepare_stretcher, name="stretcher-setup", daemon=True).start()
         window.songLoaded.connect(self.song_opened)
         window.worker.jobFinished.connect(lambda *_: self.find_key())
         window.vocal_slider.valueChanged.connect(lambda v: self.playback.set_levels(vocal_level=v / 100))
@@ -135,13 +137,14 @@ class KeyTempoControls(QObject):
         if "instrumental_level" in levels:
             w.inst_slider.setValue(round(levels["instrumental_level"] * 100))
         self.update()
-        if song.coverage.complete:
-            self.find_key()
+        if song.coverage.complete:  # after the song is drawn: librosa's first import is GIL-heavy
+            QTimer.singleShot(600, self, self.find_key)
 
     def find_key(self) -> None:
         """Find the song's key from its instrumental, in the background (once it is separated)."""
         song = self.window.song
-        if song is None or not song.coverage.complete or self.playback.song_key is not None:
+        if song is None or not song.coverage.complete or self.playback.song_key is not None \
+                or getattr(self.window, "_shut_down", False):
             return
         from ..keyfind import detect_key
         from .worker import TaskThread
@@ -153,6 +156,8 @@ class KeyTempoControls(QObject):
         self.window._start_task(task)
 
     def _key_found(self, seq, song, key) -> None:
+        if getattr(self.window, "_shut_down", False):
+            return  # the window's widgets may be gone
         if seq == self._detect_seq and song is self.playback.song and key is not None:
             self.playback.song_key = key
             self.update()

@@ -9,6 +9,7 @@ playhead and redraws the waveforms that changed.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +35,7 @@ from .dialogs import Dialogs
 from .dropping import audio_candidates, local_paths
 from .exporting import StemExport
 from .keytempo_bar import KeyTempoControls
-from .player import KARAOKE, ORIGINAL, AudioOutput, PlaybackMixer
+from .player import KARAOKE, ORIGINAL, SWITCH_INTERVAL_S, AudioOutput, PlaybackMixer
 from .settings import AppSettings
 from .sing import SingPanel
 from .song import Song
@@ -102,6 +103,9 @@ class MainWindow(QMainWindow):
         model_path: str | Path | None = None,
     ):
         super().__init__()
+        # The audio, separation, pitch and microphone threads share the GIL on as few as 2 cores:
+        # hand it over every 1 ms, not 5, so the UI and the render-ahead worker never wait long for it.
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.settings = settings or AppSettings()
         self.dialogs = dialogs or Dialogs()
         self.cache = StemCache() if cache is _DEFAULT else cache
@@ -358,7 +362,8 @@ class MainWindow(QMainWindow):
         if self.play_on_load:
             self.play_on_load = False
             self.toggle_play()
-        self._start_worker()
+        # A cached song needs no model now: TensorFlow's import (GIL-heavy) waits until it is drawn.
+        QTimer.singleShot(400 if song.coverage.complete else 0, self, self._start_worker)
         # The previous song's arrays go back to the system, off the UI thread (malloc_trim can take a while).
         QTimer.singleShot(500, self, lambda: threading.Thread(target=release_memory, daemon=True).start())
 

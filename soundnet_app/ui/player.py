@@ -24,6 +24,17 @@ and seeks keep their fades. At key 0 and tempo 100 % the stretcher is out of
 the path (bit-exact original); it is brought in with a 10 ms crossfade from
 the unshifted sound, and taken out only once the sound is silent (paused).
 
+With a sound card (:meth:`PlaybackMixer.start_ahead`, called by
+:class:`AudioOutput`), all that rendering moves to a worker thread that keeps
+a :class:`RenderAhead` ring :data:`AHEAD_MS` ahead of the callback, and the
+callback only copies from the ring. Why: the separation, pitch and microphone
+threads share the GIL with the callback on a 2-core machine; every NumPy or
+Rubber Band call that releases the GIL is a chance to wait a whole switch
+interval to get it back (measured: ~11 ms per callback with one busy Python
+thread). The copy is a ``memoryview`` slice assignment, which never releases
+the GIL. A change (key, tempo, A/B, seek) reaches the speaker at most
+:data:`AHEAD_MS` later than without the ring.
+
 :class:`AudioOutput` wraps a ``sounddevice.OutputStream``; when PortAudio or an
 output device is missing it reports why (``available`` / ``reason``) and the
 app keeps working without sound.
@@ -33,6 +44,9 @@ from __future__ import annotations
 
 import math
 import os
+import threading
+import time
+from collections import deque
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -45,6 +59,8 @@ if TYPE_CHECKING:
 
 ORIGINAL = "original"
 KARAOKE = "karaoke"
+AHEAD_MS = 50.0  # how far the render-ahead worker runs ahead of the audio callback
+SWITCH_INTERVAL_S = 0.001  # the app's sys.setswitchinterval: the render-ahead worker waits <= ~1 ms per GIL hand-over
 
 
 class MixParams(NamedTuple):
@@ -81,6 +97,105 @@ class _SongData(NamedTuple):
     n_frames: int
 
 
+class RenderAhead:
+    """A single-producer, single-consumer ring of rendered ``(frames, 2)`` float32 audio.
+
+    A worker thread calls ``produce(buffer)`` (the mixer's own rendering) in
+    ``block``-frame pieces whenever the ring holds less than ``ahead`` frames
+    beyond what was read; :meth:`read` (the audio callback) copies out of it
+    without locks, allocations or GIL-releasing calls. ``position()`` is
+    sampled before each piece, so :attr:`heard` (the song frame of the next
+    sample the callback hands out) follows what is actually played.
+
+    The counters ``written``/``read_frames`` only grow and each has one writer.
+    A read that finds too little audio (the worker was starved) plays silence
+    for the missing part and counts an ``underrun``; nothing is skipped.
+
+    Args:
+        produce: fills a ``(n, 2)`` float32 buffer with the next samples.
+        position: the song frame of the next sample ``produce`` will render.
+        rate: tempo of song frames per output frame (``() -> float``).
+        ahead: frames kept ready.
+        block: frames rendered per piece.
+    """
+
+    def __init__(self, produce, position, rate, ahead: int, block: int = 512, max_read: int = 8192,
+                 seek_seen=lambda: 0, sample_rate: int = SAMPLE_RATE):
+        self.produce, self.position, self.rate, self.seek_seen = produce, position, rate, seek_seen
+        self.ahead, self.block = int(ahead), int(block)
+        cap = 1 << max(self.ahead + self.block + max_read, 4096).bit_length()
+        self.capacity = cap
+        self.ring = np.zeros((cap, 2), dtype=np.float32)
+        self._bytes = memoryview(self.ring).cast("B")
+        self._zeros = memoryview(bytes(8 * max_read))
+        self._scratch = np.zeros((self.block, 2), dtype=np.float32)
+        self.written = 0  # worker-owned
+        self.read_frames = 0  # callback-owned
+        self.underruns = 0
+        # (ring frame, song frame, tempo, seeks done) per rendered piece
+        self.marks: deque[tuple[int, int, float, int]] = deque(maxlen=4096)
+        self.heard: int | None = None
+        self.heard_seek = seek_seen()  # the seeks that the callback's output reflects
+        self._nap = self.block / sample_rate / 4  # the worker checks the level 4x per piece
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="render-ahead", daemon=True)
+
+    def start(self) -> RenderAhead:
+        self._fill_to(self.ahead)  # primed before the first callback
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(1.0)
+
+    def _fill_to(self, level: int) -> None:
+        while self.written - self.read_frames < level and not self._stop.is_set():
+            w = self.written
+            i = w % self.capacity
+            n = min(self.block, self.capacity - i)
+            self.marks.append((w, self.position(), self.rate(), self.seek_seen()))
+            if n == self.block:
+                self.produce(self.ring[i : i + n])
+            else:  # the ring's end: render whole, copy in two parts
+                self.produce(self._scratch)
+                self.ring[i:] = self._scratch[:n]
+                self.ring[: self.block - n] = self._scratch[n:]
+                n = self.block
+            self.written = w + n
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if self.written - self.read_frames < self.ahead:
+                self._fill_to(self.ahead)
+            time.sleep(self._nap)
+
+    def read(self, out: np.ndarray) -> None:
+        """Copy the next ``out.shape[0]`` frames into ``out`` (C-contiguous ``(n, 2)`` float32)."""
+        frames = out.shape[0]
+        r = self.read_frames
+        n = min(frames, self.written - r)
+        dst = memoryview(out).cast("B")
+        i = r % self.capacity
+        first = min(n, self.capacity - i)
+        dst[: 8 * first] = self._bytes[8 * i : 8 * (i + first)]
+        if n > first:
+            dst[8 * first : 8 * n] = self._bytes[: 8 * (n - first)]
+        if n < frames:  # starved: silence for the rest, nothing skipped
+            dst[8 * n :] = self._zeros[: 8 * (frames - n)]
+            self.underruns += 1
+        r += n
+        self.read_frames = r
+        marks = self.marks
+        while len(marks) > 1 and marks[1][0] <= r:
+            marks.popleft()
+        if marks and marks[0][0] <= r:
+            w, song, tempo, seeks = marks[0]
+            self.heard = song + round((r - w) * tempo)
+            self.heard_seek = seeks
+
+
 class PlaybackMixer:
     """Renders the output samples for the current song, mode and levels.
 
@@ -113,6 +228,7 @@ class PlaybackMixer:
         self._stretcher: LiveStretcher | None = None  # built by the UI thread, used by the callback
         self._stretching = False  # callback-owned: output goes through the stretcher
         self._heard: int | None = None  # callback-owned: song frame of the next output sample
+        self._ahead: RenderAhead | None = None  # the render-ahead ring, while a sound card plays
 
     # -- UI-thread API (each call is a single atomic attribute store) --------
 
@@ -150,6 +266,41 @@ class PlaybackMixer:
             self._stretcher.set(key, tempo)
         self.shift = (key, tempo)
         return self.shift
+
+    def prepare_stretcher(self) -> None:
+        """Load Rubber Band and build the live stretcher now (call it off the UI thread, at start):
+        the first key or tempo change then does not wait ~70 ms for it. Failures are left to
+        :meth:`set_shift`, which reports them."""
+        if self._stretcher is None:
+            try:
+                stretcher = LiveStretcher(self.sample_rate)
+            except (ImportError, OSError, RuntimeError):
+                return
+            if self._stretcher is None:
+                self._stretcher = stretcher
+
+    def start_ahead(self, ahead_ms: float = AHEAD_MS) -> RenderAhead:
+        """Render on a worker thread ``ahead_ms`` ahead; :meth:`fill` then only copies (a sound card's
+        callback). Idempotent; :meth:`stop_ahead` returns to rendering in :meth:`fill`."""
+        if self._ahead is None:
+            frames = max(256, round(ahead_ms * self.sample_rate / 1000))
+            self._ahead = RenderAhead(self._produce, self._rendered_position, self._rendered_rate,
+                                      ahead=frames, block=min(512, frames), max_read=self._max,
+                                      seek_seen=lambda: self._seek_seen, sample_rate=self.sample_rate).start()
+        return self._ahead
+
+    def stop_ahead(self) -> None:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.stop()
+
+    def _rendered_position(self) -> int:
+        """The song frame of the next sample :meth:`_produce` renders (the worker's view)."""
+        heard = self._heard
+        return heard if self._stretching and heard is not None else self._pos
+
+    def _rendered_rate(self) -> float:
+        return self.shift[1] if self._stretching else 1.0
 
     @property
     def key(self) -> int:
@@ -213,6 +364,10 @@ class PlaybackMixer:
         seq, frame = self._seek
         if seq != self._seek_seen:
             return frame
+        ahead = self._ahead
+        if ahead is not None and ahead.heard is not None:
+            # A seek done by the worker but not heard yet: still the target.
+            return frame if ahead.heard_seek != seq else max(0, min(ahead.heard, self.n_frames))
         heard = self._heard
         if self._stretching and heard is not None:
             return max(0, min(heard, self.n_frames))
@@ -232,6 +387,22 @@ class PlaybackMixer:
 
     def fill(self, out: np.ndarray) -> None:
         """Fill ``out`` (``(frames, 2)`` float32) with the next samples; the audio callback.
+
+        With :meth:`start_ahead`, a copy out of the render-ahead ring; otherwise
+        :meth:`_produce` renders them here.
+        """
+        ahead = self._ahead
+        if ahead is None:
+            self._produce(out)
+        elif out.flags.c_contiguous and out.dtype == np.float32:
+            ahead.read(out)
+        else:  # never from PortAudio; kept correct anyway
+            tmp = np.empty((out.shape[0], 2), dtype=np.float32)
+            ahead.read(tmp)
+            out[:] = tmp
+
+    def _produce(self, out: np.ndarray) -> None:
+        """Render the next samples into ``out``.
 
         Unshifted, the song itself (:meth:`_render`); shifted, the song through
         the stretcher, which pulls song samples from :meth:`_render` as it needs them.
@@ -378,6 +549,7 @@ class AudioOutput:
         if not self.available:
             return False
         if self._stream is None:
+            self.mixer.start_ahead()  # the callback only copies (see the module doc)
             try:
                 self._stream = self._sd.OutputStream(
                     samplerate=self.mixer.sample_rate, channels=2, dtype="float32",
@@ -386,6 +558,7 @@ class AudioOutput:
                 self._stream.start()
             except Exception as e:
                 self._stream = None
+                self.mixer.stop_ahead()
                 self.available = False
                 self.reason = f"Could not open the sound output: {e}"
                 return False
@@ -413,3 +586,4 @@ class AudioOutput:
                 stream.close()
             except Exception:
                 pass
+        self.mixer.stop_ahead()

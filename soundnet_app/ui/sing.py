@@ -241,7 +241,7 @@ class SingPanel(QWidget):
         self.guide: PitchGuide | None = None
         self.scorer: LiveScorer | None = None
         self.session = None
-        self.last_take = None  # (recording, song_start_frame, sample_rate) of the last session
+        self.last_take = None  # (recording, song_start_frame, sample_rate, key, tempo) of the last session
         self.model_version = ""
         self._taps: list[float] | None = None
         self._song = None
@@ -522,8 +522,9 @@ class SingPanel(QWidget):
         from ..mic import SingingSession
 
         source = self.make_source()
-        session = SingingSession(source, None, self.window.mixer.position / SAMPLE_RATE, self.latency_s,
-                                 scorer=self.scorer)
+        mixer = self.window.mixer
+        session = SingingSession(source, None, mixer.position / SAMPLE_RATE, self.latency_s, scorer=self.scorer,
+                                 key=mixer.key, tempo=mixer.tempo)
         if not session.start():
             self.window.banner.show_message(getattr(source, "reason", "") or "The microphone did not start.",
                                             "warning")
@@ -539,7 +540,8 @@ class SingPanel(QWidget):
             session.stop()
             rec = session.recording()
             if rec.size:
-                self.last_take = (rec, self._session_start_frame, session.source.sample_rate)
+                self.last_take = (rec, self._session_start_frame, session.source.sample_rate, session.key,
+                                  session.tempo)
 
     def calibrate(self) -> None:
         from ..take import calibrate_latency
@@ -572,7 +574,7 @@ class SingPanel(QWidget):
         song = self._song
         if self.last_take is None or song is None:
             return None
-        rec, start, rate = self.last_take
+        rec, start, rate, key, tempo = self.last_take
         if rate != SAMPLE_RATE:
             import soxr
 
@@ -581,9 +583,10 @@ class SingPanel(QWidget):
         latency = self.latency_s
 
         def run(progress, cancel):
+            # At the key and tempo it was sung at (rendered offline, full quality, in this thread).
             return export_take(path, song.instrumental, rec, start, latency, vocals=song.vocals,
                                vocal_level=0.0 if params.mute else params.vocal_level,
-                               instrumental_level=params.instrumental_level)
+                               instrumental_level=params.instrumental_level, key=key, tempo=tempo)
 
         task = TaskThread(run)
         task.succeeded.connect(lambda p: self.window.banner.show_message(f"Saved your take to {Path(p).name}.", "info"))
@@ -601,14 +604,18 @@ class SingPanel(QWidget):
         mixer = self.window.mixer
         frame = max(0, mixer.position - self.window.output.output_delay_frames)
         t = frame / SAMPLE_RATE
-        # A singing session runs while the song plays; a pause or a jump ends it (the next starts in step).
-        if self.session is not None:
-            expected = self.session.song_start_s + time.perf_counter() - self._session_clock
-            if not mixer.playing or not self.mic_on or abs(expected - mixer.position / SAMPLE_RATE) > 0.5:
+        # A singing session runs while the song plays; a pause, a jump or a new key or tempo
+        # ends it (the next starts in step). The song moves ``tempo`` seconds per second.
+        session = self.session
+        if session is not None:
+            expected = session.song_start_s + session.tempo * (time.perf_counter() - self._session_clock)
+            if (not mixer.playing or not self.mic_on or (session.key, session.tempo) != mixer.shift
+                    or abs(expected - mixer.position / SAMPLE_RATE) > 0.5):
                 self.stop_session()
         if self.session is None and self.mic_on and mixer.playing:
             self._start_session()
         self.lyrics_view.set_time(t)
+        self.lane.key_shift = mixer.key  # the guide's notes where the singer hears them
         singer = self.session.sung() if self.session is not None else None
         self.lane.set_time(t, singer)
         if self.scorer is not None and (self.session is not None or self.last_take is not None):

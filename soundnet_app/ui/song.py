@@ -252,10 +252,17 @@ class Song:
         return start, end
 
     def set_stems(self, vocals: np.ndarray, instrumental: np.ndarray) -> None:
-        """Fill in the whole song at once (from the cache): both ``(n_frames, 2)`` float32."""
+        """Fill in the whole song at once (from the cache): both ``(n_frames, 2)`` float32.
+
+        Arrays of exactly that shape are taken as they are (no copy of two
+        song-long arrays): call this before the song is given to the player.
+        """
         n = self.n_frames
-        self.vocals[:] = vocals[:n]
-        self.instrumental[:] = instrumental[:n]
+        for name, x in (("vocals", vocals), ("instrumental", instrumental)):
+            if x.shape == (n, 2) and x.dtype == np.float32 and x.flags.c_contiguous and x.flags.writeable:
+                setattr(self, name, x)
+            else:
+                getattr(self, name)[:] = x[:n]
         self._update_envelopes(0, n)
         self.coverage.fill()
 

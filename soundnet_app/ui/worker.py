@@ -99,11 +99,15 @@ def _is_truncation(exc: BaseException) -> bool:
 
 
 def release_memory() -> None:
-    """Collect garbage and hand freed heap back to the system (glibc), after a song was let go."""
+    """Collect young garbage and hand freed heap back to the system (glibc), after a song was let go.
+
+    Not a full collection: with TensorFlow loaded that holds the GIL for ~0.1 s,
+    a stall of the UI and the audio callback. A song is freed by reference counting.
+    """
     import ctypes
     import gc
 
-    gc.collect()
+    gc.collect(1)
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):

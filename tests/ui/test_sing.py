@@ -108,3 +108,43 @@ def test_file_fed_microphone_scores_and_saves_a_take(make_window, qtbot, tmp_pat
     qtbot.waitUntil(lambda: (tmp_path / "take.flac").exists(), timeout=10000)
     take, _ = read_audio(tmp_path / "take.flac")
     assert take.shape[0] == window.song.n_frames
+
+
+def test_lane_and_take_follow_the_players_key_and_tempo(make_window, qtbot, tmp_path, monkeypatch):
+    from soundnet_app.ui.bench_app import _FakeAudioThread
+
+    song = write_song(tmp_path / "song.wav", 6.0)
+    window = make_window()
+    window.open_path(song)
+    wait_separated(qtbot, window)
+    sing = window.sing
+    window.keytempo.set_shift(2, 0.8)
+    sing.tick()
+    assert sing.lane.key_shift == 2  # the guide's notes drawn where the singer hears them
+    singer = tmp_path / "singer.wav"
+    write_audio(singer, np.asarray(window.song.vocals))
+    monkeypatch.setenv("SOUNDNET_MIC_FILE", str(singer))
+    sing.mic_action.setChecked(True)
+    audio = _FakeAudioThread(window.mixer)
+    window.mixer.play()
+    audio.start()
+    try:
+        qtbot.waitUntil(lambda: sing.session is not None, timeout=5000)
+        session = sing.session
+        assert (session.key, session.tempo) == (2, 0.8)
+        qtbot.wait(1500)  # at 80 %, the session's song clock keeps up with the player: it is not restarted
+        assert sing.session is session
+        window.keytempo.set_shift(-1, 0.8)  # a new key: the session ends, the next starts at it
+        qtbot.waitUntil(lambda: sing.session is not None and sing.session is not session, timeout=5000)
+        assert sing.session.key == -1 and sing.lane.key_shift == -1
+        qtbot.wait(600)
+    finally:
+        window.mixer.pause()
+        audio.stop_event.set()
+        audio.join(2)
+    sing.mic_action.setChecked(False)
+    assert sing.last_take is not None and sing.last_take[3:] == (-1, 0.8)
+    sing.save_take(tmp_path / "take.wav")
+    qtbot.waitUntil(lambda: (tmp_path / "take.wav").exists(), timeout=20000)
+    take, _ = read_audio(tmp_path / "take.wav")
+    assert abs(take.shape[0] - round(window.song.n_frames / 0.8)) <= 2  # the instrumental at 80 %
