@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..assets import resources_dir
 from ..cache import StemCache
 from ..transforms import SAMPLE_RATE
 from ..catalog import model_info
@@ -56,7 +57,7 @@ log = logging.getLogger(__name__)
 APP_TITLE = "SoundNet Karaoke"
 LEVEL_STEP = 10  # % per key press on the level shortcuts
 LOOKAHEAD_S = 8.0  # a seek this far past the worker's position waits for it instead of restarting it
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+RESOURCES = resources_dir()  # package data in a wheel or bundle, else the checkout's resources/
 
 
 class _Default:
