@@ -12,6 +12,7 @@ SYSTEM_PACKAGES=(
   libglib2.0-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
   libxcb-shape0 libxcb-xinerama0 libxcb-randr0  # Qt's X11 platform plugin
+  desktop-file-utils appstream  # validate packaging/soundnet.desktop and the AppStream metainfo
 )
 
 missing=()

@@ -20,16 +20,22 @@ read as 5.1 / 7.1 in WAV order when there are 6 / 8 of them; any other count is
 treated as interleaved L/R pairs (even channels averaged to L, odd to R).
 
 Failures surface as :class:`AudioReadError` / :class:`AudioWriteError`, never
-as raw library exceptions.
+as raw library exceptions, whatever a damaged file does to the libraries.
+Header values are checked before they size any work: sample rates outside
+:data:`MIN_SOURCE_RATE`..:data:`MAX_SOURCE_RATE` and more than
+:data:`MAX_CHANNELS` channels are refused, and resampling runs in bounded
+pieces, so a tiny file that claims a 1 Hz rate cannot balloon memory.
 """
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
 import secrets
 import stat
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -63,11 +69,28 @@ _WRITE_FORMATS = {
 _FORMAT_BY_SUFFIX = {".wav": "wav", ".flac": "flac", ".ogg": "ogg", ".oga": "ogg", ".mp3": "mp3"}
 
 _READ_FRAMES = 65536  # native-rate frames per libsndfile read
+# Sane header values. Below 4 kHz nothing is music (and a 1 Hz header turns 8 KB into 30
+# minutes at 44.1 kHz); above 768 kHz no recorder exists. Ambisonics tops out at 64 channels.
+MIN_SOURCE_RATE = 4000
+MAX_SOURCE_RATE = 768000
+MAX_CHANNELS = 64
+_RESAMPLE_OUT_FRAMES = 1 << 18  # at most this many output frames per soxr call
+# Float files can go past full scale, but not by 60 dB: values that large are damage (and
+# overflow the separator's spectrogram into NaN).
+_MAX_ABS_SAMPLE = 1000.0
+# First bytes of the containers libsndfile reads; anything else goes straight to FFmpeg
+# (libsndfile would hand an MP3 to libmpg123, which prints notes on stderr for damaged data).
+_SF_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"BW64", b"FORM", b"fLaC", b"OggS", b"riff", b"caff",
+             b".snd", b"dns.", b"Crea", b"wvpk", b"MThd", b"2BIT", b"NIST", b"SOUN", b"IMPS")
 # FFmpeg's lossy decoders need some audio before a seek target to warm up (MP3's bit reservoir,
 # AAC's overlap, Opus pre-roll): seek this much earlier and throw the warm-up away.
 _PREROLL_S = 0.5
 # Anything the backends throw at us; wrapped into AudioError at the public API.
 _LIB_ERRORS = (sf.SoundFileError, av.FFmpegError, OSError, RuntimeError, ValueError, EOFError)
+# Damaged files also make the bindings trip over half-filled objects (PyAV leaves a WAV with
+# 0 bits per sample without a codec context: AttributeError). Decoding turns any of these into
+# AudioReadError; only MemoryError and interrupts pass through untouched.
+_DECODE_ERRORS = (Exception,)
 
 
 class AudioError(Exception):
@@ -188,20 +211,49 @@ def _check_file(path: PathLike) -> Path:
 
 def _probe(path: PathLike) -> _Source:
     p = _check_file(path)
-    sf_src = None
+    src = _probe_backends(p)
+    _check_header(src.info)
+    return src
+
+
+def _check_header(info: AudioInfo) -> None:
+    """Refuse header values that would size absurd work (see module docstring)."""
+    if not MIN_SOURCE_RATE <= info.source_rate <= MAX_SOURCE_RATE:
+        raise AudioReadError(info.path, f"unsupported sample rate {info.source_rate} Hz (the file is damaged, "
+                             f"or not between {MIN_SOURCE_RATE} and {MAX_SOURCE_RATE} Hz)")
+    if not 1 <= info.source_channels <= MAX_CHANNELS:
+        raise AudioReadError(info.path, f"unsupported channel count {info.source_channels} (the file is damaged, "
+                             f"or has more than {MAX_CHANNELS})")
+    if not (math.isfinite(info.duration_s) and info.duration_s >= 0):
+        raise AudioReadError(info.path, "the header states an invalid length (the file is damaged)")
+
+
+def _sniff_sf(path: Path) -> bool:
+    """Whether the file starts like a container libsndfile reads."""
     try:
-        sf_src = _probe_sf(p)
-    except AudioError:
-        raise
-    except _LIB_ERRORS:
-        pass  # not a libsndfile format: FFmpeg gets its turn
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError:
+        return False
+    return head in _SF_MAGIC
+
+
+def _probe_backends(p: Path) -> _Source:
+    sf_src = None
+    if _sniff_sf(p):
+        try:
+            sf_src = _probe_sf(p)
+        except AudioError:
+            raise
+        except _DECODE_ERRORS:
+            pass  # not a libsndfile format after all: FFmpeg gets its turn
     # FFmpeg goes first for MP3 (libsndfile 1.2's MP3 decoder garbles audio when it is read
     # in blocks, as streaming must) and for >2 channels (FFmpeg knows each format's order).
     if sf_src is not None and sf_src.info.source_channels <= 2 and sf_src.info.format != "mp3":
         return sf_src
     try:
         return _probe_av(p)
-    except (AudioError, *_LIB_ERRORS) as e:
+    except _DECODE_ERRORS as e:
         if sf_src is not None:  # FFmpeg could not open it, libsndfile could
             return sf_src
         if isinstance(e, AudioError):
@@ -240,9 +292,13 @@ def _probe_av(path: Path) -> _Source:
         if not c.streams.audio:
             raise AudioReadError(path, "has no audio track")
         s = c.streams.audio[0]
-        rate, channels = s.rate or s.codec_context.sample_rate, s.channels or s.codec_context.channels
+        ctx = getattr(s, "codec_context", None)  # None for some damaged headers (0 bits per sample)
+        if ctx is None:
+            raise AudioReadError(path, "audio track has no decodable codec (the header is damaged)")
+        rate, channels = s.rate or ctx.sample_rate, s.channels or ctx.channels
         if not rate or not channels:
             raise AudioReadError(path, "audio track has an unknown sample rate or channel count")
+        _check_header(AudioInfo(path, "", rate, channels, 0.0, None, None))  # before decoding sizes any work
         # Decode one frame: a header alone does not prove there is audio in the file.
         try:
             first = next(c.decode(s), None)
@@ -314,25 +370,34 @@ def _decode(src: _Source, start_s: float) -> Generator[np.ndarray, None, None]:
     resampler = None
     if rate != SAMPLE_RATE:
         resampler = soxr.ResampleStream(rate, SAMPLE_RATE, 2, dtype="float32", quality="HQ")
+    # Resample in pieces of bounded output length, whatever the source rate and chunk size.
+    piece = max(1, _RESAMPLE_OUT_FRAMES * rate // SAMPLE_RATE)
     n_in = 0
     try:
         for chunk in raw:
             if not np.isfinite(chunk).all():
                 raise AudioReadError(path, "contains NaN or infinite samples")
+            if len(chunk) and np.abs(chunk).max() > _MAX_ABS_SAMPLE:
+                raise AudioReadError(path, f"contains samples {np.abs(chunk).max():.3g} times full scale "
+                                     "(the file is damaged)")
             n_in += len(chunk)
-            out = resampler.resample_chunk(chunk) if resampler else chunk
-            if len(out):
-                yield out
+            for i in range(0, len(chunk), piece if resampler else max(len(chunk), 1)):
+                out = resampler.resample_chunk(chunk[i:i + piece]) if resampler else chunk
+                if len(out):
+                    yield out
         if resampler:
             out = resampler.resample_chunk(np.zeros((0, 2), np.float32), last=True)
             if len(out):
                 yield out
-    except AudioError:
+    except (AudioError, MemoryError, GeneratorExit):
         raise
-    except _LIB_ERRORS as e:
+    except _DECODE_ERRORS as e:
         raise AudioReadError(path, f"damaged audio data ({_describe(e)})") from e
     finally:
-        raw.close()
+        try:
+            raw.close()
+        except _DECODE_ERRORS:
+            pass  # closing a damaged file may complain too; the data is already read
     if n_in == 0 and start_s == 0:
         raise AudioReadError(path, "contains no audio samples")
     if src.declared_frames:
@@ -350,8 +415,9 @@ def _sf_chunks(src: _Source, start_s: float) -> Iterator[np.ndarray]:
             if start >= f.frames:
                 return
             f.seek(start)  # sample-exact for the formats routed here (PCM, FLAC, Vorbis, Opus)
+        frames = max(1024, _READ_FRAMES * 2 // max(f.channels, 2))  # bounded whatever the channel count
         while True:
-            block = f.read(_READ_FRAMES, dtype="float32", always_2d=True)
+            block = f.read(frames, dtype="float32", always_2d=True)
             if not len(block):
                 return
             yield _to_stereo(block, None)
@@ -469,13 +535,67 @@ def _join(parts: list[np.ndarray]) -> np.ndarray:
 # ----------------------------------------------------------------------------- writing
 
 
+_PARTIAL_RE = re.compile(r"^\..+\.partial-(?:(\d+)-)?[0-9a-f]{8}(\.[^.]*)?$")
+_LEGACY_PARTIAL_AGE_S = 24 * 3600  # partial files without a process id are stale after a day
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def remove_stale_partials(folder: PathLike) -> list[Path]:
+    """Delete the hidden ``.<name>.partial-<pid>-<hex>`` files in ``folder`` whose writing
+    process is gone (killed with -9, power cut). Returns what was removed.
+
+    Files of a live process are left alone; older-style names without a process id only
+    once they are a day old. (A process id reused by an unrelated live process keeps a
+    stale file until that process ends: harmless.)
+    """
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        m = _PARTIAL_RE.match(entry.name)
+        if not m:
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            if m.group(1) is not None:
+                if int(m.group(1)) == os.getpid() or _pid_alive(int(m.group(1))):
+                    continue
+            elif now - entry.stat(follow_symlinks=False).st_mtime < _LEGACY_PARTIAL_AGE_S:
+                continue
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            pass  # raced with its owner, or not ours to remove
+    return removed
+
+
 class AudioWriter:
     """Stream ``(n, channels)`` float blocks into an audio file, atomically.
 
-    Data goes to a hidden temp file next to ``path`` (``.<name>.partial-XXXXXXXX<suffix>``),
+    Data goes to a hidden temp file next to ``path`` (``.<name>.partial-<pid>-<hex><suffix>``),
     which replaces ``path`` only on :meth:`close` / a clean ``with`` exit. On an exception,
     :meth:`abort`, or garbage collection before close, the temp file is deleted and ``path``
-    is left as it was. ``format`` is one of :data:`OUTPUT_FORMATS`, inferred from the suffix
+    is left as it was. Temp files that a killed process left in the folder are removed
+    when a writer opens there (:func:`remove_stale_partials`). :meth:`finish` then
+    :meth:`close` lets a caller finish several files before it publishes any of them, so
+    that they appear together. WAV is written as RF64 that libsndfile downgrades to a plain
+    WAV (WAVE_FORMAT_EXTENSIBLE) on close when it stays under 4 GiB, so a song of more than
+    6 h 46 min is not clamped. ``format`` is one of :data:`OUTPUT_FORMATS`, inferred from the suffix
     when None; ``subtype`` (WAV: :data:`WAV_SUBTYPES`, FLAC: PCM_16/PCM_24) defaults to PCM_16.
     ``bitrate_kbps`` (MP3 only, 32-320) asks for a constant bitrate instead of VBR.
     Integer and lossy outputs are clipped to [-1, 1]; FLOAT WAV keeps values as they are.
@@ -504,11 +624,19 @@ class AudioWriter:
             raise AudioWriteError(self.path, "is a folder")
         if not self.path.parent.is_dir():
             raise AudioWriteError(self.path, f"folder {self.path.parent} does not exist")
-        self._tmp = self.path.with_name(f".{self.path.name}.partial-{secrets.token_hex(4)}{self.path.suffix}")
+        remove_stale_partials(self.path.parent)
+        self._finished = False
+        self._tmp = self.path.with_name(
+            f".{self.path.name}.partial-{os.getpid()}-{secrets.token_hex(4)}{self.path.suffix}")
         try:
             # O_EXCL: never clobber anything; mode 0o666 lets the umask decide permissions.
             os.close(os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            self._file = sf.SoundFile(self._tmp, "w", sample_rate, channels, sub, format=sf_format, **settings)
+            if sf_format == "WAV":
+                self._file = sf.SoundFile(self._tmp, "w", sample_rate, channels, sub, format="RF64")
+                # SFC_RF64_AUTO_DOWNGRADE: a plain WAV unless the data passes 4 GiB.
+                sf._snd.sf_command(self._file._file, 0x1210, sf._ffi.NULL, 1)
+            else:
+                self._file = sf.SoundFile(self._tmp, "w", sample_rate, channels, sub, format=sf_format, **settings)
         except _LIB_ERRORS as e:
             self._remove_tmp()
             raise AudioWriteError(self.path, _describe(e)) from e
@@ -539,14 +667,17 @@ class AudioWriter:
         try:
             self._file.write(a)
         except _LIB_ERRORS as e:
+            reason = _write_reason(e, self._file)
             self.abort()
-            raise AudioWriteError(self.path, _describe(e)) from e
+            raise AudioWriteError(self.path, reason) from e
 
-    def close(self) -> None:
-        """Finish the file and move it into place. Calling it again does nothing."""
+    def finish(self) -> None:
+        """Complete the temp file and flush it to disk, without publishing it yet."""
         if self._file is None:
+            if not self._finished:
+                raise AudioWriteError(self.path, "writer is already closed")
             return
-        f, self._file = self._file, None
+        f = self._file
         try:
             f.close()
             fd = os.open(self._tmp, os.O_RDWR)  # flush to disk before the rename makes it visible
@@ -554,14 +685,30 @@ class AudioWriter:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            os.replace(self._tmp, self.path)
         except _LIB_ERRORS as e:
+            reason = _write_reason(e, None)
+            self._file = None
+            self._remove_tmp()
+            raise AudioWriteError(self.path, reason) from e
+        self._file, self._finished = None, True
+
+    def close(self) -> None:
+        """Finish the file (if :meth:`finish` was not called) and move it into place.
+        Calling it again does nothing."""
+        if self._file is None and not self._finished:
+            return
+        self.finish()
+        self._finished = False
+        try:
+            os.replace(self._tmp, self.path)
+        except OSError as e:
             self._remove_tmp()
             raise AudioWriteError(self.path, _describe(e)) from e
 
     def abort(self) -> None:
         """Drop everything written so far; ``path`` is left untouched."""
         f, self._file = self._file, None
+        self._finished = False
         if f is not None:
             try:
                 f.close()
@@ -576,7 +723,7 @@ class AudioWriter:
             pass
 
     def __del__(self) -> None:
-        if getattr(self, "_file", None) is not None:
+        if getattr(self, "_file", None) is not None or getattr(self, "_finished", False):
             try:
                 self.abort()
             except Exception:
@@ -610,6 +757,24 @@ def _describe(e: BaseException) -> str:
         text = str(e)
     text = re.sub(r"^(Error\s*:\s*)", "", " ".join(text.split())).split(". ")[0].rstrip(".")
     return text or type(e).__name__
+
+
+def _write_reason(e: BaseException, f: sf.SoundFile | None) -> str:
+    """Why a write failed, in words: libsndfile only says "System error" for a full disk."""
+    err = getattr(e, "errno", None)
+    if isinstance(e, sf.LibsndfileError):
+        if f is not None and not f.closed:
+            detail = sf._ffi.string(sf._snd.sf_strerror(f._file)).decode("utf-8", "replace")
+            if ":" in detail:  # "System error : No space left on device."
+                return _describe(RuntimeError(detail.split(":", 1)[1]))
+        err = sf._ffi.errno
+    if err == errno.ENOSPC:
+        return "no space left on the disk"
+    if err == errno.EDQUOT:
+        return "disk quota exceeded"
+    if err == errno.EFBIG:
+        return "file too large for this file system"
+    return _describe(e)
 
 
 def _clock(seconds: float) -> str:

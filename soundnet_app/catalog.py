@@ -25,7 +25,9 @@ DEFAULT_MODEL_NAME = "spleeter-2stems.keras"
 
 def models_dir() -> Path:
     """The folder holding the bundled models and their cards."""
-    return Path(__file__).resolve().parent.parent / "models"
+    from .assets import models_dir as packaged_models_dir  # package data in a wheel, else the checkout's
+
+    return packaged_models_dir()
 
 
 @dataclass(frozen=True)

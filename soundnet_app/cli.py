@@ -4,13 +4,23 @@
                       [--model PATH] [--overwrite] [--key N] [--tempo F]
 
 writes ``OUTDIR/<song name>/vocals.<ext>`` and ``instrumental.<ext>``. Each
-file is written atomically; a failed song is reported in one line and the
-others go on. The exit status is 1 if any song failed.
+file is written atomically and the two stems of a song are published
+together (both are finished and flushed before either is renamed into
+place); a failed song is reported in one line, naming the song and the
+reason, and the others go on. The exit status is 1 if any song failed.
+
+SIGTERM (and SIGHUP) stop it like Ctrl+C: the partial files are removed and
+the exit status is 128 + the signal number. Partial files of a process that
+was killed outright are removed by the next run that writes into the same
+folder, and a song with only one of its two stems (a kill between the two
+renames) is separated again without ``--overwrite``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -51,8 +61,20 @@ def _tempo(text: str) -> float:
 
 
 def song_name(path: Path) -> str:
-    """Output folder name of a song: its file name without the (stem) extension."""
-    return path.name.removesuffix(".stem.mp4") if path.name.endswith(".stem.mp4") else path.stem
+    """Output folder name of a song: its file name without the (stem) extension, made safe
+    as one folder name (``...wav`` would otherwise be ``..``, the folder above ``-o``)."""
+    from .export import safe_filename
+
+    name = path.name.removesuffix(".stem.mp4") if path.name.endswith(".stem.mp4") else path.stem
+    return safe_filename(name, fallback="song")
+
+
+def _resolve(path: Path) -> Path:
+    """``path.resolve()``, or the absolute path where it cannot be resolved (a symlink loop)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
 
 
 def plan_outputs(inputs: list[Path], outdir: Path, fmt: str) -> list[dict[str, Path]]:
@@ -73,12 +95,48 @@ def plan_outputs(inputs: list[Path], outdir: Path, fmt: str) -> list[dict[str, P
 
 def output_problem(outputs: dict[str, Path], input_files: set[Path], overwrite: bool) -> str | None:
     """Why these outputs must not be written, or ``None``. Inputs are never replaced."""
-    if any(p.resolve() in input_files for p in outputs.values()):
+    if any(_resolve(p) in input_files for p in outputs.values()):
         return "an output would replace an input file; choose another -o folder"
     existing = [p for p in outputs.values() if p.exists()]
-    if existing and not overwrite:
+    pair = [outputs[stem] for stem in STEMS if stem in outputs]
+    # One stem of the pair and nothing else: a run was killed between the two renames; finish it.
+    half_pair = existing and set(existing) < set(pair)
+    if existing and not overwrite and not half_pair:
         return f"output exists ({existing[0]}); use --overwrite to replace it"
     return None
+
+
+class Interrupted(BaseException):
+    """SIGTERM / SIGHUP arrived. A BaseException, like KeyboardInterrupt, so that no
+    ``except Exception`` on the way (a decoder turning errors into AudioReadError) eats it."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+def _raise_interrupted(signum, frame) -> None:
+    raise Interrupted(signum)
+
+
+def _install_signal_handlers() -> None:
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            try:
+                signal.signal(sig, _raise_interrupted)
+            except ValueError:  # not the main thread (called as a library): leave them be
+                pass
+
+
+def _describe_failure(input_path: Path, err: Exception) -> str:
+    """One line naming the song and why it failed."""
+    from .audio import AudioReadError, AudioWriteError
+
+    if isinstance(err, AudioReadError):
+        return f"{input_path}: {err.reason}"
+    if isinstance(err, AudioWriteError):
+        return f"{input_path}: cannot write {err.path.name}: {err.reason}"
+    return f"{input_path}: unexpected error: {type(err).__name__}: {err}"
 
 
 def separate_file(separator, input_path: Path, outputs: dict[str, Path], fmt: str, show_progress: bool) -> None:
@@ -87,7 +145,21 @@ def separate_file(separator, input_path: Path, outputs: dict[str, Path], fmt: st
 
     from .audio import AudioWriter
 
-    outputs["vocals"].parent.mkdir(parents=True, exist_ok=True)
+    folder = outputs["vocals"].parent
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        _separate_into(separator, input_path, outputs, fmt, show_progress, tqdm, AudioWriter)
+    except BaseException:
+        for p in made:  # the song folder (and -o) this attempt created, if still empty
+            try:
+                p.rmdir()
+            except OSError:
+                break
+        raise
+
+
+def _separate_into(separator, input_path, outputs, fmt, show_progress, tqdm, AudioWriter) -> None:
     bar = tqdm(
         total=100, desc=input_path.name[:40], unit="%", disable=not show_progress,
         bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}",
@@ -102,11 +174,16 @@ def separate_file(separator, input_path: Path, outputs: dict[str, Path], fmt: st
         for separated in separator.separate_file(input_path, progress=progress):
             writers["vocals"].write(separated.vocals)
             writers["instrumental"].write(separated.instrumental)
+        # Both stems complete on disk before either appears: the renames follow back to back.
+        for writer in writers.values():
+            writer.finish()
+        for writer in writers.values():
+            writer.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from .audio import AudioError
+    from .audio import remove_stale_partials
     from .keytempo import shifted_paths, write_shifted
 
     outdir = Path(args.output)
@@ -114,8 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     failures: list[str] = []
     separator = None
     inputs = [Path(name) for name in args.inputs]
-    input_files = {p.resolve() for p in inputs}
+    input_files = {_resolve(p) for p in inputs}
+    _install_signal_handlers()
     for input_path, outputs in zip(inputs, plan_outputs(inputs, outdir, args.format)):
+        remove_stale_partials(outputs["vocals"].parent)  # left by a run that was killed outright
         shifted = shifted_paths(outputs, args.key, args.tempo)
         problem = output_problem({**outputs, **shifted}, input_files, args.overwrite)
         if problem:
@@ -128,16 +207,17 @@ def main(argv: list[str] | None = None) -> int:
             separate_file(separator, input_path, outputs, args.format, show_progress)
             if shifted:
                 write_shifted(outputs, args.key, args.tempo, args.format)
-        except AudioError as err:
-            failures.append(str(err))
         except ModelLoadError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
             print("\ninterrupted; no partial files were left", file=sys.stderr)
             return 130
+        except Interrupted as sig:
+            print(f"\nstopped by {sig}; no partial files were left", file=sys.stderr)
+            return 128 + sig.signum
         except Exception as err:  # one bad song must not stop the batch
-            failures.append(f"{input_path}: unexpected error: {type(err).__name__}: {err}")
+            failures.append(_describe_failure(input_path, err))
         else:
             print(f"{input_path} -> {outputs['vocals'].parent}")
             continue

@@ -38,6 +38,7 @@ HOP_S = 0.01
 F0_MIN = 70.0  # a low bass voice
 F0_MAX = 1100.0  # a soprano's top with headroom
 SILENCE_DB = -45.0  # frames quieter than this (dBFS RMS) are unvoiced: separation residue
+BACKGROUND_NICE = 5  # how much nicer background threads run than the UI and audio (Linux)
 _CONTEXT_S = 0.06  # analysis margin around a chunk: Praat's window is 3 periods of F0_MIN (43 ms)
 
 
@@ -300,6 +301,23 @@ def guide_path(cache_root: str | Path, key: str) -> Path:
     return Path(cache_root) / f"{key}.pitch.npz"
 
 
+def lower_thread_priority(increment: int = BACKGROUND_NICE) -> None:
+    """Lower the calling thread's CPU priority (Linux: its own nice value; elsewhere nothing).
+
+    The app's background threads (separation, this pitch guide) call it, so on a
+    busy CPU the UI and the audio threads run first; threads they start inherit it.
+    """
+    import sys
+
+    if not sys.platform.startswith("linux"):  # elsewhere PRIO_PROCESS takes a process id, not a thread's
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + increment))
+    except (AttributeError, OSError):
+        pass
+
+
 class GuideBuilder:
     """A background thread running :meth:`PitchGuide.analyse` for submitted ranges.
 
@@ -330,6 +348,7 @@ class GuideBuilder:
     def _run(self) -> None:
         import time
 
+        lower_thread_priority()  # background work: the UI and the audio threads come first
         while True:
             item = self._queue.get()
             try:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
+import struct
+import subprocess
+import sys
 import os
 import pickle
 import tracemalloc
@@ -603,3 +607,170 @@ def test_errors_are_typed_and_picklable(tmp_path):
     copy = pickle.loads(pickle.dumps(err))
     assert type(copy) is AudioReadError and str(copy) == "x.mp3: file is empty (0 bytes)"
     assert copy.path == err.path and copy.reason == err.reason
+
+
+# ----------------------------------------------------------------------------- damaged headers (fuzzing finds)
+
+
+def _wav_field(d: Path, name: str, offset: int, fmt: str, value: int, seconds: float = 0.1) -> Path:
+    """A small PCM_16 WAV with one ``fmt `` field overwritten (22 channels, 24 rate, 34 bits)."""
+    path = _good(d, name, seconds=seconds, subtype="PCM_16")
+    data = bytearray(path.read_bytes())
+    assert data[12:16] == b"fmt "
+    data[offset:offset + struct.calcsize(fmt)] = struct.pack(fmt, value)
+    path.write_bytes(bytes(data))
+    return path
+
+
+DAMAGED_HEADERS = {
+    # PyAV leaves the codec context empty for 0 bits per sample (was a raw AttributeError).
+    "zero_bits": (lambda d: _wav_field(d, "bits0.wav", 34, "<H", 0), "damaged"),
+    # An 8 KB file that claims 1 Hz decoded to 30 minutes (2.9 GB peak) before.
+    "rate_1hz": (lambda d: _wav_field(d, "slow.wav", 24, "<I", 1, seconds=0.05), "unsupported sample rate 1 Hz"),
+    "rate_100hz": (lambda d: _wav_field(d, "slow.wav", 24, "<I", 100), "unsupported sample rate 100 Hz"),
+    "rate_huge": (lambda d: _wav_field(d, "fast.wav", 24, "<I", 0x7FFFFFFF), "unsupported sample rate"),
+    "channels_65535": (lambda d: _wav_field(d, "wide.wav", 22, "<H", 65535), "channel"),
+    # Huge finite floats overflowed the separator into NaN ("NaN" about the stem file, before).
+    "float_huge": (lambda d: _float_wav(d, 3e38), "times full scale"),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGED_HEADERS))
+def test_damaged_header_is_refused_up_front(tmp_path, case):
+    make, reason = DAMAGED_HEADERS[case]
+    path = make(tmp_path)
+    before = sha(path)
+    tracemalloc.start()
+    try:
+        with pytest.raises(AudioReadError) as err:
+            for _ in stream_audio(path, block_frames=8192):
+                pass
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert reason in err.value.reason and str(err.value).startswith(path.name + ": ")
+    assert peak < 20e6, f"{peak / 1e6:.0f} MB to refuse a {path.stat().st_size}-byte file"
+    with pytest.raises(AudioReadError, match=reason):
+        read_audio(path)
+    assert sha(path) == before
+
+
+def test_low_but_valid_rate_resamples_in_bounded_pieces(tmp_path):
+    """4 kHz is the lowest rate accepted: 11x more output than input, streamed in bounded blocks."""
+    path = tmp_path / "phone.wav"
+    sf.write(path, tones(20.0, 4000, freqs=(440.0, 660.0)), 4000, subtype="PCM_16")
+    tracemalloc.start()
+    try:
+        total = sum(len(b) for b in stream_audio(path, block_frames=4096))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert abs(total - 20 * SAMPLE_RATE) < 64
+    assert peak < 12e6, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_damaged_mp3_prints_nothing_on_stderr(tmp_path, capfd):
+    """libmpg123 (behind libsndfile) printed "Note: Illegal Audio-MPEG-Header" lines."""
+    paths = [_garble(_good(tmp_path, f"garbled{i}.mp3", format="MP3")) for i in range(2)]
+    data = bytearray(paths[1].read_bytes())
+    data[:4] = b"\xff\xfb\x00\x00"  # a broken first frame header, as the fuzzer made
+    paths[1].write_bytes(bytes(data))
+    for path in paths:
+        try:
+            read_audio(path)
+        except AudioReadError:
+            pass
+    out, err = capfd.readouterr()
+    assert err == "" and out == ""
+
+
+# ----------------------------------------------------------------------------- partial files and pairs
+
+
+def test_stale_partial_files_of_dead_processes_are_removed(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".vocals.wav.partial-{dead.pid}-0123abcd.wav"
+    mine = tmp_path / f".other.wav.partial-{os.getpid()}-89abcdef.wav"
+    legacy_new = tmp_path / ".old.wav.partial-deadbeef.wav"
+    legacy_old = tmp_path / ".older.wav.partial-cafebabe.wav"
+    look_alike = tmp_path / "vocals.partial-1-0123abcd.wav"  # not hidden: not ours
+    for p in (stale, mine, legacy_new, legacy_old, look_alike):
+        p.write_bytes(b"RIFF")
+    os.utime(legacy_old, (0, 0))
+    with AudioWriter(tmp_path / "vocals.wav") as w:
+        w.write(tones(0.1, SAMPLE_RATE))
+    left = {p.name for p in tmp_path.iterdir()}
+    assert left == {"vocals.wav", mine.name, legacy_new.name, look_alike.name}
+
+
+def test_finish_then_close_publishes_late(tmp_path):
+    a, b = AudioWriter(tmp_path / "a.wav"), AudioWriter(tmp_path / "b.flac")
+    for w in (a, b):
+        w.write(tones(0.5, SAMPLE_RATE))
+        w.finish()
+    assert not (tmp_path / "a.wav").exists() and not (tmp_path / "b.flac").exists()
+    a.close()
+    b.close()
+    for name in ("a.wav", "b.flac"):
+        assert sf.info(tmp_path / name).frames == SAMPLE_RATE // 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.wav", "b.flac"]
+    c = AudioWriter(tmp_path / "c.wav")
+    c.write(tones(0.1, SAMPLE_RATE))
+    c.finish()
+    c.abort()
+    assert not (tmp_path / "c.wav").exists() and len(list(tmp_path.iterdir())) == 2
+
+
+def test_wav_is_written_as_plain_riff_under_4_gib(tmp_path):
+    """RF64 with auto-downgrade: ordinary sizes stay a RIFF WAV every reader knows."""
+    path = tmp_path / "x.wav"
+    write_audio(path, tones(1.0, SAMPLE_RATE))
+    assert path.read_bytes()[:4] == b"RIFF"
+    assert probe(path).format == "wav" and len(read_audio(path)[0]) == SAMPLE_RATE
+    with av.open(str(path)) as c:
+        assert c.streams.audio[0].rate == SAMPLE_RATE
+
+
+def _mount_tmpfs(folder: Path, size: str) -> bool:
+    folder.mkdir()
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("mount"):
+        return False
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                          capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 256 KiB file system (tmpfs; needs root), or a skip."""
+    folder = tmp_path / "small"
+    if not _mount_tmpfs(folder, "256k"):
+        pytest.skip("cannot mount a small tmpfs here (needs root) to fill a disk")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_disk_full_says_so(small_disk):
+    with pytest.raises(AudioWriteError) as err:
+        write_audio(small_disk / "long.wav", tones(5.0, SAMPLE_RATE))
+    assert "space" in err.value.reason.lower(), err.value.reason
+    assert list(small_disk.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_wav_over_4_gib_reads_back_whole(tmp_path):
+    """Past 4 GiB a WAV's 32-bit sizes overflow: the writer switches to RF64."""
+    if shutil.disk_usage(tmp_path).free < 10 * 2**30:
+        pytest.skip("needs 10 GiB of free disk")
+    path = tmp_path / "long.wav"
+    block = np.full((1 << 20, 2), 0.25, np.float32)
+    blocks = (2**32 // (block.nbytes // 2)) + 8  # PCM_16: 4 bytes per frame; a bit past 4 GiB
+    with AudioWriter(path) as w:
+        for _ in range(blocks):
+            w.write(block)
+    try:
+        info = sf.info(path)
+        assert info.format == "RF64" and info.frames == blocks * len(block)
+        assert probe(path).duration_s == pytest.approx(blocks * len(block) / SAMPLE_RATE)
+    finally:
+        path.unlink()

@@ -147,11 +147,16 @@ class KeyTempoControls(QObject):
                 or getattr(self.window, "_shut_down", False):
             return
         from ..keyfind import detect_key
+        from ..pitch import lower_thread_priority
         from .worker import TaskThread
+
+        def run(progress, cancel):
+            lower_thread_priority()  # background work (a task thread ends with it): the UI and audio first
+            return detect_key(song.instrumental, SAMPLE_RATE)
 
         self._detect_seq += 1
         seq = self._detect_seq
-        task = TaskThread(lambda progress, cancel: detect_key(song.instrumental, SAMPLE_RATE))
+        task = TaskThread(run)
         task.succeeded.connect(lambda key, seq=seq, song=song: self._key_found(seq, song, key))
         self.window._start_task(task)
 

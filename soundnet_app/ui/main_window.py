@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..assets import resources_dir
 from ..cache import StemCache
 from ..transforms import SAMPLE_RATE
 from ..catalog import model_info
@@ -56,7 +57,7 @@ log = logging.getLogger(__name__)
 APP_TITLE = "SoundNet Karaoke"
 LEVEL_STEP = 10  # % per key press on the level shortcuts
 LOOKAHEAD_S = 8.0  # a seek this far past the worker's position waits for it instead of restarting it
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+RESOURCES = resources_dir()  # package data in a wheel or bundle, else the checkout's resources/
 
 
 class _Default:
@@ -490,13 +491,18 @@ class MainWindow(QMainWindow):
         self._update_controls()
 
     def show_progress(self, text: str, fraction: float, eta: str = "", resumable: bool = False) -> None:
-        self.progress_label.setText(text)
+        # Called per separated chunk: set only what changed (a new label text re-lays out the row).
+        for label, value in ((self.progress_label, text), (self.eta_label, eta),
+                             (self.cancel_button, "Resume" if resumable else "Cancel")):
+            if label.text() != value:
+                label.setText(value)
         self.progress_bar.setValue(round(fraction * 1000))
-        self.eta_label.setText(eta)
-        self.cancel_button.setText("Resume" if resumable else "Cancel")
-        self.cancel_button.setToolTip("Separate the rest of the song" if resumable
-                                      else f"Stop separating this song ({self._key(self.cancel_action)})")
-        self.progress_row.show()
+        tip = ("Separate the rest of the song" if resumable
+               else f"Stop separating this song ({self._key(self.cancel_action)})")
+        if self.cancel_button.toolTip() != tip:
+            self.cancel_button.setToolTip(tip)
+        if self.progress_row.isHidden():
+            self.progress_row.show()
 
     def cancel_separation(self) -> None:
         if self.exports.cancel():

@@ -47,6 +47,7 @@ LANE_PAST_S = 2.5
 LANE_FUTURE_S = 5.5
 SINGER = "#ffd166"
 MISS = "#7f8396"
+SCORE_EVERY_S = 0.25  # how often the score label is recomputed while singing
 
 
 class LyricsView(QWidget):
@@ -144,6 +145,7 @@ class PitchLane(QWidget):
         self.singer: tuple[np.ndarray, np.ndarray] | None = None
         self._range = (55, 79)
         self._range_version = -1
+        self._range_at = 0.0  # when the range was last fitted (a growing guide: at most 1/s)
         self.setMinimumHeight(48)
 
     def set_guide(self, guide: PitchGuide | None) -> None:
@@ -158,13 +160,18 @@ class PitchLane(QWidget):
 
     def _note_range(self, notes) -> tuple[int, int]:
         guide = self.guide
-        if guide is not None and guide.version != self._range_version and notes:
-            midis = np.array([n.midi for n in notes])
-            lo, hi = np.percentile(midis, 2), np.percentile(midis, 98)
+        now = time.perf_counter()
+        if (guide is not None and guide.version != self._range_version and notes
+                and (self._range_version < 0 or now - self._range_at >= 1.0 or guide.complete)):
+            # Every piece of a guide being built bumps its version: refit the lane at most once a
+            # second (NumPy on the UI thread waits for the GIL each time it lets go of it).
+            midis = sorted(n.midi for n in notes)
+            lo, hi = midis[int(0.02 * (len(midis) - 1))], midis[int(round(0.98 * (len(midis) - 1)))]
             mid = (lo + hi) / 2
             half = max(7, min(14, (hi - lo) / 2 + 2))
             self._range = (int(mid - half), int(mid + half))
             self._range_version = guide.version
+            self._range_at = now
         return self._range[0] + self.key_shift, self._range[1] + self.key_shift
 
     def paintEvent(self, event) -> None:
@@ -212,7 +219,10 @@ class PitchLane(QWidget):
                 ts, midi = times[keep], hz_to_midi(f0[keep])
                 ref = np.full(ts.size, (lo + hi) / 2)
                 if guide is not None:
-                    g = np.array([guide.f0_at(t) for t in ts])
+                    k = np.rint(ts / guide.hop_s).astype(np.int64)
+                    inside = (k >= 0) & (k < guide.n_hops)
+                    g = np.where(inside, guide.f0[np.clip(k, 0, guide.n_hops - 1)], 0.0) if guide.n_hops \
+                        else np.zeros(ts.size)
                     gm = hz_to_midi(g) + self.key_shift
                     ref = np.where(np.isfinite(gm), gm, ref)
                     # Fold into the octave nearest the guide.
@@ -243,6 +253,8 @@ class SingPanel(QWidget):
         self.lyrics: Lyrics | None = None
         self.guide: PitchGuide | None = None
         self.scorer: LiveScorer | None = None
+        self._score = None  # the last score shown, and when it was computed
+        self._score_at = 0.0
         self.session = None
         self.last_take = None  # (recording, song_start_frame, sample_rate, key, tempo) of the last session
         self.model_version = ""
@@ -684,7 +696,11 @@ class SingPanel(QWidget):
         singer = self.session.sung() if self.session is not None else None
         self.lane.set_time(t, singer)
         if self.scorer is not None and (self.session is not None or self.last_take is not None):
-            score = self.scorer.score()
+            # Scoring the whole song's grid takes a few ms of NumPy: four times a second is enough.
+            now = time.perf_counter()
+            if self._score is None or now - self._score_at >= SCORE_EVERY_S:
+                self._score, self._score_at = self.scorer.score(), now
+            score = self._score
             i = self.lyrics.line_at(t) if self.lyrics is not None else -1
             line = score.lines[i] if 0 <= i < len(score.lines) else None
             text = f"Score {score.percent} %"

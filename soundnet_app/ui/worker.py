@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
+from ..pitch import lower_thread_priority
 from .song import Coverage, Song
 
 if TYPE_CHECKING:
@@ -423,6 +424,9 @@ class SeparationWorker(QThread):
     def run(self) -> None:
         if self._stopping:
             return
+        # Separation is throughput work: below the UI and the audio threads, so on a busy CPU they
+        # get it first. Set before TensorFlow starts, its own threads (created from here) inherit it.
+        lower_thread_priority()
         self._load_model()
         while True:
             with self._cond:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+
 import numpy as np
+import pytest
 
 from soundnet_app.synth import synthetic_song
 from soundnet_app.transforms import SAMPLE_RATE
 from soundnet_app.ui.song import Song
+from soundnet_app.pitch import BACKGROUND_NICE, lower_thread_priority
 from soundnet_app.ui.worker import SeparationWorker
 
 
@@ -71,3 +77,23 @@ def test_seek_while_separating_leaves_no_seams(qtbot, separator):
         at = jerk[b - 4 : b + 4].max()
         around = np.percentile(np.concatenate([jerk[b - 2048 : b - 8], jerk[b + 8 : b + 2048]]), 99)
         assert at <= 3 * around, f"a step at sample {b}: {at:.5f} against {around:.5f} around it"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_background_priority_lowers_only_the_calling_thread():
+    me = threading.get_native_id()
+    before = os.getpriority(os.PRIO_PROCESS, me)
+    seen = {}
+
+    def background():
+        tid = threading.get_native_id()
+        start = os.getpriority(os.PRIO_PROCESS, tid)
+        lower_thread_priority()
+        seen["delta"] = os.getpriority(os.PRIO_PROCESS, tid) - start
+        seen["start"] = start
+
+    t = threading.Thread(target=background)
+    t.start()
+    t.join()
+    assert seen["delta"] == min(BACKGROUND_NICE, 19 - seen["start"]) > 0
+    assert os.getpriority(os.PRIO_PROCESS, me) == before  # the UI thread keeps its priority
