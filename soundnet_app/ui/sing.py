@@ -130,6 +130,16 @@ class LyricsView(QWidget):
             x += wd
 
 
+def _polygon(xs: np.ndarray, ys: np.ndarray):
+    """A ``QPolygonF`` of the points ``(xs[i], ys[i])``, filled from NumPy without a Python loop."""
+    from pyqtgraph import functions as fn
+
+    poly = fn.create_qpolygonf(xs.size)
+    xy = fn.ndarray_from_qpolygonf(poly)
+    xy[:, 0], xy[:, 1] = xs, ys
+    return poly
+
+
 class PitchLane(QWidget):
     """A scrolling note lane: the guide's notes, the playhead, and the singer's pitch as dots.
 
@@ -230,9 +240,15 @@ class PitchLane(QWidget):
                     hit = np.abs(midi - ref) * 100 <= TOLERANCE_CENTS
                 else:
                     hit = np.zeros(ts.size, bool)
-                for t, m, ok in zip(ts, midi, hit):
-                    p.setBrush(QColor(SINGER if ok else MISS))
-                    p.drawEllipse(QRectF(x_of(t) - 2.5, y_of(m) - 2.5, 5, 5))
+                # One round 5-px point per frame, drawn per colour in one call (no Python loop per dot).
+                xs, ys = x_of(ts), y_of(midi)
+                for on, colour in ((False, MISS), (True, SINGER)):
+                    pick = hit == on
+                    if pick.any():
+                        pen = QPen(QColor(colour), 5)
+                        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+                        p.setPen(pen)
+                        p.drawPoints(_polygon(xs[pick], ys[pick]))
         # The playhead.
         p.setPen(QPen(QColor(theme.PLAYHEAD), 1.5))
         x = round(x_of(self.time))

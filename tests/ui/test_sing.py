@@ -148,3 +148,31 @@ def test_lane_and_take_follow_the_players_key_and_tempo(make_window, qtbot, tmp_
     qtbot.waitUntil(lambda: (tmp_path / "take.wav").exists(), timeout=20000)
     take, _ = read_audio(tmp_path / "take.wav")
     assert abs(take.shape[0] - round(window.song.n_frames / 0.8)) <= 2  # the instrumental at 80 %
+
+
+def test_pitch_lane_draws_the_singer_on_and_off_the_note(qtbot):
+    from PySide6.QtGui import QColor
+
+    from soundnet_app.pitch import PitchGuide
+    from soundnet_app.ui.sing import MISS, SINGER, PitchLane
+
+    guide = PitchGuide(10 * SAMPLE_RATE, SAMPLE_RATE)
+    guide.f0[:] = 220.0
+    guide.done[:] = True
+    guide.version += 1
+    guide.notes()
+    lane = PitchLane()
+    qtbot.addWidget(lane)
+    lane.resize(600, 120)
+    lane.set_guide(guide)
+    times = np.arange(300, 500) * guide.hop_s  # 3-5 s
+    f0 = np.where(times < 4.0, 440.0, 233.1).astype(np.float32)  # an octave up (on the note), then a semitone off
+    lane.set_time(5.0, (times, f0))
+    image = lane.grab().toImage()
+
+    def count(colour: str) -> int:
+        c = QColor(colour)
+        return sum(image.pixelColor(x, y) == c for x in range(0, image.width()) for y in range(0, image.height(), 1))
+
+    hits, misses = count(SINGER), count(MISS)
+    assert hits > 100 and misses > 100
