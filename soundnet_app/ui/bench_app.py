@@ -39,8 +39,9 @@ and warmed up first), drops a generated 3-minute song on it and measures:
     resident memory after three songs (``leak_song_seconds`` each) were
     opened, separated and exported in the same window and a 0.3 s file was
     opened, minus the resident memory with that small file open before (each
-    read 1 s after that file was separated: the window trims the heap 0.5 s
-    after a song change)
+    read once the window's background tasks (the key finder) ended and 1 s
+    after that file was separated: the window trims the heap 0.5 s after a
+    song change)
     (target <= 50 MB: an exported song's audio must not stay behind);
 ``cached_reopen_s``
     a fresh ``python`` process (cold: nothing imported) that builds the window,
@@ -221,6 +222,7 @@ def _rss_after_exports(window, tmp: Path, song_seconds: float, timeout_s: float)
     gc.collect()
     # The window hands the previous song's memory back (malloc_trim) 0.5 s after a song change:
     # measure after that, both times, not in the middle of it.
+    _wait(lambda: not window._tasks, timeout_s)  # a key finder still running holds its song
     _wait(lambda: False, RELEASE_WAIT_S)
     before = rss_mb()
     for k in range(3):
@@ -233,6 +235,7 @@ def _rss_after_exports(window, tmp: Path, song_seconds: float, timeout_s: float)
         path.unlink()
     open_and_separate(tiny)
     gc.collect()
+    _wait(lambda: not window._tasks, timeout_s)
     _wait(lambda: False, RELEASE_WAIT_S)
     return rss_mb() - before
 

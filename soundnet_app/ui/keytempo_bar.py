@@ -148,11 +148,13 @@ class KeyTempoControls(QObject):
             return
         from ..keyfind import detect_key
         from ..pitch import lower_thread_priority
-        from .worker import TaskThread
+        from .worker import TaskThread, release_memory
 
         def run(progress, cancel):
             lower_thread_priority()  # background work (a task thread ends with it): the UI and audio first
-            return detect_key(song.instrumental, SAMPLE_RATE)
+            key = detect_key(song.instrumental, SAMPLE_RATE)
+            release_memory()  # its spectrogram (tens of MB for a long song) back to the system
+            return key
 
         self._detect_seq += 1
         seq = self._detect_seq
