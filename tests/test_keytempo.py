@@ -195,6 +195,7 @@ def test_pause_drains_and_resume_restarts_cleanly(tone_mixer):
 def test_changes_through_the_render_ahead_ring_leave_no_discontinuity():
     """As a sound card plays it: the worker renders ahead on its thread, the callback copies."""
     mixer = PlaybackMixer()
+    mixer.prepare_stretcher()  # as the app does at start, off the audio path
     mixer.set_song(tone_song(4.0))
     mixer.play()
     mixer.start_ahead()
