@@ -182,7 +182,10 @@ class LiveStretcher:
                 rb.retrieve(skip)
                 self._drop -= skip
                 continue
-            if avail > 0:
+            # A pending dry -> shifted crossfade needs its whole dry part first: fading
+            # against a dry signal that runs out early would jump to the shifted one.
+            dry_short = self._xf_pos < self.xfade and self._dry_len < self.xfade
+            if avail > 0 and not dry_short:
                 n = min(avail, need - done)
                 y = rb.retrieve(n)
                 o = out[done : done + n]
