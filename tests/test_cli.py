@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -68,8 +69,8 @@ def test_missing_model_is_one_clear_line(songs, tmp_path, capsys):
     assert "model not found" in capsys.readouterr().err
 
 
-@pytest.mark.slow
-def test_interrupt_leaves_no_partial_file(tmp_path, model_path):
+def _interrupt_while_writing(tmp_path, model_path, sig: int) -> tuple[subprocess.Popen, str, Path]:
+    """Start ``soundnet-separate`` on a 10-minute song and send ``sig`` once writing has begun."""
     long_song = write_synthetic_song(tmp_path / "long.wav", 600.0)
     out = tmp_path / "out"
     proc = subprocess.Popen(
@@ -81,8 +82,14 @@ def test_interrupt_leaves_no_partial_file(tmp_path, model_path):
     while time.time() < deadline and not (folder.exists() and any(folder.iterdir())):
         time.sleep(0.2)  # wait until writing has begun
     time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
+    return proc, err, out
+
+
+@pytest.mark.slow
+def test_interrupt_leaves_no_partial_file(tmp_path, model_path):
+    proc, err, out = _interrupt_while_writing(tmp_path, model_path, signal.SIGINT)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert not out.exists() or list(out.iterdir()) == []  # no partial file, no empty folder
@@ -199,19 +206,7 @@ def test_rerun_completes_a_half_written_pair(tmp_path, model_path, capsys):
 
 @pytest.mark.slow
 def test_sigterm_leaves_no_partial_file(tmp_path, model_path):
-    long_song = write_synthetic_song(tmp_path / "long.wav", 600.0)
-    out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "soundnet_app.cli", str(long_song), "-o", str(out), "--model", str(model_path)],
-        stderr=subprocess.PIPE, text=True,
-    )
-    folder = out / "long"
-    deadline = time.time() + 120
-    while time.time() < deadline and not (folder.exists() and any(folder.iterdir())):
-        time.sleep(0.2)  # wait until writing has begun
-    time.sleep(1.0)
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
+    proc, err, out = _interrupt_while_writing(tmp_path, model_path, signal.SIGTERM)
     assert proc.returncode == 128 + signal.SIGTERM, err
     assert "Traceback" not in err and "SIGTERM" in err
     assert not out.exists() or list(out.iterdir()) == []
