@@ -247,6 +247,7 @@ class SingingSession:
         self._thread: threading.Thread | None = None
         self.seconds = 0.0  # processing time (benchmark)
         self.level = 0.0  # the last block's peak, for a meter
+        self.error = ""  # set when a block could not be processed (the session goes on)
 
     def start(self) -> bool:
         if self._thread is None:
@@ -281,6 +282,9 @@ class SingingSession:
                     hops = np.rint(self.song_time(times[-new:]) / self.hop_s).astype(np.int64)
                     self.scorer.add_at(hops, f0[-new:] * np.float32(2.0 ** (-self.key / 12)))
                 self.seconds += time.perf_counter() - t0
+            except Exception as e:  # one bad block must not end the session's scoring and recording
+                self.error = f"Live pitch failed on a block: {e}"
+                log.exception("singing session: a block failed")
             finally:
                 self._queue.task_done()
 

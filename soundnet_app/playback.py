@@ -65,7 +65,7 @@ class SongPrefs:
             for name in ("vocal_level", "instrumental_level"):
                 if name in raw:
                     out[name] = min(1.0, max(0.0, float(raw[name])))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # hand-edited or damaged: ignore the song's entry
             return {}
         return out
 

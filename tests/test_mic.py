@@ -79,3 +79,25 @@ def test_singing_at_the_players_key_and_tempo_scores_against_the_guide(key, temp
     times, _ = session.sung()
     assert abs(times[-1] - tempo * singer.size / SR) < 0.25  # song time, not recording time (the last frame lags)
     assert scores[key] > 0.85 and scores[0] < 0.1, scores
+
+
+def test_a_failing_block_does_not_end_the_session():
+    """One bad block is reported; the blocks after it are still recorded."""
+    from soundnet_app.mic import FileInput, SingingSession
+
+    tone = (0.3 * np.sin(2 * np.pi * 220 * np.arange(44100) / 44100)).astype(np.float32)
+    session = SingingSession(FileInput(tone, speed=0), record=True)
+    real_feed, calls = session.live.feed, []
+
+    def feed(block):
+        calls.append(len(block))
+        if len(calls) == 2:
+            raise RuntimeError("bad block")
+        return real_feed(block)
+
+    session.live.feed = feed
+    assert session.start()
+    assert session.wait_idle()
+    session.stop()
+    assert "bad block" in session.error
+    assert len(calls) > 3 and session.recording().shape[0] >= 44100 - 1024
