@@ -207,7 +207,9 @@ def test_changes_through_the_render_ahead_ring_leave_no_discontinuity():
         for i in range(140):
             if i in changes:
                 changes[i]()
+            deadline = time.monotonic() + 10.0
             while ahead.written - ahead.read_frames < BLOCK:  # a sound card that is never early
+                assert time.monotonic() < deadline, "the render-ahead worker stopped producing"
                 time.sleep(0.001)
             mixer.fill(out[i * BLOCK : (i + 1) * BLOCK])
     finally:

@@ -183,7 +183,10 @@ class RenderAhead:
         if n > first:
             dst[8 * first : 8 * n] = self._bytes[: 8 * (n - first)]
         if n < frames:  # starved: silence for the rest, nothing skipped
-            dst[8 * n :] = self._zeros[: 8 * (frames - n)]
+            zeros, step = self._zeros, len(self._zeros)
+            for start in range(8 * n, 8 * frames, step):  # one pass unless the block is huge
+                end = min(8 * frames, start + step)
+                dst[start:end] = zeros[: end - start]
             self.underruns += 1
         r += n
         self.read_frames = r
@@ -226,6 +229,7 @@ class PlaybackMixer:
         self.shift = NEUTRAL  # (key, tempo): written by the UI thread
         self.shift_error = ""  # why key/tempo is unavailable, if it is
         self._stretcher: LiveStretcher | None = None  # built by the UI thread, used by the callback
+        self._stretcher_lock = threading.Lock()  # building the stretcher: set_shift vs prepare_stretcher
         self._stretching = False  # callback-owned: output goes through the stretcher
         self._heard: int | None = None  # callback-owned: song frame of the next output sample
         self._ahead: RenderAhead | None = None  # the render-ahead ring, while a sound card plays
@@ -257,15 +261,16 @@ class PlaybackMixer:
         set) when the Rubber Band library cannot be loaded.
         """
         key, tempo = clamp_key(key), clamp_tempo(tempo)
-        if self._stretcher is None and not is_neutral(key, tempo):
-            try:
-                self._stretcher = LiveStretcher(self.sample_rate)
-            except (ImportError, OSError, RuntimeError) as e:
-                self.shift_error = f"Key and tempo are unavailable: the Rubber Band library could not be loaded ({e})."
-                return self.shift
-        if self._stretcher is not None:
-            self._stretcher.set(key, tempo)
-        self.shift = (key, tempo)
+        with self._stretcher_lock:  # prepare_stretcher() may be building one on its thread
+            if self._stretcher is None and not is_neutral(key, tempo):
+                try:
+                    self._stretcher = LiveStretcher(self.sample_rate)
+                except (ImportError, OSError, RuntimeError) as e:
+                    self.shift_error = f"Key and tempo are unavailable: the Rubber Band library could not be loaded ({e})."
+                    return self.shift
+            if self._stretcher is not None:
+                self._stretcher.set(key, tempo)
+            self.shift = (key, tempo)
         return self.shift
 
     def prepare_stretcher(self) -> None:
@@ -277,8 +282,10 @@ class PlaybackMixer:
                 stretcher = LiveStretcher(self.sample_rate)
             except (ImportError, OSError, RuntimeError):
                 return
-            if self._stretcher is None:
-                self._stretcher = stretcher
+            with self._stretcher_lock:
+                if self._stretcher is None:  # set_shift() did not build one meanwhile
+                    stretcher.set(*self.shift)
+                    self._stretcher = stretcher
 
     def start_ahead(self, ahead_ms: float = AHEAD_MS) -> RenderAhead:
         """Render on a worker thread ``ahead_ms`` ahead; :meth:`fill` then only copies (a sound card's

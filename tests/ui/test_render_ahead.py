@@ -105,3 +105,11 @@ def test_seek_through_the_ring_reports_the_target_until_it_is_heard():
         assert positions[-1] > 2 * 44100
     finally:
         mixer.stop_ahead()
+
+
+def test_a_starved_read_larger_than_the_zero_block_is_silence():
+    """A callback asking for more frames than the ring's zero block still gets silence, not an error."""
+    ahead = RenderAhead(lambda out: out.fill(0.5), lambda: 0, lambda: 1.0, ahead=256, block=256, max_read=512)
+    out = np.full((3000, 2), 9.0, dtype=np.float32)
+    ahead.read(out)  # nothing rendered yet: all starved
+    assert (out == 0.0).all() and ahead.underruns == 1
