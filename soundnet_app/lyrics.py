@@ -22,6 +22,7 @@ Bad input raises :class:`LyricsError`, whose message is meant for the user.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -381,8 +382,16 @@ def _write_atomic(path: Path, data: bytes, overwrite: bool) -> None:
         if overwrite:
             os.replace(tmp, path)
         else:
-            os.link(tmp, path)  # fails if path exists (no race with another writer)
-            os.unlink(tmp)
+            try:
+                os.link(tmp, path)  # fails if path exists (no race with another writer)
+                os.unlink(tmp)
+            except OSError as e:
+                if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.ENOSYS):
+                    raise  # FileExistsError and real failures
+                # No hard links here (FAT/exFAT sticks, some network shares): claim the
+                # name exclusively, then move the finished file over the empty placeholder.
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+                os.replace(tmp, path)
         tmp = None
     finally:
         if tmp is not None:

@@ -250,3 +250,25 @@ def test_tap_to_sync_snaps_line_starts_to_vocal_onsets():
     assert np.max(np.abs(np.array(snapped) - line_starts)) <= 0.05, snapped
     # Without onsets the taps are kept as they are.
     assert snap_taps(taps, np.zeros(0)) == pytest.approx(taps)
+
+
+def test_lrc_is_written_where_hard_links_are_not_supported(tmp_path, monkeypatch):
+    """FAT/exFAT drives have no hard links: the .lrc still lands next to the song, and never over a file."""
+    import errno
+    import os
+
+    from soundnet_app import lyrics as lyr
+
+    def no_links(src, dst):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    song = tmp_path / "song.mp3"
+    song.write_bytes(b"")
+    lyrics = lyr.parse_lrc("[00:01.00]hello\n[00:02.00]world\n")
+    written = lyr.write_lrc(lyrics, song)
+    assert written == tmp_path / "song.lrc"
+    assert [ln.text for ln in lyr.parse_lrc(written.read_text()).lines] == ["hello", "world"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
+    with pytest.raises(lyr.LyricsExistError):
+        lyr.write_lrc(lyrics, song)
