@@ -8,6 +8,7 @@ opened again plays the way it was left. The window only wires widgets to it.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import tempfile
@@ -35,15 +36,20 @@ def song_id(song: Song) -> str:
 class SongPrefs:
     """Per-song settings in one JSON file, ``{song id: {"key": 2, "tempo": 0.8, ...}}``.
 
-    Written atomically on every change; a missing or corrupt file reads as empty
-    (never an error). ``path=None`` keeps them in memory only.
+    Written atomically, at most every :attr:`WRITE_DELAY_S` (a dragged slider
+    changes a level dozens of times a second) and on :meth:`flush`, which
+    also runs at exit; a missing or corrupt file reads as empty (never an
+    error). ``path=None`` keeps them in memory only.
     """
+
+    WRITE_DELAY_S = 0.5
 
     FIELDS = ("key", "tempo", "vocal_level", "instrumental_level")
 
     def __init__(self, path: str | Path | None):
         self.path = Path(path) if path is not None else None
         self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
         self._data: dict[str, dict] = {}
         if self.path is not None:
             try:
@@ -52,6 +58,7 @@ class SongPrefs:
                     self._data = {k: v for k, v in data.items() if isinstance(v, dict)}
             except (OSError, ValueError):
                 pass
+            atexit.register(self.flush)
 
     def get(self, sid: str) -> dict:
         """The stored values of a song (validated and clamped; only those that are stored)."""
@@ -77,7 +84,18 @@ class SongPrefs:
             self._data[sid] = entry
             while len(self._data) > MAX_SONGS:
                 self._data.pop(next(iter(self._data)))
-            self._write()
+            if self.path is not None and self._timer is None:
+                self._timer = threading.Timer(self.WRITE_DELAY_S, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def flush(self) -> None:
+        """Write pending changes now."""
+        with self._lock:
+            timer, self._timer = self._timer, None
+            if timer is not None:
+                timer.cancel()
+                self._write()
 
     def _write(self) -> None:
         if self.path is None:

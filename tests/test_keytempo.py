@@ -223,3 +223,21 @@ def test_changes_through_the_render_ahead_ring_leave_no_discontinuity():
     assert envelope(out[441:, 0]).min() > 0.2
     # The shifts were heard: key +3 between the first two changes.
     assert abs(peak_hz(out[40 * BLOCK : 58 * BLOCK, 0]) - semis(440, 3)) / semis(440, 3) < 0.005
+
+
+def test_song_prefs_write_once_per_burst_of_changes(tmp_path):
+    """A dragged slider stores dozens of levels a second: the file is written once, after the burst."""
+    from soundnet_app.playback import SongPrefs
+
+    path = tmp_path / "songs.json"
+    prefs = SongPrefs(path)
+    for level in range(50):
+        prefs.put("song", vocal_level=level / 100)
+    assert not path.exists()  # not yet: written WRITE_DELAY_S after the first change
+    prefs.flush()
+    assert SongPrefs(path).get("song") == {"vocal_level": 0.49}
+    prefs.put("song", key=2)
+    time.sleep(SongPrefs.WRITE_DELAY_S + 0.5)
+    assert SongPrefs(path).get("song") == {"vocal_level": 0.49, "key": 2}
+    path.write_text('{"song": {"key": Infinity, "tempo": 0.8}}')
+    assert SongPrefs(path).get("song") == {}  # damaged values: the song's entry is ignored, no error

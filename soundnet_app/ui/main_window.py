@@ -777,6 +777,7 @@ class MainWindow(QMainWindow):
         self._shut_down = True
         self.timer.stop()
         self.sing.shutdown()
+        self.keytempo.playback.prefs.flush()
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
         self.mixer.pause()
