@@ -4,6 +4,7 @@ environment outside the checkout and separate a song from another folder."""
 from __future__ import annotations
 
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -24,6 +25,26 @@ def _run(cmd, **kw) -> subprocess.CompletedProcess:
     return proc
 
 
+def _source_copy(dest: Path) -> Path:
+    """The checkout's tracked files (or, outside git, the tree without build output) copied to ``dest``.
+
+    Building there keeps ``build/`` and ``*.egg-info`` out of the checkout, and a
+    stale ``build/lib`` can never put deleted files into the wheel.
+    """
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True)
+    if listed.returncode == 0 and listed.stdout:
+        files = [REPO / name for name in listed.stdout.decode().split("\0") if name]
+    else:
+        skip = {".git", ".venv", "build", "dist", ".cache", "runs", "gpu", "__pycache__"}
+        files = [p for p in REPO.rglob("*") if p.is_file() and not skip & set(p.relative_to(REPO).parts)]
+    for path in files:
+        if path.is_file():
+            target = dest / path.relative_to(REPO)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+    return dest
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     """A fresh venv with the wheel installed; returns its bin/ folder.
@@ -35,7 +56,8 @@ def installed(tmp_path_factory) -> Path:
     files, so an editable install of the checkout stays invisible).
     """
     root = tmp_path_factory.mktemp("wheel")
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", root / "dist", REPO])
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", root / "dist",
+          _source_copy(root / "src")])
     wheel = next((root / "dist").glob("soundnet_karaoke-*.whl"))
     venv = root / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", venv])
