@@ -4,14 +4,15 @@ What the microphone hears of a song position comes back ``latency`` later
 (output buffer + speaker + air + microphone + input buffer). It is measured
 once (:func:`measure_latency`: play clicks, record them, cross-correlate)
 and stored in the settings; :func:`align_recording` then takes it off the
-recording, and :func:`export_take` mixes the aligned voice with the
-instrumental (at the chosen levels) into one file, atomically.
+recording, and :func:`export_takes` mixes every recorded stretch of the
+aligned voice with the instrumental (at the chosen levels) into one file, atomically.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -97,50 +98,87 @@ def align_recording(recording: np.ndarray, latency_s: float, sample_rate: int = 
     return out
 
 
+class TakePart(NamedTuple):
+    """One stretch of singing: recorded from song sample ``song_start`` until a pause, jump or new shift.
+
+    ``voice`` is ``(m,)`` or ``(m, channels)`` at ``sample_rate``; ``key`` and ``tempo`` are the
+    player's shift it was sung at.
+    """
+
+    voice: np.ndarray
+    song_start: int
+    sample_rate: int = 44100
+    key: int = 0
+    tempo: float = 1.0
+
+
 def export_take(path: str | Path, instrumental: np.ndarray, voice: np.ndarray, record_start: int,
-                latency_s: float, *, sample_rate: int = 44100, voice_gain: float = 1.0,
-                instrumental_level: float = 1.0, vocals: np.ndarray | None = None, vocal_level: float = 0.0,
-                key: int = 0, tempo: float = 1.0, format: str | None = None, block_frames: int = 1 << 16) -> Path:
-    """Write "my take": instrumental (+ guide vocal) and the singer's aligned voice, atomically.
+                latency_s: float, *, sample_rate: int = 44100, key: int = 0, tempo: float = 1.0,
+                **kwargs) -> Path:
+    """Write "my take" of one stretch: :func:`export_takes` with ``TakePart(voice, record_start, ...)``."""
+    return export_takes(path, instrumental, [TakePart(voice, record_start, sample_rate, key, tempo)], latency_s,
+                        sample_rate=sample_rate, **kwargs)
+
+
+def export_takes(path: str | Path, instrumental: np.ndarray, parts: Sequence[TakePart], latency_s: float, *,
+                 sample_rate: int = 44100, voice_gain: float = 1.0, instrumental_level: float = 1.0,
+                 vocals: np.ndarray | None = None, vocal_level: float = 0.0, format: str | None = None,
+                 block_frames: int = 1 << 16) -> Path:
+    """Write "my take": instrumental (+ guide vocal) and every stretch of the singer's aligned voice, atomically.
 
     Args:
         instrumental: the song's ``(n, 2)`` instrumental, at the original key and tempo.
-        voice: the microphone recording ``(m,)`` or ``(m, 1|2)``, started at song sample ``record_start``.
-        latency_s: the measured round trip, taken off the voice.
+        parts: the stretches, oldest first, all at one key and tempo (``ValueError`` otherwise:
+            a voice sung at another key or speed would not fit the instrumental). Each goes
+            where it was sung; where two overlap in song time the later one wins.
+        latency_s: the measured round trip, taken off each voice.
         vocals, vocal_level: the guide vocal mixed in, if wanted.
-        key, tempo: the shift the take was sung at: the stems are rendered at it
-            (:func:`~soundnet_app.keytempo.render_offline`, ``round(n / tempo)`` frames)
-            and song sample ``record_start`` lies at ``record_start / tempo`` in them;
-            the voice, recorded in real time, goes there as it is.
         format: ``wav``/``flac``/``mp3``/``ogg`` (default: from the suffix).
 
-    The output is as long as the (rendered) instrumental; it is clipped to [-1, 1].
+    At a shift (``key``, ``tempo`` of the parts) the stems are rendered at it
+    (:func:`~soundnet_app.keytempo.render_offline`, ``round(n / tempo)`` frames) and song sample
+    ``song_start`` lies at ``song_start / tempo`` in them; the voice, recorded in real time,
+    goes there as it is. The output is as long as the (rendered) instrumental; it is clipped to [-1, 1].
     """
     path = Path(path)
     fmt = (format or path.suffix.lstrip(".")).lower()
     if fmt not in OUTPUT_FORMATS:
         raise ValueError(f"Unsupported format {fmt!r}; choose one of {', '.join(OUTPUT_FORMATS)}.")
+    if not parts:
+        raise ValueError("Nothing was recorded.")
+    key, tempo = parts[-1].key, parts[-1].tempo
+    if any((p.key, p.tempo) != (key, tempo) for p in parts):
+        raise ValueError("The stretches were sung at different keys or tempos; export those of one shift.")
     if key or tempo != 1.0:
         from .keytempo import render_offline
 
         instrumental = render_offline(instrumental, sample_rate, key, tempo)
         if vocals is not None and vocal_level:
             vocals = render_offline(vocals, sample_rate, key, tempo)
-        record_start = round(record_start / tempo)
-    v = np.asarray(voice, dtype=np.float32)
-    if v.ndim == 2:
-        v = v.mean(axis=1)
-    aligned = align_recording(v, latency_s, sample_rate)
+    shift = int(round(latency_s * sample_rate))
+    # Each voice as (mono samples, output frame of its song start): output frame k is voice[shift + k - start].
+    voices = []
+    for p in parts:
+        v = np.asarray(p.voice, dtype=np.float32)
+        if v.ndim == 2:
+            v = v.mean(axis=1)
+        if p.sample_rate != sample_rate:
+            import soxr
+
+            v = soxr.resample(v, p.sample_rate, sample_rate).astype(np.float32, copy=False)
+        voices.append((v, int(round(p.song_start / tempo))))
     n = instrumental.shape[0]
-    start = max(0, int(record_start))
     with AudioWriter(path, format=fmt, sample_rate=sample_rate) as writer:
         for i in range(0, n, block_frames):
             j = min(n, i + block_frames)
             buf = np.multiply(instrumental[i:j], np.float32(instrumental_level), dtype=np.float32)
             if vocals is not None and vocal_level:
                 buf += np.float32(vocal_level) * vocals[i:j]
-            a, b = max(i, start), min(j, start + aligned.size)
-            if b > a:
-                buf[a - i:b - i] += (np.float32(voice_gain) * aligned[a - start:b - start])[:, None]
+            sung = np.zeros(j - i, dtype=np.float32)
+            for v, start in voices:  # oldest first: a later stretch overwrites an earlier one
+                a, b = max(i, start), min(j, start + v.size - shift)
+                if b > a:
+                    sung[a - i:b - i] = v[shift + a - start:shift + b - start]
+            buf += (np.float32(voice_gain) * sung)[:, None]
             writer.write(buf)
     return path

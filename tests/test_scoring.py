@@ -10,7 +10,15 @@ from soundnet_app.audio import read_audio
 from soundnet_app.pitch import HOP_S, track_pitch
 from soundnet_app.scoring import LiveScorer, octave_distance_cents, score_take
 from soundnet_app.keytempo import render_offline
-from soundnet_app.take import align_recording, calibrate_latency, click_track, export_take, measure_latency
+from soundnet_app.take import (
+    TakePart,
+    align_recording,
+    calibrate_latency,
+    click_track,
+    export_take,
+    export_takes,
+    measure_latency,
+)
 
 LINES = [(0.2, 2.3), (2.4, 4.0), (4.1, 5.2)]
 
@@ -144,3 +152,35 @@ def test_take_at_key_and_tempo_is_rendered_and_aligned_in_song_time(tmp_path):
     residual = np.abs(out[:, 0] - render_offline(instrumental, SR, key, tempo)[: out.shape[0], 0])
     at = np.argmax(residual) / SR
     assert abs(at - 2.0 / tempo) <= 0.005, at
+
+
+def test_every_stretch_goes_where_it_was_sung_and_a_later_one_wins_an_overlap(tmp_path):
+    """Sung 0.5-2.0 s, paused, then 1.5-3.5 s (the overlap sung twice) and, at another rate, 3.6-3.9 s."""
+    n, latency = 4 * SR, 0.12
+    shift = round(latency * SR)
+    rng = np.random.default_rng(5)
+    instrumental = (0.05 * rng.standard_normal((n, 2))).astype(np.float32)
+    sung = [(0.5, 2.0), (1.5, 3.5)]
+    voices = [(0.1 * rng.standard_normal(round((b - a) * SR) + shift)).astype(np.float32) for a, b in sung]
+    parts = [TakePart(v, round(a * SR), SR) for v, (a, _) in zip(voices, sung)]
+    # A third stretch recorded at 48 kHz (another microphone): resampled, it lands at 3.6 s.
+    third = (0.1 * rng.standard_normal(round(0.3 * 48000) + round(latency * 48000))).astype(np.float32)
+    parts.append(TakePart(third, round(3.6 * SR), 48000))
+    out, _ = read_audio(export_takes(tmp_path / "take.flac", instrumental, parts, latency, voice_gain=1.5))
+    assert out.shape == (n, 2)
+    voice = (out - instrumental).mean(axis=1) / 1.5
+    # Each stretch at its song position (within 5 ms), the first one kept where the second did not cover it.
+    for v, (a, b), (lo, hi) in zip(voices, sung, [(0.4, 1.5), (1.4, 3.6)]):
+        ref = np.zeros(n, np.float32)
+        ref[round(a * SR):round(b * SR)] = v[shift:]
+        seg = slice(round(lo * SR), round(hi * SR))
+        assert abs(lag_s(ref[seg], voice[seg])) <= 0.005
+    assert np.max(np.abs(voice[round(0.5 * SR):round(1.5 * SR)] - voices[0][shift:shift + SR])) < 1e-3
+    # The overlap (1.5-2.0 s) is the second stretch alone, not both added.
+    assert np.max(np.abs(voice[round(1.5 * SR):round(3.5 * SR)] - voices[1][shift:])) < 1e-3
+    assert np.max(np.abs(voice[:round(0.5 * SR)])) < 1e-3 and np.max(np.abs(voice[round(3.5 * SR):round(3.6 * SR)])) < 1e-3
+    assert 0.03 < np.std(voice[round(3.62 * SR):round(3.88 * SR)]) < 0.4
+    # Stretches at different shifts do not fit one instrumental: refused, nothing written.
+    with pytest.raises(ValueError, match="different keys or tempos"):
+        export_takes(tmp_path / "mixed.wav", instrumental, [parts[0], parts[1]._replace(tempo=0.8)], latency)
+    assert not (tmp_path / "mixed.wav").exists()

@@ -48,6 +48,7 @@ LANE_FUTURE_S = 5.5
 SINGER = "#ffd166"
 MISS = "#7f8396"
 SCORE_EVERY_S = 0.25  # how often the score label is recomputed while singing
+START_OVER_S = 0.5  # a session that starts this close to the song's start begins a new take
 
 
 class LyricsView(QWidget):
@@ -272,7 +273,9 @@ class SingPanel(QWidget):
         self._score = None  # the last score shown, and when it was computed
         self._score_at = 0.0
         self.session = None
-        self.last_take = None  # (recording, song_start_frame, sample_rate, key, tempo) of the last session
+        # Every stretch of the current take (a TakePart per session, oldest first): a pause, a jump or
+        # a new shift ends a session, and "my take" is all of them, each where it was sung.
+        self.take_parts: list = []
         self.model_version = ""
         self._taps: list[float] | None = None
         self._song = None
@@ -412,11 +415,13 @@ class SingPanel(QWidget):
                                           tip="Play clicks and record them to measure the round trip")
         self.take_action = w._action("Save My &Take…", self.save_take_dialog,
                                      tip="Your recorded voice with the instrumental, in one file")
+        self.new_take_action = w._action("Start a &New Take", self.new_take,
+                                         tip="Forget what was sung so far (singing from the very start does too)")
         self.mic_button.toggled.connect(self.mic_action.setChecked)
         self.mic_action.toggled.connect(lambda on: self.mic_button.setChecked(on))
         menu = w.menuBar().addMenu("&Sing")
         for a in (self.show_action, None, self.load_action, self.sync_action, self.tap_action, None,
-                  self.mic_action, self.calibrate_action, self.take_action):
+                  self.mic_action, self.calibrate_action, self.take_action, self.new_take_action):
             menu.addSeparator() if a is None else menu.addAction(a)
         help_action = next((a for a in w.menuBar().actions() if a.text().replace("&", "") == "Help"), None)
         if help_action is not None:  # keep Help last
@@ -464,7 +469,7 @@ class SingPanel(QWidget):
         self.setVisible(self.show_action.isChecked())
         self._taps = None
         self.lyrics_view.tap_index = None
-        self.last_take = None
+        self.take_parts = []
         try:
             lyrics = find_lyrics(song.path)
             self.set_lyrics(lyrics)
@@ -611,11 +616,29 @@ class SingPanel(QWidget):
     def mic_on(self) -> bool:
         return self.mic_action.isChecked()
 
+    @property
+    def last_take(self):
+        """The most recent stretch (a :class:`~soundnet_app.take.TakePart`), or ``None``."""
+        return self.take_parts[-1] if self.take_parts else None
+
+    def new_take(self) -> None:
+        """Start over: forget the stretches sung so far and their score (a running session goes on)."""
+        if self.session is not None:
+            self.session.stop()
+            self.session = None  # the next tick starts a fresh one in step
+        self.take_parts = []
+        if self.scorer is not None:
+            self.scorer.reset()
+        self._score = None
+        self.score_label.setText("")
+
     def _start_session(self) -> None:
         from ..mic import SingingSession
 
         source = self.make_source()
         mixer = self.window.mixer
+        if self.take_parts and mixer.position < START_OVER_S * SAMPLE_RATE:
+            self.new_take()  # singing from the very start again: a new take, not a patch of the old one
         session = SingingSession(source, None, mixer.position / SAMPLE_RATE, self.latency_s, scorer=self.scorer,
                                  key=mixer.key, tempo=mixer.tempo, monitor=self.monitor)
         if not session.start():
@@ -628,13 +651,15 @@ class SingPanel(QWidget):
         self._session_clock = time.perf_counter()
 
     def stop_session(self) -> None:
+        from ..take import TakePart
+
         session, self.session = self.session, None
         if session is not None:
             session.stop()
             rec = session.recording()
             if rec.size:
-                self.last_take = (rec, self._session_start_frame, session.source.sample_rate, session.key,
-                                  session.tempo)
+                self.take_parts.append(TakePart(rec, self._session_start_frame, session.source.sample_rate,
+                                                session.key, session.tempo))
 
     def calibrate(self) -> None:
         from ..take import calibrate_latency
@@ -658,31 +683,42 @@ class SingPanel(QWidget):
             self.save_take(path)
 
     def save_take(self, path: str | Path):
-        """Export the last take in the background; returns the task (``None`` if nothing was recorded)."""
-        from ..take import export_take
+        """Export every stretch of the take in the background; returns the task (``None`` if nothing was recorded).
+
+        Stretches sung at another key or tempo than the most recent one are left out (they would
+        not fit the instrumental rendered at it), and the message says so.
+        """
+        from ..take import export_takes
         from .worker import TaskThread, error_message
 
         if self.session is not None:
             self.stop_session()
         song = self._song
-        if self.last_take is None or song is None:
+        if not self.take_parts or song is None:
             return None
-        rec, start, rate, key, tempo = self.last_take
-        if rate != SAMPLE_RATE:
-            import soxr
-
-            rec = soxr.resample(rec, rate, SAMPLE_RATE)
+        shift = (self.take_parts[-1].key, self.take_parts[-1].tempo)
+        parts = [p for p in self.take_parts if (p.key, p.tempo) == shift]
+        left_out = len(self.take_parts) - len(parts)
         params = self.window.mixer.params
         latency = self.latency_s
 
         def run(progress, cancel):
             # At the key and tempo it was sung at (rendered offline, full quality, in this thread).
-            return export_take(path, song.instrumental, rec, start, latency, vocals=song.vocals,
-                               vocal_level=0.0 if params.mute else params.vocal_level,
-                               instrumental_level=params.instrumental_level, key=key, tempo=tempo)
+            return export_takes(path, song.instrumental, parts, latency, vocals=song.vocals,
+                                vocal_level=0.0 if params.mute else params.vocal_level,
+                                instrumental_level=params.instrumental_level)
+
+        def saved(p) -> None:
+            text = f"Saved your take to {Path(p).name}."
+            if left_out:
+                key, tempo = shift
+                text += (f" {left_out} earlier part{'s' if left_out > 1 else ''} sung at another key or tempo "
+                         f"{'were' if left_out > 1 else 'was'} left out: the take is at key {key:+d}, "
+                         f"{round(tempo * 100)} % tempo.")
+            self.window.banner.show_message(text, "info" if not left_out else "warning")
 
         task = TaskThread(run)
-        task.succeeded.connect(lambda p: self.window.banner.show_message(f"Saved your take to {Path(p).name}.", "info"))
+        task.succeeded.connect(saved)
         task.failed.connect(lambda e: self.window.banner.show_message(f"Could not save the take. {error_message(e)}",
                                                                       "error"))
         self.window._start_task(task)
@@ -711,7 +747,7 @@ class SingPanel(QWidget):
         self.lane.key_shift = mixer.key  # the guide's notes where the singer hears them
         singer = self.session.sung() if self.session is not None else None
         self.lane.set_time(t, singer)
-        if self.scorer is not None and (self.session is not None or self.last_take is not None):
+        if self.scorer is not None and (self.session is not None or self.take_parts):
             # Scoring the whole song's grid takes a few ms of NumPy: four times a second is enough.
             now = time.perf_counter()
             if self._score is None or now - self._score_at >= SCORE_EVERY_S:

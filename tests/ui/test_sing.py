@@ -176,3 +176,81 @@ def test_pitch_lane_draws_the_singer_on_and_off_the_note(qtbot):
 
     hits, misses = count(SINGER), count(MISS)
     assert hits > 100 and misses > 100
+
+
+def test_a_take_keeps_every_stretch_across_a_pause(make_window, qtbot, tmp_path, monkeypatch):
+    """Sing, pause, resume, sing more: the saved take holds both stretches, each at its song position."""
+    from soundnet_app.ui.bench_app import _FakeAudioThread
+
+    song = write_song(tmp_path / "song.wav", 8.0)
+    window = make_window()
+    window.open_path(song)
+    wait_separated(qtbot, window)
+    sing = window.sing
+    latency = 0.05
+    sing.latency_s = latency
+    singer = tmp_path / "singer.wav"
+    noise = 0.1 * np.random.default_rng(7).standard_normal(8 * SAMPLE_RATE)
+    write_audio(singer, np.stack([noise, noise], 1).astype(np.float32))  # every stretch restarts this file
+    monkeypatch.setenv("SOUNDNET_MIC_FILE", str(singer))
+    sing.mic_action.setChecked(True)
+    mixer = window.mixer
+    audio = _FakeAudioThread(mixer)
+    mixer.play()
+    audio.start()
+    try:
+        qtbot.waitUntil(lambda: mixer.position > 2.0 * SAMPLE_RATE, timeout=15000)
+        mixer.pause()
+        qtbot.waitUntil(lambda: sing.session is None, timeout=5000)
+        assert len(sing.take_parts) == 1
+        qtbot.wait(300)
+        resumed = mixer.position
+        mixer.play()
+        qtbot.waitUntil(lambda: mixer.position > resumed + 2.0 * SAMPLE_RATE, timeout=15000)
+        mixer.pause()
+        qtbot.waitUntil(lambda: sing.session is None, timeout=5000)
+    finally:
+        mixer.pause()
+        audio.stop_event.set()
+        audio.join(2)
+    parts = list(sing.take_parts)
+    assert len(parts) >= 2 and parts[-1].song_start >= resumed
+    task = sing.save_take(tmp_path / "take.wav")
+    assert task is not None
+    qtbot.waitUntil(lambda: (tmp_path / "take.wav").exists(), timeout=20000)  # written atomically
+    take, _ = read_audio(tmp_path / "take.wav")
+    song_ = window.song
+    params = mixer.params
+    backing = params.instrumental_level * np.asarray(song_.instrumental)
+    if not params.mute and params.vocal_level:
+        backing = backing + params.vocal_level * np.asarray(song_.vocals)
+    voice = (take - backing).mean(axis=1)
+    shift = round(latency * SAMPLE_RATE)
+    window_s = 0.5
+    for part in (parts[0], parts[-1]):
+        # 0.3 s of what was sung 0.1 s into the stretch lies 0.1 s after its song start in the take.
+        chunk = np.asarray(part.voice, np.float32)[shift + 4410:shift + 4410 + 13230]
+        expected = part.song_start + 4410
+        lo = max(0, expected - round(window_s * SAMPLE_RATE))
+        seg = voice[lo:expected + round(window_s * SAMPLE_RATE) + chunk.size]
+        xc = np.correlate(seg, chunk, mode="valid")
+        found = lo + int(np.argmax(xc))
+        assert abs(found - expected) <= 0.005 * SAMPLE_RATE, (found - expected) / SAMPLE_RATE
+        assert xc.max() > 0.8 * float(np.dot(chunk, chunk))
+    # Singing from the very start again begins a new take; so does the menu's "Start a New Take".
+    window.seek_seconds(0.0)
+    audio = _FakeAudioThread(mixer)
+    mixer.play()
+    audio.start()
+    try:
+        qtbot.waitUntil(lambda: sing.session is not None, timeout=5000)
+        assert sing.take_parts == []
+        qtbot.waitUntil(lambda: mixer.position > 1.0 * SAMPLE_RATE, timeout=10000)
+    finally:
+        mixer.pause()
+        audio.stop_event.set()
+        audio.join(2)
+    qtbot.waitUntil(lambda: sing.session is None, timeout=5000)
+    assert len(sing.take_parts) == 1 and sing.last_take.song_start < 0.5 * SAMPLE_RATE
+    sing.new_take_action.trigger()
+    assert sing.take_parts == [] and sing.last_take is None and sing.save_take(tmp_path / "none.wav") is None
