@@ -780,3 +780,14 @@ def _write_reason(e: BaseException, f: sf.SoundFile | None) -> str:
 def _clock(seconds: float) -> str:
     m, s = divmod(max(seconds, 0.0), 60)
     return f"{int(m)}:{s:04.1f}"
+
+
+def close_stream(stream) -> None:
+    """Stop and close a sounddevice stream (``None`` is fine); a device that vanished is not an error."""
+    if stream is None:
+        return
+    try:
+        stream.stop()
+        stream.close()
+    except Exception:  # PortAudio errors on unplugged devices: the stream is gone either way
+        pass

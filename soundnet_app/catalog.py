@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .cache import file_hash
+from .filtering import DEFAULT_MASK_POWER
 
 DEFAULT_MODEL_NAME = "spleeter-2stems.keras"
 
@@ -50,7 +51,7 @@ class SeparationSettings:
     swap_channels: bool = False
     wiener_iterations: int = 0
     extend_high_band: bool = False
-    mask_power: float = 0.5
+    mask_power: float = DEFAULT_MASK_POWER
 
     def replace(self, **overrides) -> "SeparationSettings":
         """A copy with the non-``None`` ``overrides`` applied."""

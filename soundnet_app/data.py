@@ -192,6 +192,17 @@ def accompaniment_bank(paths: list[Path]) -> list[np.ndarray]:
     return bank
 
 
+def _write_vorbis(path: Path, audio: np.ndarray, quality: float) -> None:
+    """Ogg Vorbis at ``quality`` (0..1), written under a temporary name and renamed into place."""
+    import soundfile as sf
+
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    # Vorbis clips above full scale; stems summed from MUSDB rarely reach it.
+    sf.write(str(partial), np.clip(audio, -1, 1), SAMPLE_RATE, format="OGG", subtype="VORBIS",
+             compression_level=1.0 - quality)
+    partial.replace(path)
+
+
 def write_pack(paths: list[Path], out: str | Path, quality: float = 0.5) -> None:
     """Re-encode stem files as a compact training pack: ``out/<track>/{accompaniment,vocals}.ogg``.
 
@@ -199,20 +210,13 @@ def write_pack(paths: list[Path], out: str | Path, quality: float = 0.5) -> None
     enough to carry the training set to a GPU machine. The accompaniment is
     drums + bass + other; the pack's mixture is accompaniment + vocals.
     """
-    import soundfile as sf
-
     for path in paths:
         stems = read_stems(path)
         folder = Path(out) / stem_track_name(path)
         folder.mkdir(parents=True, exist_ok=True)
         parts = {"accompaniment": stems["drums"] + stems["bass"] + stems["other"], "vocals": stems["vocals"]}
         for name, audio in parts.items():
-            target = folder / f"{name}{PACK_SUFFIX}"
-            partial = folder / f".{name}.partial{PACK_SUFFIX}"
-            # Vorbis clips above full scale; stems summed from MUSDB rarely reach it.
-            sf.write(str(partial), np.clip(audio, -1, 1), SAMPLE_RATE, format="OGG", subtype="VORBIS",
-                     compression_level=1.0 - quality)
-            partial.replace(target)
+            _write_vorbis(folder / f"{name}{PACK_SUFFIX}", audio, quality)
 
 
 def screen_accompaniments(
@@ -228,7 +232,6 @@ def screen_accompaniments(
     excerpt (``file``, ``start_s``, ``vocal_db``, ``kept``).
     """
     from .audio import read_audio  # decodes any format to 44.1 kHz stereo
-    import soundfile as sf
 
     rng = np.random.default_rng(seed)
     out = Path(out)
@@ -252,9 +255,7 @@ def screen_accompaniments(
             kept = vocal_db <= max_vocal_db
             records.append({"file": str(path), "start_s": start / SAMPLE_RATE, "vocal_db": vocal_db, "kept": bool(kept)})
             if kept:
-                name = f"{path.parent.name}-{path.stem}-{k}{PACK_SUFFIX}"
-                sf.write(str(out / name), np.clip(clip, -1, 1), SAMPLE_RATE, format="OGG", subtype="VORBIS",
-                         compression_level=1.0 - quality)
+                _write_vorbis(out / f"{path.parent.name}-{path.stem}-{k}{PACK_SUFFIX}", clip, quality)
     return records
 
 

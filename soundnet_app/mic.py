@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .audio import close_stream
 from .pitch import HOP_S, LivePitch
 from .scoring import LiveScorer
 
@@ -118,12 +119,7 @@ class MicInput(InputSource):
 
     def stop(self) -> None:
         stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.stop()
-                stream.close()
-            except Exception:
-                pass
+        close_stream(stream)
 
     @property
     def running(self) -> bool:

@@ -269,10 +269,10 @@ def main(argv: list[str] | None = None) -> int:
         extra_prob=args.accompaniment_prob,
     )
     mask_power = args.mask_power
-    if mask_power is None:
-        from .catalog import model_info
+    if mask_power is None:  # the init model's own tuned exponent, else the default
+        from .catalog import SeparationSettings, model_info
 
-        mask_power = model_info(args.init_from).settings.mask_power if args.init_from else 0.5
+        mask_power = (model_info(args.init_from).settings if args.init_from else SeparationSettings()).mask_power
 
     state_path = run / "state.json"
     checkpoint = run / "checkpoint.keras"

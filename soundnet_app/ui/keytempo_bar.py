@@ -43,23 +43,21 @@ class KeyTempoBar(QWidget):
             self.buttons[name] = button
             row.addWidget(button)
 
-        row.addWidget(QLabel("Key"))
-        add("key_down", "−")
-        self.key_value = QLabel("0")
-        self.key_value.setObjectName("value")
-        self.key_value.setMinimumWidth(28)
-        self.key_value.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        row.addWidget(self.key_value)
-        add("key_up", "+")
+        def stepper(title: str, name: str, text: str, width: int) -> QLabel:
+            """``title  −  value  +``: two buttons around the value they change."""
+            row.addWidget(QLabel(title))
+            add(f"{name}_down", "−")
+            value = QLabel(text)
+            value.setObjectName("value")
+            value.setMinimumWidth(width)
+            value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            row.addWidget(value)
+            add(f"{name}_up", "+")
+            return value
+
+        self.key_value = stepper("Key", "key", "0", 28)
         row.addSpacing(14)
-        row.addWidget(QLabel("Tempo"))
-        add("tempo_down", "−")
-        self.tempo_value = QLabel("100 %")
-        self.tempo_value.setObjectName("value")
-        self.tempo_value.setMinimumWidth(48)
-        self.tempo_value.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        row.addWidget(self.tempo_value)
-        add("tempo_up", "+")
+        self.tempo_value = stepper("Tempo", "tempo", "100 %", 48)
         row.addSpacing(8)
         add("reset", "Reset")
         row.addSpacing(14)

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from ..audio import close_stream
 from ..keytempo import NEUTRAL, LiveStretcher, clamp_key, clamp_tempo, is_neutral
 from ..transforms import SAMPLE_RATE
 
@@ -591,10 +592,5 @@ class AudioOutput:
 
     def close(self) -> None:
         stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.stop()
-                stream.close()
-            except Exception:
-                pass
+        close_stream(stream)
         self.mixer.stop_ahead()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 from uihelpers import wait_separated, write_song
@@ -12,6 +14,28 @@ from soundnet_app.lyrics import read_lrc
 from soundnet_app.pitch import guide_path, track_pitch
 from soundnet_app.transforms import SAMPLE_RATE
 
+
+
+@contextlib.contextmanager
+def playing(window):
+    """Play through a simulated sound card (this machine has none); paused and stopped on exit."""
+    from soundnet_app.ui.bench_app import _FakeAudioThread
+
+    audio = _FakeAudioThread(window.mixer)
+    window.mixer.play()
+    audio.start()
+    try:
+        yield
+    finally:
+        window.mixer.pause()
+        audio.stop_event.set()
+        audio.join(2)
+
+
+def feed_microphone(monkeypatch, path, audio: np.ndarray) -> None:
+    """The singer: ``audio`` written to ``path`` and fed to the app as its microphone."""
+    write_audio(path, audio)
+    monkeypatch.setenv("SOUNDNET_MIC_FILE", str(path))
 
 
 def test_lyrics_and_pitch_guide_follow_the_song(make_window, qtbot, tmp_path):
@@ -76,8 +100,6 @@ def test_tap_to_sync_writes_an_lrc_and_asks_before_replacing(make_window, qtbot,
 
 
 def test_file_fed_microphone_scores_and_saves_a_take(make_window, qtbot, tmp_path, monkeypatch):
-    from soundnet_app.ui.bench_app import _FakeAudioThread
-
     song = write_song(tmp_path / "song.wav", 8.0)
     window = make_window()
     window.open_path(song)
@@ -85,18 +107,10 @@ def test_file_fed_microphone_scores_and_saves_a_take(make_window, qtbot, tmp_pat
     sing = window.sing
     qtbot.waitUntil(lambda: sing.guide.complete, timeout=20000)
     singer = tmp_path / "singer.wav"
-    write_audio(singer, np.asarray(window.song.vocals))  # the singer sings exactly the original
-    monkeypatch.setenv("SOUNDNET_MIC_FILE", str(singer))
+    feed_microphone(monkeypatch, singer, np.asarray(window.song.vocals))  # the singer sings exactly the original
     sing.mic_action.setChecked(True)
-    audio = _FakeAudioThread(window.mixer)
-    window.mixer.play()
-    audio.start()
-    try:
+    with playing(window):
         qtbot.waitUntil(lambda: window.mixer.position > 4.0 * SAMPLE_RATE, timeout=15000)
-    finally:
-        window.mixer.pause()
-        audio.stop_event.set()
-        audio.join(2)
     assert sing.session is not None
     sing.session.wait_idle()
     score = sing.scorer.score()
@@ -104,15 +118,13 @@ def test_file_fed_microphone_scores_and_saves_a_take(make_window, qtbot, tmp_pat
     assert "Score" in sing.score_label.text()
     sing.mic_action.setChecked(False)
     assert sing.session is None and sing.last_take is not None
-    task = sing.save_take(tmp_path / "take.flac")
+    assert sing.save_take(tmp_path / "take.flac") is not None
     qtbot.waitUntil(lambda: (tmp_path / "take.flac").exists(), timeout=10000)
     take, _ = read_audio(tmp_path / "take.flac")
     assert take.shape[0] == window.song.n_frames
 
 
 def test_lane_and_take_follow_the_players_key_and_tempo(make_window, qtbot, tmp_path, monkeypatch):
-    from soundnet_app.ui.bench_app import _FakeAudioThread
-
     song = write_song(tmp_path / "song.wav", 6.0)
     window = make_window()
     window.open_path(song)
@@ -122,13 +134,9 @@ def test_lane_and_take_follow_the_players_key_and_tempo(make_window, qtbot, tmp_
     sing.tick()
     assert sing.lane.key_shift == 2  # the guide's notes drawn where the singer hears them
     singer = tmp_path / "singer.wav"
-    write_audio(singer, np.asarray(window.song.vocals))
-    monkeypatch.setenv("SOUNDNET_MIC_FILE", str(singer))
+    feed_microphone(monkeypatch, singer, np.asarray(window.song.vocals))
     sing.mic_action.setChecked(True)
-    audio = _FakeAudioThread(window.mixer)
-    window.mixer.play()
-    audio.start()
-    try:
+    with playing(window):
         qtbot.waitUntil(lambda: sing.session is not None, timeout=5000)
         session = sing.session
         assert (session.key, session.tempo) == (2, 0.8)
@@ -138,10 +146,6 @@ def test_lane_and_take_follow_the_players_key_and_tempo(make_window, qtbot, tmp_
         qtbot.waitUntil(lambda: sing.session is not None and sing.session is not session, timeout=5000)
         assert sing.session.key == -1 and sing.lane.key_shift == -1
         qtbot.wait(600)
-    finally:
-        window.mixer.pause()
-        audio.stop_event.set()
-        audio.join(2)
     sing.mic_action.setChecked(False)
     assert sing.last_take is not None and sing.last_take[3:] == (-1, 0.8)
     sing.save_take(tmp_path / "take.wav")
@@ -180,8 +184,6 @@ def test_pitch_lane_draws_the_singer_on_and_off_the_note(qtbot):
 
 def test_a_take_keeps_every_stretch_across_a_pause(make_window, qtbot, tmp_path, monkeypatch):
     """Sing, pause, resume, sing more: the saved take holds both stretches, each at its song position."""
-    from soundnet_app.ui.bench_app import _FakeAudioThread
-
     song = write_song(tmp_path / "song.wav", 8.0)
     window = make_window()
     window.open_path(song)
@@ -191,14 +193,10 @@ def test_a_take_keeps_every_stretch_across_a_pause(make_window, qtbot, tmp_path,
     sing.latency_s = latency
     singer = tmp_path / "singer.wav"
     noise = 0.1 * np.random.default_rng(7).standard_normal(8 * SAMPLE_RATE)
-    write_audio(singer, np.stack([noise, noise], 1).astype(np.float32))  # every stretch restarts this file
-    monkeypatch.setenv("SOUNDNET_MIC_FILE", str(singer))
+    feed_microphone(monkeypatch, singer, np.stack([noise, noise], 1).astype(np.float32))  # every stretch restarts this file
     sing.mic_action.setChecked(True)
     mixer = window.mixer
-    audio = _FakeAudioThread(mixer)
-    mixer.play()
-    audio.start()
-    try:
+    with playing(window):
         qtbot.waitUntil(lambda: mixer.position > 2.0 * SAMPLE_RATE, timeout=15000)
         mixer.pause()
         qtbot.waitUntil(lambda: sing.session is None, timeout=5000)
@@ -209,10 +207,6 @@ def test_a_take_keeps_every_stretch_across_a_pause(make_window, qtbot, tmp_path,
         qtbot.waitUntil(lambda: mixer.position > resumed + 2.0 * SAMPLE_RATE, timeout=15000)
         mixer.pause()
         qtbot.waitUntil(lambda: sing.session is None, timeout=5000)
-    finally:
-        mixer.pause()
-        audio.stop_event.set()
-        audio.join(2)
     parts = list(sing.take_parts)
     assert len(parts) >= 2 and parts[-1].song_start >= resumed
     task = sing.save_take(tmp_path / "take.wav")
@@ -239,17 +233,10 @@ def test_a_take_keeps_every_stretch_across_a_pause(make_window, qtbot, tmp_path,
         assert xc.max() > 0.8 * float(np.dot(chunk, chunk))
     # Singing from the very start again begins a new take; so does the menu's "Start a New Take".
     window.seek_seconds(0.0)
-    audio = _FakeAudioThread(mixer)
-    mixer.play()
-    audio.start()
-    try:
+    with playing(window):
         qtbot.waitUntil(lambda: sing.session is not None, timeout=5000)
         assert sing.take_parts == []
         qtbot.waitUntil(lambda: mixer.position > 1.0 * SAMPLE_RATE, timeout=10000)
-    finally:
-        mixer.pause()
-        audio.stop_event.set()
-        audio.join(2)
     qtbot.waitUntil(lambda: sing.session is None, timeout=5000)
     assert len(sing.take_parts) == 1 and sing.last_take.song_start < 0.5 * SAMPLE_RATE
     sing.new_take_action.trigger()
