@@ -28,7 +28,7 @@ fi
 # ---- smoke test, in a clean environment
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$PY" -c "from soundnet_app.synth import write_synthetic_song as w; w('$tmp/song.wav', 8.0, seed=3)"
+"$PY" -c "from soundnet_app.devtools.synth import write_synthetic_song as w; w('$tmp/song.wav', 8.0, seed=3)"
 dist=$(cd "$DIST" && pwd)
 clean=(env -i HOME="$tmp/home" PATH=/usr/bin:/bin LANG=C.UTF-8 QT_QPA_PLATFORM=offscreen)
 mkdir -p "$tmp/home"

@@ -53,9 +53,9 @@ def main() -> int:
     if name == "soundnet-separate":
         from soundnet_app.cli import main as command
     elif name == "soundnet-train":
-        from soundnet_app.train import main as command
+        from soundnet_app.training.train import main as command
     elif name == "soundnet-eval":
-        from soundnet_app.evaluate import main as command
+        from soundnet_app.training.evaluate import main as command
     elif args[:1] == ["--bundle-smoke-test"]:
         return _smoke_test()
     else:

@@ -8,14 +8,14 @@ python3 -m pip install -q --no-index --no-deps --no-compile --upgrade --target /
 export PYTHONPATH=/tmp/site:$PWD KERAS_BACKEND=torch PYTHONUNBUFFERED=1
 MIN=${MIN:-4}  # training minutes per run
 common="--data gpu/pack --init-from gpu/spleeter-port.keras --minutes $MIN --batch 8 --frames 256 --validate-every 50 --validate-sdr --mask-power 1 --ema 0 --checkpoint-every 100000 --freeze-norm"
-timeout 330 python3 -m soundnet_app.train $common --run /tmp/runs/A --lr 5e-6 > /tmp/A.out 2>&1 &
-timeout 330 python3 -m soundnet_app.train $common --run /tmp/runs/B --lr 1.5e-6 --seed 1 > /tmp/B.out 2>&1 &
-timeout 330 python3 -m soundnet_app.train $common --run /tmp/runs/C --lr 5e-6 --accompaniments gpu/extra --accompaniment-prob 0.3 --seed 2 > /tmp/C.out 2>&1 &
+timeout 330 python3 -m soundnet_app.training.train $common --run /tmp/runs/A --lr 5e-6 > /tmp/A.out 2>&1 &
+timeout 330 python3 -m soundnet_app.training.train $common --run /tmp/runs/B --lr 1.5e-6 --seed 1 > /tmp/B.out 2>&1 &
+timeout 330 python3 -m soundnet_app.training.train $common --run /tmp/runs/C --lr 5e-6 --accompaniments gpu/extra --accompaniment-prob 0.3 --seed 2 > /tmp/C.out 2>&1 &
 wait
 for r in A B C; do echo "== run $r"; grep "validation SDR\|final\|rror" /tmp/$r.out; done > $OUT/runs.txt
 python3 - <<'PY' >> $OUT/runs.txt 2>&1
 import re, os
-from soundnet_app.model import load_model, save_compact
+from soundnet_app.separation.model import load_model, save_compact
 best, start = None, None
 for run in "ABC":
     for line in open(f"/tmp/{run}.out"):

@@ -27,14 +27,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .separator import Separator
+    from soundnet_app.separation.separator import Separator
 
 
 STEMS = ("vocals", "instrumental")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from .audio import OUTPUT_FORMATS
+    from soundnet_app.audio.decode import OUTPUT_FORMATS
 
     p = argparse.ArgumentParser(
         prog="soundnet-separate",
@@ -63,7 +63,7 @@ def _tempo(text: str) -> float:
 def song_name(path: Path) -> str:
     """Output folder name of a song: its file name without the (stem) extension, made safe
     as one folder name (``...wav`` would otherwise be ``..``, the folder above ``-o``)."""
-    from .export import safe_filename
+    from soundnet_app.engine.export import safe_filename
 
     name = path.name.removesuffix(".stem.mp4") if path.name.endswith(".stem.mp4") else path.stem
     return safe_filename(name, fallback="song")
@@ -130,7 +130,7 @@ def _install_signal_handlers() -> None:
 
 def _describe_failure(input_path: Path, err: Exception) -> str:
     """One line naming the song and why it failed."""
-    from .audio import AudioReadError, AudioWriteError
+    from soundnet_app.audio.decode import AudioReadError, AudioWriteError
 
     if isinstance(err, AudioReadError):
         return f"{input_path}: {err.reason}"
@@ -143,7 +143,7 @@ def separate_file(separator, input_path: Path, outputs: dict[str, Path], fmt: st
     """Separate one file, streaming chunks into atomic writers for each stem."""
     from tqdm import tqdm
 
-    from .audio import AudioWriter
+    from soundnet_app.audio.decode import AudioWriter
 
     folder = outputs["vocals"].parent
     made = [p for p in (folder, *folder.parents) if not p.exists()]
@@ -183,8 +183,8 @@ def _separate_into(separator, input_path, outputs, fmt, show_progress, tqdm, Aud
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from .audio import remove_stale_partials
-    from .keytempo import shifted_paths, write_shifted
+    from soundnet_app.audio.decode import remove_stale_partials
+    from soundnet_app.engine.keytempo import shifted_paths, write_shifted
 
     outdir = Path(args.output)
     show_progress = not args.quiet and sys.stderr.isatty()
@@ -234,7 +234,7 @@ class ModelLoadError(Exception):
 
 def load_separator(model: str | None, **options) -> "Separator":
     """The Separator for ``model`` (``None``: bundled); ``options`` go to its constructor."""
-    from .separator import Separator, bundled_model_path
+    from soundnet_app.separation.separator import Separator, bundled_model_path
 
     path = Path(model) if model else bundled_model_path()
     if not path.is_file():

@@ -14,7 +14,7 @@ MUSDB_ROOT = SHARED_DATA / "musdb18-7"
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     """The default model that ships in models/ (tests never use a mock model)."""
-    from soundnet_app.catalog import default_model_path
+    from soundnet_app.separation.catalog import default_model_path
 
     path = default_model_path()
     assert path.is_file(), f"the bundled default model {path} is missing"
@@ -32,7 +32,7 @@ def scratch_model_path() -> Path:
 @pytest.fixture(scope="session")
 def separator(model_path):
     """One Separator for the session: loading TensorFlow and the model takes seconds."""
-    from soundnet_app.separator import Separator
+    from soundnet_app.separation.separator import Separator
 
     return Separator(model_path)
 

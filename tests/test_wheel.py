@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from soundnet_app.synth import write_synthetic_song
-from soundnet_app.transforms import SAMPLE_RATE
+from soundnet_app.devtools.synth import write_synthetic_song
+from soundnet_app.audio.formats import SAMPLE_RATE
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -80,7 +80,7 @@ def test_wheel_separates_a_song_from_another_folder(installed, tmp_path):
     work.mkdir()
     env = _clean_env(tmp_path)
     where = _run([installed / "python", "-c",
-                  "import soundnet_app, soundnet_app.assets as a, soundnet_app.catalog as c;"
+                  "import soundnet_app, soundnet_app.paths as a, soundnet_app.separation.catalog as c;"
                   "print(soundnet_app.__file__); print(a.resources_dir()); print(c.default_model_path());"
                   "print(*[m.path.name for m in c.available_models()])"], cwd=work, env=env).stdout.splitlines()
     venv = installed.parent

@@ -12,7 +12,7 @@ import html
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..catalog import ModelInfo, models_dir
+from soundnet_app.separation.catalog import ModelInfo, models_dir
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
-    from .main_window import MainWindow
+    from soundnet_app.ui.main_window import MainWindow
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -39,7 +39,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def apply_theme(app: QApplication) -> None:
     """Fusion style, the dark palette and the style sheet."""
-    from . import theme
+    from soundnet_app.ui import theme
 
     app.setStyle("Fusion")
     app.setPalette(theme.palette())
@@ -60,9 +60,9 @@ def create_app(argv: list[str] | None = None) -> tuple[QApplication, MainWindow,
     app.setApplicationDisplayName("SoundNet Karaoke")
     app.setDesktopFileName("soundnet")
 
-    from ..cache import StemCache
-    from .main_window import MainWindow, app_icon
-    from .settings import AppSettings
+    from soundnet_app.separation.cache import StemCache
+    from soundnet_app.ui.main_window import MainWindow, app_icon
+    from soundnet_app.ui.settings import AppSettings
 
     app.setWindowIcon(app_icon())
     apply_theme(app)
@@ -71,7 +71,7 @@ def create_app(argv: list[str] | None = None) -> tuple[QApplication, MainWindow,
         model = args.model
 
         def separator_factory():
-            from ..separator import Separator
+            from soundnet_app.separation.separator import Separator
 
             return Separator(model)
 

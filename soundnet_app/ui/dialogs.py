@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..audio import OUTPUT_FORMATS
-from ..export import FORMAT_LABELS, MP3_BITRATES, WAV_DEPTHS
+from soundnet_app.audio.decode import OUTPUT_FORMATS
+from soundnet_app.engine.export import FORMAT_LABELS, MP3_BITRATES, WAV_DEPTHS
 
 
 @dataclass
@@ -40,7 +40,7 @@ class ExportChoice:
 
 def audio_file_filter() -> str:
     try:
-        from ..audio import SUPPORTED_INPUT_SUFFIXES
+        from soundnet_app.audio.decode import SUPPORTED_INPUT_SUFFIXES
 
         patterns = " ".join(f"*{s}" for s in sorted(SUPPORTED_INPUT_SUFFIXES))
     except Exception:
@@ -134,11 +134,11 @@ class SettingsDialog(QDialog):
 
     Args:
         model_path: the model in use (listed even if it is not a bundled one).
-        cache: the app's :class:`~soundnet_app.cache.StemCache` or ``None``.
+        cache: the app's :class:`~soundnet_app.separation.cache.StemCache` or ``None``.
     """
 
     def __init__(self, parent: QWidget | None, model_path: Path, cache=None):
-        from ..catalog import available_models, model_info
+        from soundnet_app.separation.catalog import available_models, model_info
 
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -181,7 +181,7 @@ class SettingsDialog(QDialog):
         self.update_cache_size()
 
     def _model_changed(self) -> None:
-        from ..catalog import model_info
+        from soundnet_app.separation.catalog import model_info
 
         path = self.model_combo.currentData()
         if path:

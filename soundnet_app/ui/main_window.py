@@ -26,22 +26,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..assets import resources_dir
-from ..cache import StemCache
-from ..transforms import SAMPLE_RATE
-from ..catalog import model_info
-from . import about, menus
-from .dialogs import Dialogs
-from .dropping import audio_candidates, local_paths
-from .exporting import StemExport
-from .keytempo_bar import KeyTempoControls
-from .player import KARAOKE, ORIGINAL, SWITCH_INTERVAL_S, AudioOutput, PlaybackMixer
-from .settings import AppSettings
-from .sing import SingPanel
-from .song import Song
-from .waveform import WaveformPanel, format_time
-from .widgets import DropHint, MessageBanner, PageStack, TransportBar, make_button, shortcut_text
-from .worker import (
+from soundnet_app.paths import resources_dir
+from soundnet_app.separation.cache import StemCache
+from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.separation.catalog import model_info
+from soundnet_app.system import release_memory
+from soundnet_app.ui import about, menus
+from soundnet_app.ui.dialogs import Dialogs
+from soundnet_app.ui.dropping import audio_candidates, local_paths
+from soundnet_app.ui.panels.export import StemExport
+from soundnet_app.ui.panels.keytempo import KeyTempoControls
+from soundnet_app.engine.mixer import KARAOKE, ORIGINAL, SWITCH_INTERVAL_S, AudioOutput, PlaybackMixer
+from soundnet_app.ui.settings import AppSettings
+from soundnet_app.ui.panels.sing import SingPanel
+from soundnet_app.engine.song import Song
+from soundnet_app.ui.waveform import WaveformPanel, format_time
+from soundnet_app.ui.widgets import DropHint, MessageBanner, PageStack, TransportBar, make_button, shortcut_text
+from soundnet_app.ui.worker import (
     SeparationJob,
     SeparationWorker,
     TaskThread,
@@ -49,7 +50,6 @@ from .worker import (
     error_message,
     load_song,
     model_version_of,
-    release_memory,
 )
 
 log = logging.getLogger(__name__)

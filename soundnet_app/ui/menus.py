@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
-from .recent import recent_labels
-from .widgets import shortcut_text
+from soundnet_app.ui.recent import recent_labels
+from soundnet_app.ui.widgets import shortcut_text
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from soundnet_app.ui.main_window import MainWindow
 
 SEEK_STEP_S = 5.0
 

@@ -75,7 +75,7 @@ class AppSettings:
 
     @property
     def export_format(self) -> str:
-        from ..audio import OUTPUT_FORMATS
+        from soundnet_app.audio.decode import OUTPUT_FORMATS
 
         fmt = str(self.q.value("export/format", "wav") or "wav").lower()
         return fmt if fmt in OUTPUT_FORMATS else "wav"
@@ -86,7 +86,7 @@ class AppSettings:
 
     @property
     def wav_subtype(self) -> str:
-        from ..export import WAV_DEPTHS
+        from soundnet_app.engine.export import WAV_DEPTHS
 
         value = str(self.q.value("export/wav_subtype", "PCM_16") or "PCM_16").upper()
         return value if value in WAV_DEPTHS else "PCM_16"
@@ -98,7 +98,7 @@ class AppSettings:
     @property
     def mp3_bitrate(self) -> int | None:
         """Constant MP3 bitrate in kbps, or ``None`` for VBR."""
-        from ..export import MP3_BITRATES
+        from soundnet_app.engine.export import MP3_BITRATES
 
         try:
             value = int(self.q.value("export/mp3_bitrate", 0) or 0)
@@ -115,7 +115,7 @@ class AppSettings:
     @property
     def model_path(self) -> Path:
         """The chosen separation model; the default model when none (or a missing file) is stored."""
-        from ..catalog import default_model_path
+        from soundnet_app.separation.catalog import default_model_path
 
         value = str(self.q.value("model/path", "") or "")
         return Path(value) if value and Path(value).is_file() else default_model_path()

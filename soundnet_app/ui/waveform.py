@@ -1,6 +1,6 @@
 """Waveform views (pyqtgraph): Mixture, Vocals and Instrumental, stacked.
 
-Each view draws a :class:`~soundnet_app.ui.song.Envelope` (min/max per
+Each view draws a :class:`~soundnet_app.engine.song.Envelope` (min/max per
 bucket, computed by the worker) as one zig-zag line, a playhead, shading for
 the separated part of the song and a "Separating…" marker where the worker
 is. Clicking a view asks to seek there. Views redraw only when an envelope's
@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import theme
-from .song import Envelope, Song
+from soundnet_app.ui import theme
+from soundnet_app.engine.song import Envelope, Song
 
 # pyqtgraph defaults must be set before any plot exists.
 pg.setConfigOptions(antialias=False, background=theme.PLOT_BACKGROUND, foreground=theme.TEXT_DIM)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import theme
+from soundnet_app.ui import theme
 
 
 def shortcut_text(action: QAction) -> str:

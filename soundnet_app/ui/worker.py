@@ -9,7 +9,7 @@ it was started (normally the playhead) to the end, then fills the gaps
 before it; :meth:`SeparationWorker.restart_at` moves it (a seek into an
 unseparated part) and a new :meth:`SeparationWorker.submit` cancels the old
 job. Cancellation is checked between chunks. A finished song goes into the
-:class:`~soundnet_app.cache.StemCache`, and a cached song is served from it
+:class:`~soundnet_app.separation.cache.StemCache`, and a cached song is served from it
 without running the model.
 
 A gap next to parts already separated is filled by a run that starts up to
@@ -35,20 +35,20 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
-from ..pitch import lower_thread_priority
-from .song import Coverage, Song
+from soundnet_app.system import lower_thread_priority
+from soundnet_app.engine.song import Coverage, Song
 
 if TYPE_CHECKING:
-    from ..audio import AudioInfo
-    from ..cache import StemCache
-    from ..separator import SeparatedChunk
+    from soundnet_app.audio.decode import AudioInfo
+    from soundnet_app.separation.cache import StemCache
+    from soundnet_app.separation.separator import SeparatedChunk
 
 log = logging.getLogger(__name__)
 
 
 def error_message(exc: BaseException) -> str:
     """One line for the user: the core's errors already are; others get their type."""
-    from ..audio import AudioError
+    from soundnet_app.audio.decode import AudioError
 
     if isinstance(exc, AudioError):
         return str(exc)
@@ -61,7 +61,7 @@ MAX_SONG_MINUTES = 60  # the app keeps mixture + stems in memory: ~1 GB per 16 m
 
 
 def _refuse_long_songs(info: AudioInfo) -> None:
-    from ..audio import AudioReadError
+    from soundnet_app.audio.decode import AudioReadError
 
     if info.duration_s > MAX_SONG_MINUTES * 60:
         raise AudioReadError(
@@ -80,7 +80,7 @@ class TruncatedFile(Exception):
 
 def _decode_readable_part(path: Path):
     """Decode ``path`` up to where it breaks: ``(audio, info, error or None)``."""
-    from ..audio import AudioReadError, probe, stream_audio
+    from soundnet_app.audio.decode import AudioReadError, probe, stream_audio
 
     info = probe(path)
     _refuse_long_songs(info)
@@ -99,22 +99,6 @@ def _is_truncation(exc: BaseException) -> bool:
     return "truncated" in text or "damaged audio data" in text or "audio stops at" in text
 
 
-def release_memory() -> None:
-    """Collect young garbage and hand freed heap back to the system (glibc), after a song was let go.
-
-    Not a full collection: with TensorFlow loaded that holds the GIL for ~0.1 s,
-    a stall of the UI and the audio callback. A song is freed by reference counting.
-    """
-    import ctypes
-    import gc
-
-    gc.collect(1)
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: the allocator keeps it for reuse
-
-
 def load_song(path: str | Path, hash_content: bool = True, cache: StemCache | None = None,
               model_version: str | Callable[[], str] = "", allow_truncated: bool = False) -> Song:
     """Read a file and compute the mixture waveform (run off the UI thread).
@@ -123,7 +107,7 @@ def load_song(path: str | Path, hash_content: bool = True, cache: StemCache | No
     ``hash_content`` the file's bytes are hashed too (the stem cache's key);
     without a cache that read is skipped and ``Song.content_hash`` is ``""``.
     With a ``cache`` and the ``model_version`` that will separate the song
-    (:func:`~soundnet_app.catalog.model_version`, no TensorFlow needed), the
+    (:func:`~soundnet_app.separation.catalog.model_version`, no TensorFlow needed), the
     stems are looked up here, so a cached song is complete before any model
     has loaded; a partly separated song gets the parts it had.
 
@@ -132,7 +116,7 @@ def load_song(path: str | Path, hash_content: bool = True, cache: StemCache | No
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from ..audio import AudioReadError, read_audio
+    from soundnet_app.audio.decode import AudioReadError, read_audio
 
     path = Path(path)
     with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it overlaps the decoding
@@ -140,7 +124,7 @@ def load_song(path: str | Path, hash_content: bool = True, cache: StemCache | No
         song = _load(path, hash_content, allow_truncated, AudioReadError, read_audio)
         model_version = version.result() if version is not None else model_version
     if cache is not None and song.content_hash and model_version:
-        from ..cache import cache_key
+        from soundnet_app.separation.cache import cache_key
 
         hit = cache.lookup(cache_key(song.content_hash, model_version), song.mixture)
         if hit is not None:
@@ -169,7 +153,7 @@ def _load(path: Path, hash_content: bool, allow_truncated: bool, AudioReadError,
         raise AudioReadError(path, "contains no audio")
     content_hash = ""
     if hash_content:
-        from ..cache import file_hash
+        from soundnet_app.separation.cache import file_hash
 
         content_hash = file_hash(path)
     return Song(path, audio, info, content_hash=content_hash)
@@ -302,12 +286,12 @@ _versions_lock = threading.Lock()
 
 
 def model_version_of(path: str | Path) -> str:
-    """:func:`~soundnet_app.catalog.model_version` of a model file, remembered per file state.
+    """:func:`~soundnet_app.separation.catalog.model_version` of a model file, remembered per file state.
 
     No TensorFlow: the stem cache can be looked up before the model loads.
     ``""`` when the file cannot be read.
     """
-    from ..catalog import model_version
+    from soundnet_app.separation.catalog import model_version
 
     path = Path(path)
     try:
@@ -333,7 +317,7 @@ class SeparationWorker(QThread):
     Args:
         separator_factory: builds the separator (in this thread); default
             ``Separator(model_path)``.
-        cache: a :class:`~soundnet_app.cache.StemCache`, or ``None`` for no caching.
+        cache: a :class:`~soundnet_app.separation.cache.StemCache`, or ``None`` for no caching.
             Finished songs are stored in it, and so are the separated parts of a
             song whose separation stops part way. (Lookups happen when a song
             loads: :func:`load_song`.)
@@ -368,7 +352,7 @@ class SeparationWorker(QThread):
         self.model_error: str | None = None
 
     def _default_separator(self):
-        from ..separator import Separator
+        from soundnet_app.separation.separator import Separator
 
         return Separator(self.model_path)
 
@@ -491,7 +475,7 @@ class SeparationWorker(QThread):
 
         key = None
         if self.cache is not None and song.content_hash:
-            from ..cache import cache_key
+            from soundnet_app.separation.cache import cache_key
 
             key = cache_key(song.content_hash, str(getattr(separator, "model_version", "")))
 

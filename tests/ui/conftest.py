@@ -65,7 +65,7 @@ def dialogs():
 @pytest.fixture
 def make_window(qtbot, separator, settings, dialogs, tmp_path):
     """Build real main windows (real worker and model, temporary settings and cache, no sound)."""
-    from soundnet_app.cache import StemCache
+    from soundnet_app.separation.cache import StemCache
     from soundnet_app.ui.main_window import MainWindow
 
     windows = []

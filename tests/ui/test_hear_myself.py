@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 from uihelpers import wait_separated, write_song
 
-from soundnet_app.audio import write_audio
-from soundnet_app.transforms import SAMPLE_RATE
+from soundnet_app.audio.decode import write_audio
+from soundnet_app.audio.formats import SAMPLE_RATE
 
 VOICE_HZ = 1234.0  # the "singer": a steady tone, easy to find in the mix
 
@@ -112,7 +112,7 @@ def test_hear_myself_puts_the_voice_over_the_mix_and_off_takes_it_out(make_windo
 
 
 def test_no_microphone_disables_hearing_with_a_reason(make_window, monkeypatch):
-    from soundnet_app.mic import input_devices
+    from soundnet_app.sing.mic import input_devices
 
     monkeypatch.delenv("SOUNDNET_MIC_FILE", raising=False)
     if input_devices():

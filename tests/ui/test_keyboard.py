@@ -7,7 +7,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from uihelpers import wait_separated, write_song
 
-from soundnet_app.transforms import SAMPLE_RATE
+from soundnet_app.audio.formats import SAMPLE_RATE
 
 
 class NullOutput:

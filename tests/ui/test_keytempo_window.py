@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from uihelpers import wait_separated, write_song
 
-from soundnet_app.transforms import SAMPLE_RATE
+from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.ui.dialogs import ExportChoice
 
 

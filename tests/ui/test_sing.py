@@ -8,18 +8,18 @@ import numpy as np
 import pytest
 from uihelpers import wait_separated, write_song
 
-from soundnet_app.audio import read_audio, write_audio
-from soundnet_app.cache import cache_key
-from soundnet_app.lyrics import read_lrc
-from soundnet_app.pitch import guide_path, track_pitch
-from soundnet_app.transforms import SAMPLE_RATE
+from soundnet_app.audio.decode import read_audio, write_audio
+from soundnet_app.separation.cache import cache_key
+from soundnet_app.sing.lyrics import read_lrc
+from soundnet_app.sing.pitch import guide_path, track_pitch
+from soundnet_app.audio.formats import SAMPLE_RATE
 
 
 
 @contextlib.contextmanager
 def playing(window):
     """Play through a simulated sound card (this machine has none); paused and stopped on exit."""
-    from soundnet_app.ui.bench_app import _FakeAudioThread
+    from soundnet_app.devtools.bench_app import _FakeAudioThread
 
     audio = _FakeAudioThread(window.mixer)
     window.mixer.play()
@@ -157,8 +157,8 @@ def test_lane_and_take_follow_the_players_key_and_tempo(make_window, qtbot, tmp_
 def test_pitch_lane_draws_the_singer_on_and_off_the_note(qtbot):
     from PySide6.QtGui import QColor
 
-    from soundnet_app.pitch import PitchGuide
-    from soundnet_app.ui.sing import MISS, SINGER, PitchLane
+    from soundnet_app.sing.pitch import PitchGuide
+    from soundnet_app.ui.panels.sing import MISS, SINGER, PitchLane
 
     guide = PitchGuide(10 * SAMPLE_RATE, SAMPLE_RATE)
     guide.f0[:] = 220.0

@@ -9,12 +9,13 @@ import numpy as np
 import soundfile as sf
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
-from uihelpers import assert_audio_equal, settle, shown_title, wait_separated, write_song
+from enginehelpers import settle
+from uihelpers import assert_audio_equal, shown_title, wait_separated, write_song
 
-from soundnet_app.transforms import SAMPLE_RATE
-from soundnet_app.ui.bench_app import drop_files
+from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.devtools.bench_app import drop_files
 from soundnet_app.ui.dialogs import ExportChoice
-from soundnet_app.ui.player import KARAOKE, ORIGINAL
+from soundnet_app.engine.mixer import KARAOKE, ORIGINAL
 
 
 def press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):

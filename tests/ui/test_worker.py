@@ -9,10 +9,10 @@ import threading
 import numpy as np
 import pytest
 
-from soundnet_app.synth import synthetic_song
-from soundnet_app.transforms import SAMPLE_RATE
-from soundnet_app.ui.song import Song
-from soundnet_app.pitch import BACKGROUND_NICE, lower_thread_priority
+from soundnet_app.devtools.synth import synthetic_song
+from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.engine.song import Song
+from soundnet_app.system import BACKGROUND_NICE, lower_thread_priority
 from soundnet_app.ui.worker import SeparationWorker
 
 

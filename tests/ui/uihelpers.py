@@ -8,14 +8,9 @@ import numpy as np
 
 
 def write_song(path: Path, seconds: float, seed: int = 0) -> Path:
-    from soundnet_app.synth import write_synthetic_song
+    from soundnet_app.devtools.synth import write_synthetic_song
 
     return write_synthetic_song(path, seconds, seed=seed)
-
-
-def settle(mixer) -> None:
-    """Render past any gain ramp of a :class:`PlaybackMixer` (a seek takes two: fade out, jump, fade in)."""
-    mixer.render(3 * mixer.ramp_frames)
 
 
 def wait_separated(qtbot, window, timeout=60000):

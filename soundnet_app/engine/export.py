@@ -1,0 +1,201 @@
+"""Export separated stems: vocals, instrumental and a karaoke mix.
+
+The karaoke mix is ``instrumental_level * instrumental + vocal_level * vocals``
+(the "guide vocal" the user dialled in). Files are named
+``<song> - <stem>.<ext>``; an existing file is never replaced silently: by
+default the whole set gets a free `` (2)``, `` (3)``... suffix, or
+``on_conflict="error"`` raises :class:`ExportConflict` so the caller can ask;
+a caller that settled the names itself (the app, after asking) passes them as
+``paths``. Every file is written through the core's atomic
+:class:`~soundnet_app.audio.decode.AudioWriter` in blocks (which also clips to
+[-1, 1]), with a progress callback and cancellation between blocks; a failed
+or cancelled export removes the new files it already finished.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from soundnet_app.audio.decode import OUTPUT_FORMATS, AudioWriter
+
+STEMS = ("vocals", "instrumental", "karaoke")
+FORMAT_LABELS = {"wav": "WAV (lossless)", "flac": "FLAC (lossless, smaller)", "ogg": "OGG Vorbis", "mp3": "MP3"}
+WAV_DEPTHS = {"PCM_16": "16-bit", "PCM_24": "24-bit", "FLOAT": "32-bit float"}
+MP3_BITRATES = (None, 128, 192, 256, 320)  # None: variable bitrate (LAME ~V2)
+ON_CONFLICT = ("rename", "overwrite", "error")
+
+ProgressCallback = Callable[[float], None]
+
+
+class ExportConflict(FileExistsError):
+    """Some target files exist and ``on_conflict="error"`` was asked for."""
+
+    def __init__(self, paths: Sequence[Path]):
+        self.paths = list(paths)
+        names = ", ".join(p.name for p in self.paths)
+        super().__init__(f"These files already exist: {names}")
+
+
+class ExportCancelled(Exception):
+    """The export was cancelled; nothing of it was left on disk."""
+
+
+def safe_filename(name: str, fallback: str = "song") -> str:
+    """A song title made safe as a file name on every platform."""
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", name)
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    return name[:150] or fallback
+
+
+def stem_paths(folder: str | Path, base: str, format: str, stems: Sequence[str] = STEMS, suffix: str = "") -> dict[str, Path]:
+    """``{stem: folder / "<base> - <stem><suffix>.<format>"}``."""
+    folder = Path(folder)
+    return {stem: folder / f"{base} - {stem}{suffix}.{format}" for stem in stems}
+
+
+def existing(paths: dict[str, Path]) -> list[Path]:
+    return [p for p in paths.values() if p.exists()]
+
+
+def free_paths(folder: str | Path, base: str, format: str, stems: Sequence[str] = STEMS,
+               first: int = 1) -> dict[str, Path]:
+    """The first set of names from suffix ``first`` on (``""``, `` (2)``, `` (3)``...) none of which exists."""
+    k = first
+    while True:
+        paths = stem_paths(folder, base, format, stems, "" if k == 1 else f" ({k})")
+        if not existing(paths):
+            return paths
+        k += 1
+
+
+def karaoke_mix(vocals: np.ndarray, instrumental: np.ndarray, vocal_level: float, instrumental_level: float = 1.0,
+                out: np.ndarray | None = None) -> np.ndarray:
+    """``instrumental_level * instrumental + vocal_level * vocals``.
+
+    ``vocals`` and ``instrumental`` are ``(n, channels)`` (usually ``(n, 2)``);
+    the result is ``(n, channels)`` float32, written into ``out`` if given.
+    Not clipped.
+    """
+    out = np.multiply(instrumental, np.float32(instrumental_level), out=out, dtype=np.float32)
+    if vocal_level:
+        out += np.float32(vocal_level) * vocals
+    return out
+
+
+def export_stems(
+    folder: str | Path,
+    base: str,
+    vocals: np.ndarray,
+    instrumental: np.ndarray,
+    *,
+    format: str = "wav",
+    subtype: str | None = None,
+    bitrate_kbps: int | None = None,
+    vocal_level: float = 0.0,
+    instrumental_level: float = 1.0,
+    stems: Sequence[str] = STEMS,
+    on_conflict: str = "rename",
+    paths: Mapping[str, str | Path] | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    block_frames: int = 1 << 16,
+) -> dict[str, Path]:
+    """Write the stems of one song; returns ``{stem: path written}``.
+
+    Args:
+        folder: target folder (created if missing).
+        base: file name stem, usually :func:`safe_filename` of the song title.
+        vocals, instrumental: ``(n, 2)`` float32 at 44.1 kHz.
+        format: one of :data:`~soundnet_app.audio.decode.OUTPUT_FORMATS`.
+        subtype: WAV: a key of :data:`WAV_DEPTHS` (default 16-bit); FLAC: PCM_16/PCM_24.
+        bitrate_kbps: MP3 only: a constant bitrate; ``None`` for VBR.
+        vocal_level, instrumental_level: gains of the karaoke mix (0..1).
+        stems: which of :data:`STEMS` to write.
+        on_conflict: ``"rename"`` (pick free names), ``"overwrite"`` (replace,
+            the user agreed) or ``"error"`` (raise :class:`ExportConflict`).
+        paths: ``{stem: path}`` already settled by the caller (for instance after
+            asking the user about existing files): written as they are, replacing
+            what is there; ``folder``, ``base`` and ``on_conflict`` are then unused.
+        progress: called with the fraction done, 0..1.
+        cancel: set to stop; raises :class:`ExportCancelled`.
+
+    Raises:
+        ExportConflict, ExportCancelled, ValueError, or the core's ``AudioWriteError``.
+    """
+    format = format.lower().lstrip(".")
+    if format not in OUTPUT_FORMATS:
+        raise ValueError(f"Unsupported export format {format!r}; choose one of {', '.join(OUTPUT_FORMATS)}.")
+    if on_conflict not in ON_CONFLICT:
+        raise ValueError(f"on_conflict must be one of {ON_CONFLICT}")
+    unknown = set(stems) - set(STEMS)
+    if unknown:
+        raise ValueError(f"Unknown stems: {', '.join(sorted(unknown))}")
+    if subtype is not None and format not in ("wav", "flac"):
+        subtype = None  # lossy formats have no bit depth
+    if bitrate_kbps is not None and format != "mp3":
+        bitrate_kbps = None
+    if vocals.shape != instrumental.shape:
+        raise ValueError("vocals and instrumental differ in shape")
+    folder = Path(folder)
+    if paths is None:
+        base = safe_filename(base)
+        paths = stem_paths(folder, base, format, stems)
+        clashes = existing(paths)
+        if clashes and on_conflict == "error":
+            raise ExportConflict(clashes)
+        if clashes and on_conflict == "rename":
+            paths, clashes = free_paths(folder, base, format, stems, first=2), []
+    else:
+        missing = set(stems) - set(paths)
+        if missing:
+            raise ValueError(f"No path given for: {', '.join(sorted(missing))}")
+        paths = {stem: Path(paths[stem]) for stem in stems}
+        clashes = existing(paths)
+    replaced = set(clashes)  # the user agreed to replace these
+    for parent in {p.parent for p in paths.values()}:
+        parent.mkdir(parents=True, exist_ok=True)
+
+    n = vocals.shape[0]
+    total = max(1, n * len(stems))
+    done = 0
+    scratch = np.empty((min(block_frames, max(n, 1)), vocals.shape[1]), dtype=np.float32)
+    written: list[Path] = []
+    if progress is not None:
+        progress(0.0)
+    try:
+        for stem in stems:
+            path = paths[stem]
+            with AudioWriter(path, format=format, subtype=subtype, bitrate_kbps=bitrate_kbps) as writer:
+                for i in range(0, n, block_frames):
+                    if cancel is not None and cancel.is_set():
+                        raise ExportCancelled("Export cancelled.")
+                    j = min(n, i + block_frames)
+                    buf = scratch[: j - i]
+                    if stem == "vocals":
+                        np.copyto(buf, vocals[i:j])
+                    elif stem == "instrumental":
+                        np.copyto(buf, instrumental[i:j])
+                    else:
+                        karaoke_mix(vocals[i:j], instrumental[i:j], vocal_level, instrumental_level, out=buf)
+                    writer.write(buf)  # clipped to [-1, 1] there (not FLOAT WAV)
+                    done += j - i
+                    if progress is not None:
+                        progress(done / total)
+            written.append(path)
+    except BaseException:
+        for p in written:
+            if p in replaced:
+                continue  # the user agreed to replace it; the old file is gone anyway
+            try:
+                p.unlink()
+            except OSError:
+                pass
+        raise
+    if progress is not None:
+        progress(1.0)
+    return paths

@@ -1,0 +1,198 @@
+"""The player's state, Qt-free: song, mode, levels, key, tempo, position.
+
+:class:`Playback` sits on a :class:`~soundnet_app.engine.mixer.PlaybackMixer`
+(which renders the sound) and remembers per song, in a :class:`SongPrefs`
+file, the key shift, the tempo and the vocal/instrumental levels, so a song
+opened again plays the way it was left. The window only wires widgets to it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from soundnet_app.engine.keyfind import Key
+from soundnet_app.engine.keytempo import NEUTRAL, TEMPO_STEP, clamp_key, clamp_tempo, is_neutral
+
+if TYPE_CHECKING:
+    from soundnet_app.engine.mixer import PlaybackMixer
+    from soundnet_app.engine.song import Song
+
+MAX_SONGS = 2000  # remembered songs; the least recently used are forgotten
+
+
+def song_id(song: Song) -> str:
+    """Key of a song's preferences: its content hash (like the stem cache), else its path."""
+    if song.content_hash:
+        return song.content_hash
+    return "path:" + str(song.path.resolve())
+
+
+class SongPrefs:
+    """Per-song settings in one JSON file, ``{song id: {"key": 2, "tempo": 0.8, ...}}``.
+
+    Written atomically, at most every :attr:`WRITE_DELAY_S` (a dragged slider
+    changes a level dozens of times a second) and on :meth:`flush`, which
+    also runs at exit; a missing or corrupt file reads as empty (never an
+    error). ``path=None`` keeps them in memory only.
+    """
+
+    WRITE_DELAY_S = 0.5
+
+    FIELDS = ("key", "tempo", "vocal_level", "instrumental_level")
+
+    def __init__(self, path: str | Path | None):
+        self.path = Path(path) if path is not None else None
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._data: dict[str, dict] = {}
+        if self.path is not None:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                if isinstance(data, dict):
+                    self._data = {k: v for k, v in data.items() if isinstance(v, dict)}
+            except (OSError, ValueError):
+                pass
+            atexit.register(self.flush)
+
+    def get(self, sid: str) -> dict:
+        """The stored values of a song (validated and clamped; only those that are stored)."""
+        raw = self._data.get(sid, {})
+        out: dict = {}
+        try:
+            if "key" in raw:
+                out["key"] = clamp_key(raw["key"])
+            if "tempo" in raw:
+                out["tempo"] = clamp_tempo(raw["tempo"])
+            for name in ("vocal_level", "instrumental_level"):
+                if name in raw:
+                    out[name] = min(1.0, max(0.0, float(raw[name])))
+        except (TypeError, ValueError, OverflowError):  # hand-edited or damaged: ignore the song's entry
+            return {}
+        return out
+
+    def put(self, sid: str, **values) -> None:
+        """Store some of :attr:`FIELDS` for a song."""
+        with self._lock:
+            entry = dict(self._data.pop(sid, {}))  # re-inserted last: most recently used
+            entry.update({k: v for k, v in values.items() if k in self.FIELDS})
+            self._data[sid] = entry
+            while len(self._data) > MAX_SONGS:
+                self._data.pop(next(iter(self._data)))
+            if self.path is not None and self._timer is None:
+                self._timer = threading.Timer(self.WRITE_DELAY_S, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def flush(self) -> None:
+        """Write pending changes now."""
+        with self._lock:
+            timer, self._timer = self._timer, None
+            if timer is not None:
+                timer.cancel()
+                self._write()
+
+    def _write(self) -> None:
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".songs-", suffix=".tmp", dir=self.path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(self._data, f)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # preferences are a convenience: never fail playback over them
+
+
+class Playback:
+    """Song, mode, levels, key, tempo and position of the player.
+
+    Args:
+        mixer: the mixer that plays.
+        prefs: where per-song settings are remembered.
+    """
+
+    def __init__(self, mixer: PlaybackMixer, prefs: SongPrefs | None = None):
+        self.mixer = mixer
+        self.prefs = prefs or SongPrefs(None)
+        self.song: Song | None = None
+        self.song_key: Key | None = None  # detected, of the unshifted song
+
+    # -- song ---------------------------------------------------------------
+
+    def song_opened(self, song: Song) -> dict:
+        """Restore ``song``'s key and tempo; returns its stored levels (to show on the sliders)."""
+        self.song = song
+        self.song_key = None
+        stored = self.prefs.get(song_id(song))
+        self.mixer.set_shift(stored.get("key", 0), stored.get("tempo", 1.0))
+        return {k: stored[k] for k in ("vocal_level", "instrumental_level") if k in stored}
+
+    # -- key and tempo ------------------------------------------------------
+
+    @property
+    def key(self) -> int:
+        return self.mixer.key
+
+    @property
+    def tempo(self) -> float:
+        return self.mixer.tempo
+
+    def set_shift(self, key: int | None = None, tempo: float | None = None) -> tuple[int, float]:
+        """Change key and/or tempo (clamped); remembered for the song."""
+        key = self.key if key is None else key
+        tempo = self.tempo if tempo is None else tempo
+        applied = self.mixer.set_shift(key, tempo)
+        if self.song is not None:
+            self.prefs.put(song_id(self.song), key=applied[0], tempo=applied[1])
+        return applied
+
+    def step_key(self, semitones: int) -> int:
+        return self.set_shift(key=self.key + semitones)[0]
+
+    def step_tempo(self, steps: int) -> float:
+        return self.set_shift(tempo=self.tempo + steps * TEMPO_STEP)[1]
+
+    def reset_shift(self) -> None:
+        self.set_shift(*NEUTRAL)
+
+    @property
+    def shifted(self) -> bool:
+        return not is_neutral(self.key, self.tempo)
+
+    # -- levels -------------------------------------------------------------
+
+    def set_levels(self, vocal_level: float | None = None, instrumental_level: float | None = None) -> None:
+        """Change the mix levels (0..1); remembered for the song."""
+        values = {k: min(1.0, max(0.0, float(v))) for k, v in
+                  (("vocal_level", vocal_level), ("instrumental_level", instrumental_level)) if v is not None}
+        if values:
+            self.mixer.update(**values)
+            if self.song is not None:
+                self.prefs.put(song_id(self.song), **values)
+
+    # -- what to show -------------------------------------------------------
+
+    @property
+    def position_s(self) -> float:
+        return self.mixer.position_s
+
+    def key_text(self) -> str:
+        return f"{self.key:+d}" if self.key else "0"
+
+    def tempo_text(self) -> str:
+        return f"{round(self.tempo * 100)} %"
+
+    def song_key_text(self) -> str:
+        """``"A minor"``, or ``"A minor → B minor"`` when shifted; ``""`` when not known yet."""
+        if self.song_key is None:
+            return ""
+        if not self.key:
+            return self.song_key.name
+        return f"{self.song_key.name} → {self.song_key.shifted(self.key).name}"

@@ -1,0 +1,139 @@
+"""The separation models that ship in ``models/`` and how each one is meant to be run.
+
+Each model is a ``.keras`` file with an optional sidecar ``<name>.json``
+holding its display name, a one-line description, where its weights come from
+and the separation settings that scored best with it on the validation split
+(for example ``{"mask_power": 2.0}``). Nothing here imports TensorFlow, so the
+app can list models and compute a model's version (the stem cache's key)
+before the network has loaded.
+
+``$SOUNDNET_MODEL`` overrides the default model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from soundnet_app.separation.cache import file_hash
+from soundnet_app.separation.filtering import DEFAULT_MASK_POWER
+
+DEFAULT_MODEL_NAME = "spleeter-2stems.keras"
+
+
+def models_dir() -> Path:
+    """The folder holding the bundled models and their cards."""
+    from soundnet_app.paths import models_dir as packaged_models_dir  # package data in a wheel, else the checkout's
+
+    return packaged_models_dir()
+
+
+@dataclass(frozen=True)
+class SeparationSettings:
+    """Everything besides the weights that changes the separated stems.
+
+    Attributes:
+        chunk_frames: STFT frames per chunk (a multiple of 64; 448 is ~10.4 s).
+        overlap_seconds: cross-fade length between neighbouring chunks.
+        swap_channels: also separate the channel-swapped chunk and average.
+        wiener_iterations: 0 for a per-channel soft mask, else EM iterations of
+            the multichannel Wiener filter.
+        extend_high_band: give the bins above 11 kHz the vocals' mean mask of
+            5.5-11 kHz instead of leaving them all to the instrumental.
+        mask_power: exponent ``p`` of the soft mask ``V^p / (V^p + A^p)``.
+    """
+
+    chunk_frames: int = 448
+    overlap_seconds: float = 1.0
+    swap_channels: bool = False
+    wiener_iterations: int = 0
+    extend_high_band: bool = False
+    mask_power: float = DEFAULT_MASK_POWER
+
+    def replace(self, **overrides) -> "SeparationSettings":
+        """A copy with the non-``None`` ``overrides`` applied."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        unknown = set(overrides) - set(values)
+        if unknown:
+            raise TypeError(f"unknown separation settings: {', '.join(sorted(unknown))}")
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return SeparationSettings(**values)
+
+    def describe(self) -> str:
+        return ":".join(f"{getattr(self, f.name)}" for f in fields(self))
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One separation model: its file, what to call it, how to run it."""
+
+    path: Path
+    name: str
+    description: str = ""
+    source: str = ""
+    settings: SeparationSettings = field(default_factory=SeparationSettings)
+
+    @property
+    def version(self) -> str:
+        """The cache key part for this model run with its own settings."""
+        return model_version(self.path, self.settings)
+
+
+def model_info(path: str | Path) -> ModelInfo:
+    """Read a model's sidecar ``.json`` (defaults where there is none or it is unreadable)."""
+    path = Path(path)
+    sidecar = path.with_suffix(".json")
+    meta: dict = {}
+    if sidecar.is_file():
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = {}
+    if not isinstance(meta, dict):
+        meta = {}
+    try:
+        settings = SeparationSettings().replace(**dict(meta.get("settings", {})))
+    except (TypeError, ValueError):
+        settings = SeparationSettings()
+    return ModelInfo(
+        path=path,
+        name=str(meta.get("name", path.stem)),
+        description=str(meta.get("description", "")),
+        source=str(meta.get("source", "")),
+        settings=settings,
+    )
+
+
+def available_models() -> list[ModelInfo]:
+    """Every bundled model, the default first."""
+    folder = models_dir()
+    paths = sorted(folder.glob("*.keras")) if folder.is_dir() else []
+    paths.sort(key=lambda p: p.name != DEFAULT_MODEL_NAME)
+    return [model_info(p) for p in paths]
+
+
+def default_model_path() -> Path:
+    """``$SOUNDNET_MODEL``, else the bundled default model."""
+    env = os.environ.get("SOUNDNET_MODEL")
+    if env:
+        return Path(env)
+    preferred = models_dir() / DEFAULT_MODEL_NAME
+    if preferred.is_file():
+        return preferred
+    models = available_models()
+    return models[0].path if models else preferred
+
+
+def model_version(path: str | Path, settings: SeparationSettings | None = None) -> str:
+    """A short id of the model file's content and the separation settings.
+
+    The stem cache keys on it, so a new model or setting never serves stale
+    stems. Computing it reads the file but does not load the network.
+    """
+    if settings is None:
+        settings = model_info(path).settings
+    text = f"{file_hash(path)}:{settings.describe()}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
