@@ -271,7 +271,7 @@ def cached_reopen_seconds(song: Path, window, tmp: Path) -> float:
     import sys
 
     from soundnet_app.separation.cache import StemCache, cache_key, file_hash
-    from soundnet_app.ui.worker import model_version_of
+    from soundnet_app.separation.catalog import model_version_of
 
     cache_dir = tmp / "reopen-cache"
     key = cache_key(file_hash(song), model_version_of(window.model_path))

@@ -1,7 +1,7 @@
 """The main window: layout, menus and actions, and the wiring between the parts.
 
-Nothing heavy runs here: files load in a :class:`~.worker.TaskThread`, the
-model runs in the :class:`~.worker.SeparationWorker`, sound comes from the
+Nothing heavy runs here: files load in a :class:`~.threads.TaskThread`, the
+model runs in the :class:`~.threads.SeparationWorker`, sound comes from the
 :class:`~.player.PlaybackMixer` on the audio thread. A 30 fps timer moves the
 playhead and redraws the waveforms that changed.
 """
@@ -42,15 +42,10 @@ from soundnet_app.ui.panels.sing import SingPanel
 from soundnet_app.engine.song import Song
 from soundnet_app.ui.waveform import WaveformPanel, format_time
 from soundnet_app.ui.widgets import DropHint, MessageBanner, PageStack, TransportBar, make_button, shortcut_text
-from soundnet_app.ui.worker import (
-    SeparationJob,
-    SeparationWorker,
-    TaskThread,
-    TruncatedFile,
-    error_message,
-    load_song,
-    model_version_of,
-)
+from soundnet_app.ui.threads import SeparationWorker, TaskThread
+from soundnet_app.engine.jobs import SeparationJob
+from soundnet_app.engine.loading import TruncatedFile, error_message, load_song
+from soundnet_app.separation.catalog import model_version_of
 
 log = logging.getLogger(__name__)
 

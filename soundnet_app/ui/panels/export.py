@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QApplication
 
 from soundnet_app.engine.keytempo import shift_label
 from soundnet_app.audio.formats import SAMPLE_RATE
-from soundnet_app.ui.worker import TaskThread, error_message
+from soundnet_app.engine.loading import error_message
+from soundnet_app.ui.threads import TaskThread
 
 if TYPE_CHECKING:
     from soundnet_app.ui.main_window import MainWindow

@@ -146,7 +146,7 @@ class KeyTempoControls(QObject):
             return
         from soundnet_app.engine.keyfind import detect_key
         from soundnet_app.system import lower_thread_priority, release_memory
-        from soundnet_app.ui.worker import TaskThread
+        from soundnet_app.ui.threads import TaskThread
 
         def run(progress, cancel):
             lower_thread_priority()  # background work (a task thread ends with it): the UI and audio first

@@ -663,7 +663,8 @@ class SingPanel(QWidget):
 
     def calibrate(self) -> None:
         from soundnet_app.sing.take import calibrate_latency
-        from soundnet_app.ui.worker import TaskThread, error_message
+        from soundnet_app.engine.loading import error_message
+        from soundnet_app.ui.threads import TaskThread
 
         task = TaskThread(lambda progress, cancel: calibrate_latency())
         task.succeeded.connect(lambda s: setattr(self, "latency_s", s))
@@ -689,7 +690,8 @@ class SingPanel(QWidget):
         not fit the instrumental rendered at it), and the message says so.
         """
         from soundnet_app.sing.take import export_takes
-        from soundnet_app.ui.worker import TaskThread, error_message
+        from soundnet_app.engine.loading import error_message
+        from soundnet_app.ui.threads import TaskThread
 
         if self.session is not None:
             self.stop_session()
