@@ -69,7 +69,7 @@ if TYPE_CHECKING:
 class _FakeAudioThread(threading.Thread):
     """Calls ``mixer.fill`` on a 1024-frame period, as a sound card would.
 
-    Like :class:`~.player.AudioOutput`, it starts the mixer's render-ahead
+    Like :class:`~soundnet_app.engine.output.AudioOutput`, it starts the mixer's render-ahead
     worker first (and stops it at the end): ``fill`` is then what the real
     callback runs. ``underruns`` counts the calls the worker left short.
     """
@@ -307,7 +307,7 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
     from soundnet_app.devtools.synth import write_synthetic_song
     from soundnet_app.ui.app import apply_theme
     from soundnet_app.ui.main_window import MainWindow
-    from soundnet_app.engine.mixer import KARAOKE
+    from soundnet_app.engine.mix import KARAOKE
     from soundnet_app.ui.settings import AppSettings
 
     app = QApplication.instance() or QApplication([])

@@ -36,7 +36,10 @@ from soundnet_app.ui.dialogs import Dialogs
 from soundnet_app.ui.dropping import audio_candidates, local_paths
 from soundnet_app.ui.panels.export import StemExport
 from soundnet_app.ui.panels.keytempo import KeyTempoControls
-from soundnet_app.engine.mixer import KARAOKE, ORIGINAL, SWITCH_INTERVAL_S, AudioOutput, PlaybackMixer
+from soundnet_app.engine.mix import KARAOKE, ORIGINAL
+from soundnet_app.engine.mixer import PlaybackMixer
+from soundnet_app.engine.output import AudioOutput
+from soundnet_app.engine.render_ahead import SWITCH_INTERVAL_S
 from soundnet_app.ui.settings import AppSettings
 from soundnet_app.ui.panels.sing import SingPanel
 from soundnet_app.engine.song import Song

@@ -3,8 +3,7 @@
 :class:`StemExport` belongs to the main window (``window.exports``): it reads
 the song and the mix (levels, key and tempo) from it and reports in its
 banner, progress row and status bar. The writing itself is
-:func:`soundnet_app.engine.export.export_stems`, after
-:func:`soundnet_app.engine.keytempo.render_offline` at the key and tempo being played.
+:func:`soundnet_app.engine.export.export_stems`, at the key and tempo being played.
 """
 
 from __future__ import annotations
@@ -16,8 +15,7 @@ from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
-from soundnet_app.engine.keytempo import shift_label
-from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.engine.export import shifted_name
 from soundnet_app.engine.loading import error_message
 from soundnet_app.ui.threads import TaskThread
 
@@ -50,10 +48,9 @@ class StemExport(QObject):
                 why = f"The separation stopped at {done} %. Resume it to export the stems."
             w.banner.show_message(why, "info")
             return
-        label = shift_label(*w.mixer.shift)  # the export is at the key and tempo being played
         s = w.settings
         choice = w.dialogs.export_options(w, s.export_folder, s.export_format,
-                                          f"{song.title} ({label})" if label else song.title,
+                                          shifted_name(song.title, *w.mixer.shift),  # at the key and tempo playing
                                           w.mixer.params.vocal_level, wav_subtype=s.wav_subtype,
                                           mp3_bitrate=s.mp3_bitrate)
         if choice is not None:
@@ -63,7 +60,6 @@ class StemExport(QObject):
               bitrate_kbps: int | None = None) -> TaskThread | None:
         """Export the current song's stems in the background; see :meth:`MainWindow.export_to`."""
         from soundnet_app.engine.export import existing, export_stems, free_paths, safe_filename, stem_paths
-        from soundnet_app.engine.keytempo import render_offline
 
         if on_conflict not in (None, "rename", "overwrite"):
             raise ValueError(f"on_conflict must be None, 'rename' or 'overwrite', not {on_conflict!r}")
@@ -72,8 +68,7 @@ class StemExport(QObject):
             return None
         folder = Path(folder)
         key, tempo = w.mixer.shift
-        label = shift_label(key, tempo)
-        base = safe_filename(f"{song.title} ({label})" if label else song.title)
+        base = safe_filename(shifted_name(song.title, key, tempo))
         # The names are settled here, once (asking the user about files that exist).
         paths = stem_paths(folder, base, fmt)
         clashes = existing(paths)
@@ -85,7 +80,6 @@ class StemExport(QObject):
             if on_conflict == "rename":
                 paths = free_paths(folder, base, fmt, first=2)
         params = w.mixer.params
-        vocal_level = 0.0 if params.mute else params.vocal_level
         s = w.settings
         s.export_folder = str(folder)  # offered again for the next song
         s.export_format = fmt
@@ -96,10 +90,9 @@ class StemExport(QObject):
         vocals, instrumental = song.vocals, song.instrumental  # the closure holds the arrays, not the song
 
         def run(progress, cancel):
-            shifted = [render_offline(x, SAMPLE_RATE, key, tempo) for x in (vocals, instrumental)]
-            return export_stems(folder, base, *shifted, format=fmt, subtype=subtype,
-                                bitrate_kbps=bitrate_kbps, vocal_level=vocal_level,
-                                instrumental_level=params.instrumental_level,
+            return export_stems(folder, base, vocals, instrumental, key=key, tempo=tempo, format=fmt,
+                                subtype=subtype, bitrate_kbps=bitrate_kbps, vocal_level=params.vocal_level,
+                                mute=params.mute, instrumental_level=params.instrumental_level,
                                 paths=paths, progress=progress, cancel=cancel)
 
         task = TaskThread(run)
