@@ -228,9 +228,9 @@ def _rss_after_exports(window, tmp: Path, song_seconds: float, timeout_s: float)
     for k in range(3):
         path = write_synthetic_song(tmp / f"leak {k}.wav", song_seconds, seed=20 + k)
         open_and_separate(path)
-        if window.export_to(tmp / "exports", "wav", on_conflict="rename") is None:
+        if window.panel(ExportPanel).start(tmp / "exports", "wav", on_conflict="rename") is None:
             raise RuntimeError("the export did not start")
-        if not _wait(lambda: window._export_task is None, timeout_s):
+        if not _wait(lambda: window.panel(ExportPanel).task is None, timeout_s):
             raise TimeoutError("the export did not finish")
         path.unlink()
     open_and_separate(tiny)
@@ -249,6 +249,8 @@ from soundnet_app.ui.app import apply_theme
 from soundnet_app.devtools.bench_app import _wait
 from soundnet_app.ui.main_window import MainWindow
 from soundnet_app.ui.settings import AppSettings
+from soundnet_app.ui.panels.export import ExportPanel
+from soundnet_app.ui.panels.keytempo import KeyTempoPanel
 app = QApplication([])
 apply_theme(app)
 song, cache, settings = (Path(a) for a in sys.argv[1:4])
@@ -260,7 +262,7 @@ view = window.waveforms.vocals
 ok = _wait(lambda: window.song is not None and window.song.coverage.complete
            and view._version == window.song.env_vocals.version, 60)
 app.processEvents()
-print("SHOWN", time.time() if ok else -1, window._model_state, flush=True)
+print("SHOWN", time.time() if ok else -1, window.separation.model_state, flush=True)
 window.shutdown()
 """
 
@@ -274,7 +276,7 @@ def cached_reopen_seconds(song: Path, window, tmp: Path) -> float:
     from soundnet_app.ui.worker import model_version_of
 
     cache_dir = tmp / "reopen-cache"
-    key = cache_key(file_hash(song), model_version_of(window.model_path))
+    key = cache_key(file_hash(song), model_version_of(window.separation.model_path))
     if StemCache(cache_dir).put(key, window.song.vocals, window.song.instrumental) is None:
         raise RuntimeError("could not fill the cache")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="2")
@@ -336,9 +338,9 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
         window.sing.show_action.setChecked(True)
         window.sing.mic_action.setChecked(True)
         try:
-            if not _wait(lambda: window._model_state != "loading", timeout_s):
+            if not _wait(lambda: window.separation.model_state != "loading", timeout_s):
                 raise TimeoutError("the model did not load")
-            if window._model_state != "ready":
+            if window.separation.model_state != "ready":
                 raise RuntimeError(window.banner.text() or "the model failed to load")
             results["model_load_s"] = round(time.perf_counter() - t0, 3)
             load_monitor.stop()
@@ -351,7 +353,7 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
             monitor.setTimerType(Qt.TimerType.PreciseTimer)
             monitor.setInterval(10)
             monitor.timeout.connect(lambda: ticks.append(time.perf_counter()))
-            audio = _FakeAudioThread(window.mixer)
+            audio = _FakeAudioThread(window.playback.mixer)
             marks: dict[str, float] = {}
             results["key_change_latency_ms"] = measure_key_change_latency()
 
@@ -359,18 +361,18 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                 song = window.song
                 if "audio" not in marks and song is not None and song.coverage.is_separated(0):
                     marks["audio"] = time.perf_counter()
-                    window.mixer.mode = KARAOKE
-                    window.keytempo.set_shift(3, 0.8)  # the live stretcher in the path while separating
-                    window.mixer.play()
+                    window.playback.mixer.mode = KARAOKE
+                    window.panel(KeyTempoPanel).set_shift(3, 0.8)  # the live stretcher in the path while separating
+                    window.playback.play()
 
-            window.worker.chunkReady.connect(on_chunk)
-            window.songLoaded.connect(lambda song: marks.setdefault("waveform", time.perf_counter()))
+            window.separation.worker.chunkReady.connect(on_chunk)
+            window.events.songLoaded.connect(lambda song: marks.setdefault("waveform", time.perf_counter()))
             monitor.start()
             ticks.append(time.perf_counter())
             audio.start()
             t_drop = time.perf_counter()
             drop_files(window, [path])
-            ok = _wait(lambda: window.song is not None and window.job is not None and not window.job.active
+            ok = _wait(lambda: window.song is not None and window.separation.job is not None and not window.separation.job.active
                        and "audio" in marks, timeout_s)
             t_end = time.perf_counter()
             monitor.stop()
@@ -381,8 +383,8 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
             audio.join(2)
             if not ok:
                 raise TimeoutError("the song was not separated in time")
-            if window.job.state != "done":
-                raise RuntimeError(f"separation ended as {window.job.state}: {window.banner.text()}")
+            if window.separation.job.state != "done":
+                raise RuntimeError(f"separation ended as {window.separation.job.state}: {window.banner.text()}")
 
             gaps_ms = np.diff(np.asarray(ticks)) * 1000.0
             results.update(
@@ -394,7 +396,7 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                 ui_ticks=int(gaps_ms.size),
                 max_callback_ms=round(max(audio.durations, default=0.0) * 1000, 2),
                 callback_budget_ms=round(audio.period * 500, 1),
-                shift_during_run=list(window.mixer.shift),
+                shift_during_run=list(window.playback.mixer.shift),
                 late_callbacks=audio.late,
                 audio_underruns=audio.final_underruns,
                 callbacks=len(audio.durations),
