@@ -20,9 +20,9 @@ from soundnet_app.ui.panels.keytempo import KeyTempoPanel
 @contextlib.contextmanager
 def playing(window):
     """Play through a simulated sound card (this machine has none); paused and stopped on exit."""
-    from soundnet_app.devtools.bench_app import _FakeAudioThread
+    from soundnet_app.devtools.simulate import FakeAudioThread
 
-    audio = _FakeAudioThread(window.playback.mixer)
+    audio = FakeAudioThread(window.playback.mixer)
     window.playback.play()
     audio.start()
     try:

@@ -13,7 +13,7 @@ from enginehelpers import settle
 from uihelpers import assert_audio_equal, shown_title, wait_separated, write_song
 
 from soundnet_app.audio.formats import SAMPLE_RATE
-from soundnet_app.devtools.bench_app import drop_files
+from soundnet_app.devtools.simulate import drop_files
 from soundnet_app.ui.dialogs import ExportChoice
 from soundnet_app.engine.mixer import KARAOKE, ORIGINAL
 from soundnet_app.ui.panels.export import ExportPanel
