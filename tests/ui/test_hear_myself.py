@@ -60,7 +60,7 @@ def test_hear_myself_puts_the_voice_over_the_mix_and_off_takes_it_out(make_windo
     song = write_song(tmp_path / "song.wav", 8.0)
     window = make_window()
     sing = window.sing
-    assert window.mixer.monitor is sing.monitor and not sing.monitor.enabled  # off by default
+    assert window.playback.mixer.monitor is sing.monitor and not sing.monitor.enabled  # off by default
     assert sing.hear_box.isEnabled() and sing.monitor_slider.isEnabled() and sing.reverb_box.isEnabled()
     # Keyboard: Space ticks the box, the arrow keys move the level.
     sing.hear_box.setFocus()
@@ -71,10 +71,10 @@ def test_hear_myself_puts_the_voice_over_the_mix_and_off_takes_it_out(make_windo
     assert sing.monitor_slider.value() == 75 and sing.monitor.params.level == pytest.approx(0.75)
     window.open_path(song)
     wait_separated(qtbot, window)
-    window.mixer.mode = "karaoke"
+    window.playback.mixer.mode = "karaoke"
     sing.mic_action.setChecked(True)
-    speaker = _Speaker(window.mixer)
-    window.mixer.play()
+    speaker = _Speaker(window.playback.mixer)
+    window.playback.play()
     speaker.start()
     try:
         qtbot.waitUntil(lambda: sing.session is not None, timeout=5000)
@@ -87,9 +87,9 @@ def test_hear_myself_puts_the_voice_over_the_mix_and_off_takes_it_out(make_windo
         t2 = time.perf_counter()
         qtbot.wait(1500)
         t3 = time.perf_counter()
-        assert sing.session is not None and window.mixer.playing
+        assert sing.session is not None and window.playback.playing
     finally:
-        window.mixer.pause()
+        window.playback.pause()
         speaker.stop_event.set()
         speaker.join(2)
     heard, unheard = speaker.between(t0, t1), speaker.between(t2, t3)

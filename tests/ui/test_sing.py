@@ -13,21 +13,22 @@ from soundnet_app.separation.cache import cache_key
 from soundnet_app.sing.lyrics import read_lrc
 from soundnet_app.sing.pitch import guide_path, track_pitch
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.ui.panels.keytempo import KeyTempoPanel
 
 
 
 @contextlib.contextmanager
 def playing(window):
     """Play through a simulated sound card (this machine has none); paused and stopped on exit."""
-    from soundnet_app.devtools.bench_app import _FakeAudioThread
+    from soundnet_app.devtools.simulate import FakeAudioThread
 
-    audio = _FakeAudioThread(window.mixer)
-    window.mixer.play()
+    audio = FakeAudioThread(window.playback.mixer)
+    window.playback.play()
     audio.start()
     try:
         yield
     finally:
-        window.mixer.pause()
+        window.playback.pause()
         audio.stop_event.set()
         audio.join(2)
 
@@ -85,7 +86,7 @@ def test_tap_to_sync_writes_an_lrc_and_asks_before_replacing(make_window, qtbot,
     sing = window.sing
     assert sing.start_tap_sync("one\ntwo\nthree")
     for t in (0.2, 4.25, 6.1):  # the synthetic voice's phrases start at 0 s and 4 s (and notes every 0.5 s)
-        window.mixer.seek(round(t * SAMPLE_RATE))
+        window.playback.seek(round(t * SAMPLE_RATE))
         sing.tap_action.trigger()
     lrc = song.with_suffix(".lrc")
     assert lrc.exists()
@@ -110,7 +111,7 @@ def test_file_fed_microphone_scores_and_saves_a_take(make_window, qtbot, tmp_pat
     feed_microphone(monkeypatch, singer, np.asarray(window.song.vocals))  # the singer sings exactly the original
     sing.mic_action.setChecked(True)
     with playing(window):
-        qtbot.waitUntil(lambda: window.mixer.position > 4.0 * SAMPLE_RATE, timeout=15000)
+        qtbot.waitUntil(lambda: window.playback.position > 4.0 * SAMPLE_RATE, timeout=15000)
     assert sing.session is not None
     sing.session.wait_idle()
     score = sing.scorer.score()
@@ -130,7 +131,7 @@ def test_lane_and_take_follow_the_players_key_and_tempo(make_window, qtbot, tmp_
     window.open_path(song)
     wait_separated(qtbot, window)
     sing = window.sing
-    window.keytempo.set_shift(2, 0.8)
+    window.panel(KeyTempoPanel).set_shift(2, 0.8)
     sing.tick()
     assert sing.lane.key_shift == 2  # the guide's notes drawn where the singer hears them
     singer = tmp_path / "singer.wav"
@@ -142,7 +143,7 @@ def test_lane_and_take_follow_the_players_key_and_tempo(make_window, qtbot, tmp_
         assert (session.key, session.tempo) == (2, 0.8)
         qtbot.wait(1500)  # at 80 %, the session's song clock keeps up with the player: it is not restarted
         assert sing.session is session
-        window.keytempo.set_shift(-1, 0.8)  # a new key: the session ends, the next starts at it
+        window.panel(KeyTempoPanel).set_shift(-1, 0.8)  # a new key: the session ends, the next starts at it
         qtbot.waitUntil(lambda: sing.session is not None and sing.session is not session, timeout=5000)
         assert sing.session.key == -1 and sing.lane.key_shift == -1
         qtbot.wait(600)
@@ -195,7 +196,7 @@ def test_a_take_keeps_every_stretch_across_a_pause(make_window, qtbot, tmp_path,
     noise = 0.1 * np.random.default_rng(7).standard_normal(8 * SAMPLE_RATE)
     feed_microphone(monkeypatch, singer, np.stack([noise, noise], 1).astype(np.float32))  # every stretch restarts this file
     sing.mic_action.setChecked(True)
-    mixer = window.mixer
+    mixer = window.playback.mixer
     with playing(window):
         qtbot.waitUntil(lambda: mixer.position > 2.0 * SAMPLE_RATE, timeout=15000)
         mixer.pause()
