@@ -34,7 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from soundnet_app.sing.lyrics import Line, Lyrics, LyricsError, LyricsExistError, find_lyrics, parse_lrc, read_lrc, sync_lines
+from soundnet_app.sing.lyrics import Line, Lyrics, LyricsError, LyricsExistError, parse_lrc
+from soundnet_app.sing.lyrics_files import find_lyrics, read_lrc, write_lrc
+from soundnet_app.sing.tapsync import sync_lines, vocal_onsets
 from soundnet_app.sing.monitor import VoiceMonitor
 from soundnet_app.sing.pitch import GuideBuilder, PitchGuide, guide_path, hz_to_midi
 from soundnet_app.sing.scoring import TOLERANCE_CENTS, LiveScorer
@@ -574,8 +576,6 @@ class SingPanel(QWidget):
 
     def finish_tap_sync(self, overwrite: bool | None = None):
         """Snap the taps to the separated vocal's onsets and write the ``.lrc``; returns its path."""
-        from soundnet_app.sing.lyrics import vocal_onsets, write_lrc
-
         taps, self._taps = self._taps or [], None
         self.tap_action.setEnabled(False)
         self.lyrics_view.tap_index = None
