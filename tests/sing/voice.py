@@ -35,3 +35,12 @@ def sung_notes(notes: list[tuple[float, float, float]], seconds: float, seed: in
     true = np.interp(grid, t, f)
     true[np.interp(grid, t, env) < 0.5] = 0
     return audio, true
+
+
+def cents_error(est: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
+    """(median absolute cents error where both are voiced, voicing accuracy)."""
+    n = min(est.size, ref.size)
+    est, ref = est[:n], ref[:n]
+    both = (est > 0) & (ref > 0)
+    err = np.abs(1200 * np.log2(est[both] / ref[both]))
+    return float(np.median(err)), float(np.mean((est > 0) == (ref > 0)))

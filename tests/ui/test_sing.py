@@ -11,7 +11,8 @@ from uihelpers import wait_separated, write_song
 from soundnet_app.audio.decode import read_audio, write_audio
 from soundnet_app.separation.cache import cache_key
 from soundnet_app.sing.lyrics_files import read_lrc
-from soundnet_app.sing.pitch import guide_path, track_pitch
+from soundnet_app.sing.guide import guide_path
+from soundnet_app.sing.pitch import track_pitch
 from soundnet_app.audio.formats import SAMPLE_RATE
 
 
@@ -157,7 +158,7 @@ def test_lane_and_take_follow_the_players_key_and_tempo(make_window, qtbot, tmp_
 def test_pitch_lane_draws_the_singer_on_and_off_the_note(qtbot):
     from PySide6.QtGui import QColor
 
-    from soundnet_app.sing.pitch import PitchGuide
+    from soundnet_app.sing.guide import PitchGuide
     from soundnet_app.ui.panels.sing import MISS, SINGER, PitchLane
 
     guide = PitchGuide(10 * SAMPLE_RATE, SAMPLE_RATE)

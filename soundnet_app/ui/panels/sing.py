@@ -3,7 +3,7 @@
 The Qt side of :mod:`soundnet_app.sing.lyrics`, :mod:`soundnet_app.sing.pitch`,
 :mod:`soundnet_app.sing.scoring`, :mod:`soundnet_app.sing.mic` and :mod:`soundnet_app.sing.take`.
 Nothing heavy runs on the UI thread: the guide is tracked by a
-:class:`~soundnet_app.sing.pitch.GuideBuilder` thread as separated chunks arrive,
+:class:`~soundnet_app.sing.guide.GuideBuilder` thread as separated chunks arrive,
 the singer by a :class:`~soundnet_app.sing.mic.SingingSession` thread; the
 window's 30 fps timer only repaints.
 
@@ -38,7 +38,8 @@ from soundnet_app.sing.lyrics import Line, Lyrics, LyricsError, LyricsExistError
 from soundnet_app.sing.lyrics_files import find_lyrics, read_lrc, write_lrc
 from soundnet_app.sing.tapsync import sync_lines, vocal_onsets
 from soundnet_app.sing.monitor import VoiceMonitor
-from soundnet_app.sing.pitch import GuideBuilder, PitchGuide, guide_path, hz_to_midi
+from soundnet_app.sing.guide import GuideBuilder, PitchGuide, guide_path
+from soundnet_app.sing.pitch import hz_to_midi
 from soundnet_app.sing.scoring import TOLERANCE_CENTS, LiveScorer
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.ui import theme
