@@ -374,7 +374,7 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                        and "audio" in marks, timeout_s)
             t_end = time.perf_counter()
             monitor.stop()
-            session = window.sing.session
+            session = window.sing.singalong.mic
             results["mic_running"] = session is not None
             results["mic_pitch_frames"] = int(session.live.frames()[1].size) if session is not None else 0
             audio.stop_event.set()
@@ -399,9 +399,9 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                 audio_underruns=audio.final_underruns,
                 callbacks=len(audio.durations),
             )
-            _wait(window.sing.builder.idle, timeout_s)
-            results["pitch_guide_s_per_min"] = round(window.sing.builder.seconds / (song_seconds / 60), 3)
-            results["sing_views_on"] = window.sing.isVisible() and window.sing.lyrics is not None
+            _wait(window.sing.singalong.builder.idle, timeout_s)
+            results["pitch_guide_s_per_min"] = round(window.sing.singalong.builder.seconds / (song_seconds / 60), 3)
+            results["sing_views_on"] = window.sing.view.isVisible() and window.sing.singalong.lyrics is not None
             results["cached_reopen_s"] = round(cached_reopen_seconds(path, window, tmp), 3)
             results["leak_song_seconds"] = leak_song_seconds
             results["rss_growth_mb_after_3_exports"] = round(

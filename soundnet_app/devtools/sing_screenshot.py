@@ -57,7 +57,7 @@ def render(out: str | Path, seconds: float = 120.0, size: tuple[int, int] = (128
             _wait(lambda: window._model_state != "loading", 300)
             drop_files(window, [song])
             _wait(lambda: window.song is not None and window.job is not None and not window.job.active, 300)
-            _wait(lambda: window.sing.guide is not None and window.sing.guide.complete, 60)
+            _wait(lambda: window.sing.singalong.guide is not None and window.sing.singalong.guide.complete, 60)
             start = 48.0
             singer = np.asarray(window.song.vocals[int(start * SAMPLE_RATE):int((start + 20) * SAMPLE_RATE)])
             singer = singer.copy()

@@ -249,7 +249,7 @@ class SingAlong:
         if not mic.start():
             self.mic_problem = getattr(source, "reason", "") or "The microphone did not start."
             return False
-        self.mic = mic
+        self.mic, self.mic_problem = mic, ""
         self._mic_start_frame = position
         self._mic_clock = time.perf_counter() if now is None else now  # after start(): opening a device takes time
         return True
