@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from soundnet_app.audio.decode import close_stream
+from soundnet_app.audio.decode import close_stream, read_audio
 from soundnet_app.sing.live_pitch import LivePitch
 from soundnet_app.sing.pitch import HOP_S
 from soundnet_app.sing.scoring import LiveScorer
@@ -160,8 +160,6 @@ class FileInput(InputSource):
     def audio(self) -> np.ndarray:
         """The ``(n,)`` float32 samples fed (a file is decoded on first use)."""
         if self._audio is None:
-            from soundnet_app.audio.decode import read_audio
-
             self._audio = self._mono(read_audio(self._path)[0])
         return self._audio
 
