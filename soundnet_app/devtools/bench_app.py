@@ -70,6 +70,7 @@ from soundnet_app.ui.app import apply_theme
 from soundnet_app.ui.main_window import MainWindow
 from soundnet_app.ui.panels.export import ExportPanel
 from soundnet_app.ui.panels.keytempo import KeyTempoPanel
+from soundnet_app.ui.panels.sing import SingPanel
 from soundnet_app.ui.settings import AppSettings
 
 RELEASE_WAIT_S = 1.0  # > the window's 0.5 s delay before it trims the freed heap
@@ -189,8 +190,8 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                             separator_factory=factory, audio=False)
         window.resize(1200, 760)
         window.show()
-        window.sing.show_action.setChecked(True)
-        window.sing.mic_action.setChecked(True)
+        window.panel(SingPanel).show_action.setChecked(True)
+        window.panel(SingPanel).mic_action.setChecked(True)
         try:
             if not wait_until(lambda: window.separation.model_state != "loading", timeout_s):
                 raise TimeoutError("the model did not load")
@@ -230,7 +231,7 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                        and "audio" in marks, timeout_s)
             t_end = time.perf_counter()
             monitor.stop()
-            session = window.sing.session
+            session = window.panel(SingPanel).singalong.mic
             results["mic_running"] = session is not None
             results["mic_pitch_frames"] = int(session.live.frames()[1].size) if session is not None else 0
             audio.stop_event.set()
@@ -255,9 +256,9 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                 audio_underruns=audio.final_underruns,
                 callbacks=len(audio.durations),
             )
-            wait_until(window.sing.builder.idle, timeout_s)
-            results["pitch_guide_s_per_min"] = round(window.sing.builder.seconds / (song_seconds / 60), 3)
-            results["sing_views_on"] = window.sing.isVisible() and window.sing.lyrics is not None
+            wait_until(window.panel(SingPanel).singalong.builder.idle, timeout_s)
+            results["pitch_guide_s_per_min"] = round(window.panel(SingPanel).singalong.builder.seconds / (song_seconds / 60), 3)
+            results["sing_views_on"] = window.panel(SingPanel).view.isVisible() and window.panel(SingPanel).singalong.lyrics is not None
             results["cached_reopen_s"] = round(cached_reopen_seconds(path, window, tmp), 3)
             results["leak_song_seconds"] = leak_song_seconds
             results["rss_growth_mb_after_3_exports"] = round(

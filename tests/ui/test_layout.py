@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QSlider, QWidget
 
-from soundnet_app.ui.panels.sing import LyricsView, PitchLane
 from soundnet_app.ui.panels.keytempo import KeyTempoPanel
+from soundnet_app.ui.panels.sing_views import LyricsView, PitchLane
 
 LEAVES = (QAbstractButton, QLabel, QSlider, QComboBox, LyricsView, PitchLane)
 

@@ -7,5 +7,6 @@ in this order: their widgets and menu entries appear in it).
 
 from soundnet_app.ui.panels.export import ExportPanel
 from soundnet_app.ui.panels.keytempo import KeyTempoPanel
+from soundnet_app.ui.panels.sing import SingPanel
 
-PANELS = (ExportPanel, KeyTempoPanel)
+PANELS = (ExportPanel, KeyTempoPanel, SingPanel)
