@@ -238,7 +238,9 @@ def test_song_prefs_write_once_per_burst_of_changes(tmp_path):
     prefs.flush()
     assert SongPrefs(path).get("song") == {"vocal_level": 0.49}
     prefs.put("song", key=2)
-    time.sleep(SongPrefs.WRITE_DELAY_S + 0.5)
+    timer = prefs._timer  # the delayed write: wait for it, not for a guessed time
+    timer.join(10)
+    assert not timer.is_alive()
     assert SongPrefs(path).get("song") == {"vocal_level": 0.49, "key": 2}
     path.write_text('{"song": {"key": Infinity, "tempo": 0.8}}')
     assert SongPrefs(path).get("song") == {}  # damaged values: the song's entry is ignored, no error
