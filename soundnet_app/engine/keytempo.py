@@ -249,7 +249,8 @@ def shifted_paths(outputs: dict[str, Path], key: int, tempo: float) -> dict[str,
 
 def write_shifted(outputs: dict[str, Path], key: int, tempo: float, fmt: str) -> dict[str, Path]:
     """Write key/tempo-shifted copies of the stem files ``outputs`` (atomically); returns them."""
-    from soundnet_app.audio.decode import read_audio, write_audio
+    from soundnet_app.audio.decode import read_audio
+    from soundnet_app.audio.write import write_audio
     from soundnet_app.audio.formats import SAMPLE_RATE
 
     targets = shifted_paths(outputs, key, tempo)

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from soundnet_app.audio.decode import close_stream
+from soundnet_app.audio.devices import close_stream
 from soundnet_app.engine.keytempo import NEUTRAL, LiveStretcher, clamp_key, clamp_tempo, is_neutral
 from soundnet_app.audio.formats import SAMPLE_RATE
 

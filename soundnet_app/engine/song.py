@@ -18,7 +18,7 @@ import numpy as np
 from soundnet_app.audio.formats import SAMPLE_RATE
 
 if TYPE_CHECKING:
-    from soundnet_app.audio.decode import AudioInfo
+    from soundnet_app.audio.probe import AudioInfo
 
 BLOCK_FRAMES = 1024  # granularity of the "separated" map (~23 ms)
 ENVELOPE_POINTS = 4000  # min/max buckets per waveform (about two per screen pixel)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from soundnet_app.audio.decode import close_stream
+from soundnet_app.audio.devices import close_stream
 from soundnet_app.sing.pitch import HOP_S, LivePitch
 from soundnet_app.sing.scoring import LiveScorer
 

@@ -39,7 +39,7 @@ from soundnet_app.system import lower_thread_priority
 from soundnet_app.engine.song import Coverage, Song
 
 if TYPE_CHECKING:
-    from soundnet_app.audio.decode import AudioInfo
+    from soundnet_app.audio.probe import AudioInfo
     from soundnet_app.separation.cache import StemCache
     from soundnet_app.separation.separator import SeparatedChunk
 
@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 def error_message(exc: BaseException) -> str:
     """One line for the user: the core's errors already are; others get their type."""
-    from soundnet_app.audio.decode import AudioError
+    from soundnet_app.audio.errors import AudioError
 
     if isinstance(exc, AudioError):
         return str(exc)
@@ -61,7 +61,7 @@ MAX_SONG_MINUTES = 60  # the app keeps mixture + stems in memory: ~1 GB per 16 m
 
 
 def _refuse_long_songs(info: AudioInfo) -> None:
-    from soundnet_app.audio.decode import AudioReadError
+    from soundnet_app.audio.errors import AudioReadError
 
     if info.duration_s > MAX_SONG_MINUTES * 60:
         raise AudioReadError(
@@ -80,7 +80,9 @@ class TruncatedFile(Exception):
 
 def _decode_readable_part(path: Path):
     """Decode ``path`` up to where it breaks: ``(audio, info, error or None)``."""
-    from soundnet_app.audio.decode import AudioReadError, probe, stream_audio
+    from soundnet_app.audio.decode import stream_audio
+    from soundnet_app.audio.errors import AudioReadError
+    from soundnet_app.audio.probe import probe
 
     info = probe(path)
     _refuse_long_songs(info)
@@ -116,7 +118,8 @@ def load_song(path: str | Path, hash_content: bool = True, cache: StemCache | No
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from soundnet_app.audio.decode import AudioReadError, read_audio
+    from soundnet_app.audio.decode import read_audio
+    from soundnet_app.audio.errors import AudioReadError
 
     path = Path(path)
     with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it overlaps the decoding

@@ -8,7 +8,7 @@ import stat
 import numpy as np
 import pytest
 
-from soundnet_app.audio.decode import write_audio
+from soundnet_app.audio.write import write_audio
 from soundnet_app.sing.lyrics import (
     Line,
     Lyrics,

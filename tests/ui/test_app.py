@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import soundnet_app.ui.worker as worker_module
-from soundnet_app.audio.decode import AudioReadError
+from soundnet_app.audio.errors import AudioReadError
 from soundnet_app.ui.app import create_app, parse_args
 from soundnet_app.ui.worker import error_message
 
