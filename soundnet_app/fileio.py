@@ -113,16 +113,17 @@ def atomic_path(target: PathLike, suffix: str = "", *, overwrite: bool = True) -
         yield partial.path
 
 
-def atomic_write(target: PathLike, data: bytes | str, *, overwrite: bool = True,
+def atomic_write(target: PathLike, data: bytes | str, *, overwrite: bool = True, suffix: str = "",
                  encoding: str = "utf-8") -> Path:
     """Write ``data`` (``str`` is encoded with ``encoding``) as the whole of ``target``; returns it.
 
     With ``overwrite=False`` an existing ``target`` is never replaced (``FileExistsError``).
-    Raises ``OSError`` when the disk says no, leaving ``target`` as it was.
+    ``suffix`` ends the temporary name (see :class:`PartialFile`). Raises ``OSError`` when
+    the disk says no, leaving ``target`` as it was.
     """
     if isinstance(data, str):
         data = data.encode(encoding)
-    with PartialFile(target, overwrite=overwrite) as partial:
+    with PartialFile(target, suffix, overwrite=overwrite) as partial:
         with open(partial.path, "wb") as f:
             f.write(data)
     return partial.target

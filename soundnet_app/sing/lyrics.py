@@ -22,16 +22,16 @@ Bad input raises :class:`LyricsError`, whose message is meant for the user.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import logging
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from soundnet_app.fileio import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -373,32 +373,8 @@ def format_lrc(lyrics: Lyrics) -> str:
 
 
 def _write_atomic(path: Path, data: bytes, overwrite: bool) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if path exists (no race with another writer)
-                os.unlink(tmp)
-            except OSError as e:
-                if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.ENOSYS):
-                    raise  # FileExistsError and real failures
-                # No hard links here (FAT/exFAT sticks, some network shares): claim the
-                # name exclusively, then move the finished file over the empty placeholder.
-                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-                os.replace(tmp, path)
-        tmp = None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    # Without overwrite, never over an existing file, even one that appears meanwhile.
+    atomic_write(path, data, overwrite=overwrite)
 
 
 def write_lrc(lyrics: Lyrics, song_path: str | Path, overwrite: bool = False,
