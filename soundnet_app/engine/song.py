@@ -162,7 +162,7 @@ class Song:
     Args:
         path: the file it came from.
         mixture: ``(n, 2)`` float32 at 44.1 kHz.
-        info: the core's :class:`~soundnet_app.audio.decode.AudioInfo` (or ``None``).
+        info: the core's :class:`~soundnet_app.audio.probe.AudioInfo` (or ``None``).
         content_hash: sha256 of the file bytes (the cache key's first half); ``""`` when
             there is no cache to key.
         envelope_points: resolution of the waveform envelopes.
