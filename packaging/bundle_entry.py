@@ -35,11 +35,11 @@ def _smoke_test() -> int:
     app.exec()
     visible = seen.get("visible", False)
     window.shutdown()
-    from soundnet_app.ui.main_window import RESOURCES
+    from soundnet_app.paths import resources_dir
 
     if not visible or window.windowIcon().isNull():
         print(f"window visible: {visible}; icon found: {not window.windowIcon().isNull()} "
-              f"(resources: {RESOURCES})", file=sys.stderr)
+              f"(resources: {resources_dir()})", file=sys.stderr)
         return 1
     print(f"window shown in {shown:.2f} s")
     return 0

@@ -54,153 +54,24 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import threading
 import time
-from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
-if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
-
-
-class _FakeAudioThread(threading.Thread):
-    """Calls ``mixer.fill`` on a 1024-frame period, as a sound card would.
-
-    Like :class:`~.player.AudioOutput`, it starts the mixer's render-ahead
-    worker first (and stops it at the end): ``fill`` is then what the real
-    callback runs. ``underruns`` counts the calls the worker left short.
-    """
-
-    def __init__(self, mixer, frames: int = 1024):
-        super().__init__(daemon=True)
-        self.mixer = mixer
-        self.period = frames / mixer.sample_rate
-        self.buffer = np.zeros((frames, 2), dtype=np.float32)
-        self.stop_event = threading.Event()
-        self.durations: list[float] = []
-        self.late = 0
-
-    @property
-    def underruns(self) -> int:
-        ahead = self.mixer._ahead
-        return ahead.underruns if ahead is not None else 0
-
-    def run(self) -> None:
-        self.mixer.start_ahead()
-        deadline = time.perf_counter()
-        while not self.stop_event.is_set():
-            now = time.perf_counter()
-            if now - deadline > self.period:
-                self.late += 1
-                deadline = now
-            t = time.perf_counter()
-            self.mixer.fill(self.buffer)
-            self.durations.append(time.perf_counter() - t)
-            deadline += self.period
-            delay = deadline - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-        self.final_underruns = self.underruns
-        self.mixer.stop_ahead()
-
-
-def measure_key_change_latency(frames: int = 1024) -> float:
-    """Milliseconds from a key change (+0 -> +3) to the new pitch in the output; see the module doc."""
-    from soundnet_app.audio.formats import SAMPLE_RATE
-    from soundnet_app.engine.mixer import PlaybackMixer
-    from soundnet_app.engine.song import Song
-
-    rate = SAMPLE_RATE
-    t = np.arange(4 * rate) / rate
-    x = (0.5 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
-    song = Song("tone.wav", np.stack([x, x], 1))
-    mixer = PlaybackMixer()
-    mixer.set_song(song)
-    mixer.set_shift(0, 0.9)
-    mixer.play()
-    blocks = [np.zeros((frames, 2), np.float32) for _ in range(int(2.5 * rate) // frames)]
-    change = len(blocks) // 2
-    # In real time, through the render-ahead ring, as a sound card plays it.
-    mixer.start_ahead()
-    period = frames / rate
-    deadline = time.perf_counter()
-    for i, block in enumerate(blocks):
-        if i == change:
-            mixer.set_shift(3, 0.9)
-        mixer.fill(block)
-        deadline += period
-        delay = deadline - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
-    mixer.stop_ahead()
-    out = np.concatenate(blocks[change:])[:, 0]
-    target = 440.0 * 2 ** (3 / 12)
-    hop = rate // 100
-    for k in range(0, out.size - 4 * hop, hop // 4):
-        seg = out[k : k + 4 * hop]  # 40 ms window: zero crossings give the frequency to ~1 %
-        crossings = np.flatnonzero((seg[:-1] < 0) & (seg[1:] >= 0))
-        if crossings.size >= 3:
-            f = (crossings.size - 1) * rate / (crossings[-1] - crossings[0])
-            if abs(f - target) / target < 0.01:
-                return round((k + 4 * hop + frames) / rate * 1000, 1)
-    return float("inf")
-
-
-def _wait(condition, timeout_s: float) -> bool:
-    """Spin the Qt event loop (never sleeping in it) until ``condition()`` or the timeout."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    if condition():
-        return True
-    loop = QEventLoop()
-    poll = QTimer()
-    poll.setInterval(2)
-    poll.timeout.connect(lambda: condition() and loop.quit())
-    give_up = QTimer()
-    give_up.setSingleShot(True)
-    give_up.timeout.connect(loop.quit)
-    poll.start()
-    give_up.start(int(timeout_s * 1000))
-    loop.exec()
-    poll.stop()
-    give_up.stop()
-    return condition()
-
-
-def drop_files(widget: QWidget, paths: Iterable[str | os.PathLike[str]]) -> None:
-    """Send ``widget`` the drag-enter and drop events of files dragged from a file manager."""
-    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-    from PySide6.QtGui import QDragEnterEvent, QDropEvent
-    from PySide6.QtWidgets import QApplication
-
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    center = widget.rect().center()
-    # QDragEnterEvent takes an integer QPoint, QDropEvent a QPointF.
-    enter = QDragEnterEvent(center, Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, enter)
-    drop = QDropEvent(QPointF(center), Qt.DropAction.CopyAction, mime,
-                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, drop)
-
-
-def rss_mb() -> float:
-    """This process's resident memory (MB), from ``/proc`` (``psutil`` elsewhere)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import psutil
-
-    return psutil.Process().memory_info().rss / 2**20
-
+from soundnet_app.devtools.simulate import FakeAudioThread, drop_files, measure_key_change_latency, rss_mb, wait_until
+from soundnet_app.devtools.synth import write_synthetic_song
+from soundnet_app.engine.mixer import KARAOKE
+from soundnet_app.separation.cache import StemCache, cache_key, file_hash
+from soundnet_app.ui.app import apply_theme
+from soundnet_app.ui.main_window import MainWindow
+from soundnet_app.ui.panels.export import ExportPanel
+from soundnet_app.ui.panels.keytempo import KeyTempoPanel
+from soundnet_app.ui.panels.sing import SingPanel
+from soundnet_app.ui.settings import AppSettings
+from soundnet_app.ui.worker import model_version_of
 
 RELEASE_WAIT_S = 1.0  # > the window's 0.5 s delay before it trims the freed heap
 
@@ -209,11 +80,9 @@ def _rss_after_exports(window, tmp: Path, song_seconds: float, timeout_s: float)
     """Open, separate and export three songs in ``window``; the RSS growth (MB) measured around them."""
     import gc
 
-    from soundnet_app.devtools.synth import write_synthetic_song
-
     def open_and_separate(path: Path) -> None:
         window.open_path(path)
-        if not _wait(lambda: window.song is not None and window.song.path == path
+        if not wait_until(lambda: window.song is not None and window.song.path == path
                      and window.song.coverage.complete and not window.separating, timeout_s):
             raise TimeoutError(f"{path.name} was not separated in time")
 
@@ -222,21 +91,21 @@ def _rss_after_exports(window, tmp: Path, song_seconds: float, timeout_s: float)
     gc.collect()
     # The window hands the previous song's memory back (malloc_trim) 0.5 s after a song change:
     # measure after that, both times, not in the middle of it.
-    _wait(lambda: not window._tasks, timeout_s)  # a key finder still running holds its song
-    _wait(lambda: False, RELEASE_WAIT_S)
+    wait_until(lambda: not window._tasks, timeout_s)  # a key finder still running holds its song
+    wait_until(lambda: False, RELEASE_WAIT_S)
     before = rss_mb()
     for k in range(3):
         path = write_synthetic_song(tmp / f"leak {k}.wav", song_seconds, seed=20 + k)
         open_and_separate(path)
-        if window.export_to(tmp / "exports", "wav", on_conflict="rename") is None:
+        if window.panel(ExportPanel).start(tmp / "exports", "wav", on_conflict="rename") is None:
             raise RuntimeError("the export did not start")
-        if not _wait(lambda: window._export_task is None, timeout_s):
+        if not wait_until(lambda: window.panel(ExportPanel).task is None, timeout_s):
             raise TimeoutError("the export did not finish")
         path.unlink()
     open_and_separate(tiny)
     gc.collect()
-    _wait(lambda: not window._tasks, timeout_s)
-    _wait(lambda: False, RELEASE_WAIT_S)
+    wait_until(lambda: not window._tasks, timeout_s)
+    wait_until(lambda: False, RELEASE_WAIT_S)
     return rss_mb() - before
 
 
@@ -246,7 +115,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 from soundnet_app.separation.cache import StemCache
 from soundnet_app.ui.app import apply_theme
-from soundnet_app.devtools.bench_app import _wait
+from soundnet_app.devtools.simulate import wait_until
 from soundnet_app.ui.main_window import MainWindow
 from soundnet_app.ui.settings import AppSettings
 app = QApplication([])
@@ -257,10 +126,10 @@ window.resize(1200, 760)
 window.show()
 window.open_path(song)
 view = window.waveforms.vocals
-ok = _wait(lambda: window.song is not None and window.song.coverage.complete
+ok = wait_until(lambda: window.song is not None and window.song.coverage.complete
            and view._version == window.song.env_vocals.version, 60)
 app.processEvents()
-print("SHOWN", time.time() if ok else -1, window._model_state, flush=True)
+print("SHOWN", time.time() if ok else -1, window.separation.model_state, flush=True)
 window.shutdown()
 """
 
@@ -270,11 +139,8 @@ def cached_reopen_seconds(song: Path, window, tmp: Path) -> float:
     import subprocess
     import sys
 
-    from soundnet_app.separation.cache import StemCache, cache_key, file_hash
-    from soundnet_app.ui.worker import model_version_of
-
     cache_dir = tmp / "reopen-cache"
-    key = cache_key(file_hash(song), model_version_of(window.model_path))
+    key = cache_key(file_hash(song), model_version_of(window.separation.model_path))
     if StemCache(cache_dir).put(key, window.song.vocals, window.song.instrumental) is None:
         raise RuntimeError("could not fill the cache")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="2")
@@ -299,17 +165,8 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
         separator: an already loaded separator to reuse (default: load the bundled model).
         timeout_s: give up waiting after this long.
     """
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from PySide6.QtCore import Qt, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from soundnet_app.devtools.synth import write_synthetic_song
-    from soundnet_app.ui.app import apply_theme
-    from soundnet_app.ui.main_window import MainWindow
-    from soundnet_app.engine.mixer import KARAOKE
-    from soundnet_app.ui.settings import AppSettings
-
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before the QApplication exists
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before the worker imports TensorFlow
     app = QApplication.instance() or QApplication([])
     apply_theme(app)
     results: dict = {"song_seconds": song_seconds, "cpu_count": os.cpu_count()}
@@ -333,25 +190,25 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                             separator_factory=factory, audio=False)
         window.resize(1200, 760)
         window.show()
-        window.sing.show_action.setChecked(True)
-        window.sing.mic_action.setChecked(True)
+        window.panel(SingPanel).show_action.setChecked(True)
+        window.panel(SingPanel).mic_action.setChecked(True)
         try:
-            if not _wait(lambda: window._model_state != "loading", timeout_s):
+            if not wait_until(lambda: window.separation.model_state != "loading", timeout_s):
                 raise TimeoutError("the model did not load")
-            if window._model_state != "ready":
+            if window.separation.model_state != "ready":
                 raise RuntimeError(window.banner.text() or "the model failed to load")
             results["model_load_s"] = round(time.perf_counter() - t0, 3)
             load_monitor.stop()
             load_gaps = np.diff(np.asarray(load_ticks)) * 1000.0
             results["model_load_max_ui_stall_ms"] = round(max(0.0, float(load_gaps.max(initial=10.0)) - 10.0), 1)
-            _wait(lambda: False, 0.3)  # let the window settle
+            wait_until(lambda: False, 0.3)  # let the window settle
 
             ticks: list[float] = []
             monitor = QTimer()
             monitor.setTimerType(Qt.TimerType.PreciseTimer)
             monitor.setInterval(10)
             monitor.timeout.connect(lambda: ticks.append(time.perf_counter()))
-            audio = _FakeAudioThread(window.mixer)
+            audio = FakeAudioThread(window.playback.mixer)
             marks: dict[str, float] = {}
             results["key_change_latency_ms"] = measure_key_change_latency()
 
@@ -359,30 +216,30 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                 song = window.song
                 if "audio" not in marks and song is not None and song.coverage.is_separated(0):
                     marks["audio"] = time.perf_counter()
-                    window.mixer.mode = KARAOKE
-                    window.keytempo.set_shift(3, 0.8)  # the live stretcher in the path while separating
-                    window.mixer.play()
+                    window.playback.set_mode(KARAOKE)
+                    window.panel(KeyTempoPanel).set_shift(3, 0.8)  # the live stretcher in the path while separating
+                    window.playback.play()
 
-            window.worker.chunkReady.connect(on_chunk)
-            window.songLoaded.connect(lambda song: marks.setdefault("waveform", time.perf_counter()))
+            window.separation.worker.chunkReady.connect(on_chunk)
+            window.events.songLoaded.connect(lambda song: marks.setdefault("waveform", time.perf_counter()))
             monitor.start()
             ticks.append(time.perf_counter())
             audio.start()
             t_drop = time.perf_counter()
             drop_files(window, [path])
-            ok = _wait(lambda: window.song is not None and window.job is not None and not window.job.active
+            ok = wait_until(lambda: window.song is not None and window.separation.job is not None and not window.separation.job.active
                        and "audio" in marks, timeout_s)
             t_end = time.perf_counter()
             monitor.stop()
-            session = window.sing.session
+            session = window.panel(SingPanel).singalong.mic
             results["mic_running"] = session is not None
             results["mic_pitch_frames"] = int(session.live.frames()[1].size) if session is not None else 0
             audio.stop_event.set()
             audio.join(2)
             if not ok:
                 raise TimeoutError("the song was not separated in time")
-            if window.job.state != "done":
-                raise RuntimeError(f"separation ended as {window.job.state}: {window.banner.text()}")
+            if window.separation.job.state != "done":
+                raise RuntimeError(f"separation ended as {window.separation.job.state}: {window.banner.text()}")
 
             gaps_ms = np.diff(np.asarray(ticks)) * 1000.0
             results.update(
@@ -394,14 +251,14 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
                 ui_ticks=int(gaps_ms.size),
                 max_callback_ms=round(max(audio.durations, default=0.0) * 1000, 2),
                 callback_budget_ms=round(audio.period * 500, 1),
-                shift_during_run=list(window.mixer.shift),
+                shift_during_run=list(window.playback.mixer.shift),
                 late_callbacks=audio.late,
                 audio_underruns=audio.final_underruns,
                 callbacks=len(audio.durations),
             )
-            _wait(window.sing.builder.idle, timeout_s)
-            results["pitch_guide_s_per_min"] = round(window.sing.builder.seconds / (song_seconds / 60), 3)
-            results["sing_views_on"] = window.sing.isVisible() and window.sing.lyrics is not None
+            wait_until(window.panel(SingPanel).singalong.builder.idle, timeout_s)
+            results["pitch_guide_s_per_min"] = round(window.panel(SingPanel).singalong.builder.seconds / (song_seconds / 60), 3)
+            results["sing_views_on"] = window.panel(SingPanel).view.isVisible() and window.panel(SingPanel).singalong.lyrics is not None
             results["cached_reopen_s"] = round(cached_reopen_seconds(path, window, tmp), 3)
             results["leak_song_seconds"] = leak_song_seconds
             results["rss_growth_mb_after_3_exports"] = round(

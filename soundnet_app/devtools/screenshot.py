@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from soundnet_app.ui.panels.keytempo import KeyTempoPanel
 
 
 def render_screenshot(
@@ -30,8 +31,9 @@ def render_screenshot(
     from soundnet_app.devtools.synth import synthetic_blocks
     from soundnet_app.audio.formats import SAMPLE_RATE
     from soundnet_app.ui.app import apply_theme
-    from soundnet_app.devtools.bench_app import _wait, drop_files
-    from soundnet_app.ui.main_window import MainWindow, app_icon
+    from soundnet_app.devtools.simulate import drop_files, wait_until
+    from soundnet_app.ui.main_window import MainWindow
+    from soundnet_app.ui.theme import app_icon
     from soundnet_app.ui.settings import AppSettings
 
     app = QApplication.instance() or QApplication([])
@@ -51,22 +53,22 @@ def render_screenshot(
         window.resize(*(size or (1100, 720)))
         window.show()
         try:
-            _wait(lambda: window._model_state != "loading", 300)
+            wait_until(lambda: window.separation.model_state != "loading", 300)
             drop_files(window, [song])
-            _wait(lambda: window.song is not None and window.job is not None and not window.job.active, 300)
+            wait_until(lambda: window.song is not None and window.separation.job is not None and not window.separation.job.active, 300)
             # Show it as it looks with a sound card, mid-song, with a little guide vocal.
             window.banner.hide()
             window.output.available = True
-            window._update_controls()
-            window.vocal_slider.setValue(25)
-            window.keytempo.set_shift(2, 0.9)  # two semitones up, a little slower
-            _wait(lambda: window.keytempo.playback.song_key is not None, 60)
+            window.refresh_controls()
+            window.transport.vocal_slider.setValue(25)
+            window.panel(KeyTempoPanel).set_shift(2, 0.9)  # two semitones up, a little slower
+            wait_until(lambda: window.playback.song_key is not None, 60)
             window.seek_seconds(min(71.5, 0.4 * window.song.duration_s))
             window.statusBar().clearMessage()
             if size is None:
-                _wait(lambda: False, 0.1)
+                wait_until(lambda: False, 0.1)
                 window.resize(window.minimumSize())
-            _wait(lambda: False, 0.3)
+            wait_until(lambda: False, 0.3)
             out.parent.mkdir(parents=True, exist_ok=True)
             window.grab().save(str(out))
         finally:

@@ -27,8 +27,10 @@ def render(out: str | Path, seconds: float = 120.0, size: tuple[int, int] = (128
     from soundnet_app.devtools.synth import synthetic_blocks
     from soundnet_app.audio.formats import SAMPLE_RATE
     from soundnet_app.ui.app import apply_theme
-    from soundnet_app.devtools.bench_app import _FakeAudioThread, _wait, drop_files
-    from soundnet_app.ui.main_window import MainWindow, app_icon
+    from soundnet_app.devtools.simulate import FakeAudioThread, drop_files, wait_until
+    from soundnet_app.ui.main_window import MainWindow
+    from soundnet_app.ui.panels.sing import SingPanel
+    from soundnet_app.ui.theme import app_icon
     from soundnet_app.ui.settings import AppSettings
 
     app = QApplication.instance() or QApplication([])
@@ -54,10 +56,10 @@ def render(out: str | Path, seconds: float = 120.0, size: tuple[int, int] = (128
         window.show()
         audio = None
         try:
-            _wait(lambda: window._model_state != "loading", 300)
+            wait_until(lambda: window.separation.model_state != "loading", 300)
             drop_files(window, [song])
-            _wait(lambda: window.song is not None and window.job is not None and not window.job.active, 300)
-            _wait(lambda: window.sing.guide is not None and window.sing.guide.complete, 60)
+            wait_until(lambda: window.song is not None and window.separation.job is not None and not window.separation.job.active, 300)
+            wait_until(lambda: window.panel(SingPanel).singalong.guide is not None and window.panel(SingPanel).singalong.guide.complete, 60)
             start = 48.0
             singer = np.asarray(window.song.vocals[int(start * SAMPLE_RATE):int((start + 20) * SAMPLE_RATE)])
             singer = singer.copy()
@@ -67,17 +69,17 @@ def render(out: str | Path, seconds: float = 120.0, size: tuple[int, int] = (128
             path = Path(tmp) / "singer.wav"
             write_audio(path, singer * 3)
             os.environ["SOUNDNET_MIC_FILE"] = str(path)
-            window.sing._fill_devices()
+            window.panel(SingPanel)._fill_devices()
             window.banner.hide()
             window.output.available = True
-            window._update_controls()
-            window.vocal_slider.setValue(25)
+            window.refresh_controls()
+            window.transport.vocal_slider.setValue(25)
             window.seek_seconds(start)
-            window.sing.mic_action.setChecked(True)
-            audio = _FakeAudioThread(window.mixer)
-            window.mixer.play()
+            window.panel(SingPanel).mic_action.setChecked(True)
+            audio = FakeAudioThread(window.playback.mixer)
+            window.playback.play()
             audio.start()
-            _wait(lambda: window.mixer.position > (start + 3.4) * SAMPLE_RATE, 30)
+            wait_until(lambda: window.playback.position > (start + 3.4) * SAMPLE_RATE, 30)
             window.statusBar().clearMessage()
             out.parent.mkdir(parents=True, exist_ok=True)
             window.grab().save(str(out))

@@ -1,9 +1,10 @@
-"""The player's state, Qt-free: song, mode, levels, key, tempo, position.
+"""The player's state, Qt-free: song, transport, mode, solo/mute, levels, key, tempo.
 
-:class:`Playback` sits on a :class:`~soundnet_app.engine.mixer.PlaybackMixer`
-(which renders the sound) and remembers per song, in a :class:`SongPrefs`
-file, the key shift, the tempo and the vocal/instrumental levels, so a song
-opened again plays the way it was left. The window only wires widgets to it.
+:class:`Playback` is the only owner of that state: the window and every
+panel ask it, never the :class:`~soundnet_app.engine.mixer.PlaybackMixer`
+below it (which renders the sound on the audio thread). It remembers per
+song, in a :class:`SongPrefs` file, the key shift, the tempo and the
+vocal/instrumental levels, so a song opened again plays the way it was left.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from soundnet_app.engine.keyfind import Key
 from soundnet_app.engine.keytempo import NEUTRAL, TEMPO_STEP, clamp_key, clamp_tempo, is_neutral
 from soundnet_app.fileio import atomic_write
 
+from soundnet_app.engine.mixer import KARAOKE, MixParams, PlaybackMixer
+
 if TYPE_CHECKING:
-    from soundnet_app.engine.mixer import PlaybackMixer
     from soundnet_app.engine.song import Song
 
 MAX_SONGS = 2000  # remembered songs; the least recently used are forgotten
@@ -107,28 +109,110 @@ class SongPrefs:
 
 
 class Playback:
-    """Song, mode, levels, key, tempo and position of the player.
+    """Song, transport, mode, solo/mute, levels, key and tempo of the player.
 
     Args:
-        mixer: the mixer that plays.
-        prefs: where per-song settings are remembered.
+        mixer: the mixer that plays (default: a new one).
+        prefs: where per-song settings are remembered (default: in memory only).
     """
 
-    def __init__(self, mixer: PlaybackMixer, prefs: SongPrefs | None = None):
-        self.mixer = mixer
+    def __init__(self, mixer: PlaybackMixer | None = None, prefs: SongPrefs | None = None):
+        self.mixer = mixer or PlaybackMixer()
         self.prefs = prefs or SongPrefs(None)
         self.song: Song | None = None
         self.song_key: Key | None = None  # detected, of the unshifted song
 
     # -- song ---------------------------------------------------------------
 
-    def song_opened(self, song: Song) -> dict:
-        """Restore ``song``'s key and tempo; returns its stored levels (to show on the sliders)."""
+    def open(self, song: Song | None) -> None:
+        """Play ``song`` from its start, paused, at its remembered key, tempo and levels."""
+        self.mixer.set_song(song)
         self.song = song
         self.song_key = None
+        if song is None:
+            return
         stored = self.prefs.get(song_id(song))
         self.mixer.set_shift(stored.get("key", 0), stored.get("tempo", 1.0))
-        return {k: stored[k] for k in ("vocal_level", "instrumental_level") if k in stored}
+        levels = {k: stored[k] for k in ("vocal_level", "instrumental_level") if k in stored}
+        if levels:
+            self.mixer.update(**levels)
+
+    # -- transport ----------------------------------------------------------
+
+    @property
+    def playing(self) -> bool:
+        return self.mixer.playing
+
+    def play(self) -> None:
+        self.mixer.play()
+
+    def pause(self) -> None:
+        self.mixer.pause()
+
+    def seek(self, frame: int) -> int:
+        """Jump to sample ``frame`` (clamped to the song); returns where it lands."""
+        frame = max(0, min(int(frame), self.mixer.n_frames))
+        self.mixer.seek(frame)
+        return frame
+
+    @property
+    def position(self) -> int:
+        """The song frame of the next output sample."""
+        return self.mixer.position
+
+    @property
+    def position_s(self) -> float:
+        return self.mixer.position_s
+
+    def take_ended(self) -> bool:
+        """Whether the song ran out since the last call (the audio thread stopped it)."""
+        if self.mixer.ended:
+            self.mixer.ended = False
+            return True
+        return False
+
+    # -- mode, solo, mute ---------------------------------------------------
+
+    @property
+    def params(self) -> MixParams:
+        """What is heard: mode, levels, solo, mute (an immutable snapshot)."""
+        return self.mixer.params
+
+    @property
+    def mode(self) -> str:
+        return self.mixer.params.mode
+
+    def set_mode(self, mode: str) -> None:
+        self.mixer.mode = mode
+
+    def toggle_mode(self) -> str:
+        """Original <-> karaoke at the same position; returns the new mode."""
+        return self.mixer.toggle_mode()
+
+    def set_solo(self, on: bool) -> None:
+        """Hear only the vocals; on, it turns mute off and picks the karaoke version."""
+        self._set_vocal_toggle("solo", "mute", on)
+
+    def set_mute(self, on: bool) -> None:
+        """Silence the guide vocal; on, it turns solo off and picks the karaoke version."""
+        self._set_vocal_toggle("mute", "solo", on)
+
+    def _set_vocal_toggle(self, name: str, other: str, on: bool) -> None:
+        changes = {name: bool(on)}
+        if on:
+            changes.update({other: False, "mode": KARAOKE})
+        self.mixer.update(**changes)
+
+    # -- levels -------------------------------------------------------------
+
+    def set_levels(self, vocal_level: float | None = None, instrumental_level: float | None = None) -> None:
+        """Change the mix levels (0..1); remembered for the song."""
+        values = {k: min(1.0, max(0.0, float(v))) for k, v in
+                  (("vocal_level", vocal_level), ("instrumental_level", instrumental_level)) if v is not None}
+        if values:
+            self.mixer.update(**values)
+            if self.song is not None:
+                self.prefs.put(song_id(self.song), **values)
 
     # -- key and tempo ------------------------------------------------------
 
@@ -139,6 +223,11 @@ class Playback:
     @property
     def tempo(self) -> float:
         return self.mixer.tempo
+
+    @property
+    def shift_error(self) -> str:
+        """Why key and tempo are unavailable (``""`` when they are)."""
+        return self.mixer.shift_error
 
     def set_shift(self, key: int | None = None, tempo: float | None = None) -> tuple[int, float]:
         """Change key and/or tempo (clamped); remembered for the song."""
@@ -162,22 +251,17 @@ class Playback:
     def shifted(self) -> bool:
         return not is_neutral(self.key, self.tempo)
 
-    # -- levels -------------------------------------------------------------
+    def prepare_stretcher(self) -> None:
+        """Build the live stretcher now (off the UI thread): the first key change then needs no wait."""
+        self.mixer.prepare_stretcher()
 
-    def set_levels(self, vocal_level: float | None = None, instrumental_level: float | None = None) -> None:
-        """Change the mix levels (0..1); remembered for the song."""
-        values = {k: min(1.0, max(0.0, float(v))) for k, v in
-                  (("vocal_level", vocal_level), ("instrumental_level", instrumental_level)) if v is not None}
-        if values:
-            self.mixer.update(**values)
-            if self.song is not None:
-                self.prefs.put(song_id(self.song), **values)
+    # -- the singer's voice -------------------------------------------------
+
+    def set_monitor(self, monitor) -> None:
+        """Add a :class:`~soundnet_app.sing.monitor.VoiceMonitor`'s output to what plays (``None``: none)."""
+        self.mixer.monitor = monitor
 
     # -- what to show -------------------------------------------------------
-
-    @property
-    def position_s(self) -> float:
-        return self.mixer.position_s
 
     def key_text(self) -> str:
         return f"{self.key:+d}" if self.key else "0"

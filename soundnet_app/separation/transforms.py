@@ -14,7 +14,6 @@ import functools
 
 import numpy as np
 
-from soundnet_app.audio.formats import SAMPLE_RATE
 
 N_FFT = 4096
 HOP = 1024

@@ -9,7 +9,7 @@ blocks from its own thread:
 * :class:`FileInput` -- plays an array or an audio file into the callback
   in real time (or faster): tests and benchmarks on machines with no sound card.
 
-:class:`SingingSession` ties a source to a :class:`~soundnet_app.sing.pitch.LivePitch`,
+:class:`SingingSession` ties a source to a :class:`~soundnet_app.sing.live_pitch.LivePitch`,
 a :class:`~soundnet_app.sing.scoring.LiveScorer` and a recording: the audio
 callback only appends the block to a queue; a processing thread tracks the
 pitch and scores, so neither the audio thread nor the UI waits for Praat.
@@ -27,8 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from soundnet_app.audio.decode import read_audio
 from soundnet_app.audio.devices import close_stream
-from soundnet_app.sing.pitch import HOP_S, LivePitch
+from soundnet_app.sing.live_pitch import LivePitch
+from soundnet_app.sing.pitch import HOP_S
 from soundnet_app.sing.scoring import LiveScorer
 
 log = logging.getLogger(__name__)
@@ -159,8 +161,6 @@ class FileInput(InputSource):
     def audio(self) -> np.ndarray:
         """The ``(n,)`` float32 samples fed (a file is decoded on first use)."""
         if self._audio is None:
-            from soundnet_app.audio.decode import read_audio
-
             self._audio = self._mono(read_audio(self._path)[0])
         return self._audio
 

@@ -61,7 +61,8 @@ def create_app(argv: list[str] | None = None) -> tuple[QApplication, MainWindow,
     app.setDesktopFileName("soundnet")
 
     from soundnet_app.separation.cache import StemCache
-    from soundnet_app.ui.main_window import MainWindow, app_icon
+    from soundnet_app.ui.main_window import MainWindow
+    from soundnet_app.ui.theme import app_icon
     from soundnet_app.ui.settings import AppSettings
 
     app.setWindowIcon(app_icon())

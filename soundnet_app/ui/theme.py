@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QIcon, QPalette
+
+from soundnet_app.paths import resources_dir
 
 WINDOW = "#15161c"
 PANEL = "#1d1f27"
@@ -119,3 +121,13 @@ QStatusBar::item {{ border: none; }}
 QStatusBar QLabel {{ padding-right: 10px; }}
 QCheckBox {{ color: {TEXT}; }}
 """
+
+
+def app_icon() -> QIcon:
+    """The app's icon (SVG and PNG sizes from the resources folder)."""
+    icon = QIcon()
+    for name in ("soundnet.svg", "soundnet.png"):
+        path = resources_dir() / name
+        if path.exists():
+            icon.addFile(str(path))
+    return icon

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from soundnet_app.engine.keyfind import Key, detect_key
 from soundnet_app.engine.keytempo import render_offline

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.separation import transforms
 
 
@@ -26,8 +27,8 @@ def test_stft_is_linear():
 
 
 def test_sine_lands_in_its_bin():
-    t = np.arange(44100) / transforms.SAMPLE_RATE
+    t = np.arange(44100) / SAMPLE_RATE
     freq = 1000.0
     audio = np.stack([np.sin(2 * np.pi * freq * t)] * 2, axis=1).astype(np.float32)
     peak_bin = np.abs(transforms.stft(audio))[10, :, 0].argmax()
-    assert abs(peak_bin * transforms.SAMPLE_RATE / transforms.N_FFT - freq) < transforms.SAMPLE_RATE / transforms.N_FFT
+    assert abs(peak_bin * SAMPLE_RATE / transforms.N_FFT - freq) < SAMPLE_RATE / transforms.N_FFT

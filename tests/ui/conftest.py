@@ -79,7 +79,7 @@ def make_window(qtbot, separator, settings, dialogs, tmp_path):
         if settings.geometry is None:
             window.resize(1100, 700)
         window.show()
-        qtbot.waitUntil(lambda: window._model_state == "ready", timeout=30000)
+        qtbot.waitUntil(lambda: window.separation.model_state == "ready", timeout=30000)
         windows.append(window)
         return window
 

@@ -6,6 +6,7 @@ import soundnet_app.ui.worker as worker_module
 from soundnet_app.audio.errors import AudioReadError
 from soundnet_app.ui.app import create_app, parse_args
 from soundnet_app.ui.worker import error_message
+from soundnet_app.ui.panels.export import ExportPanel
 
 
 def test_parse_args():
@@ -40,17 +41,17 @@ def test_model_failure_is_reported_and_the_original_still_plays(qtbot, settings,
     window = MainWindow(settings=settings, dialogs=dialogs, cache=None, separator_factory=broken, audio=False)
     qtbot.addWidget(window)
     try:
-        qtbot.waitUntil(lambda: window._model_state == "failed", timeout=10000)
+        qtbot.waitUntil(lambda: window.separation.model_state == "failed", timeout=10000)
         assert "model file is damaged" in window.banner.text()
         window.open_path(song_file)
         qtbot.waitUntil(lambda: window.song is not None, timeout=10000)
-        qtbot.waitUntil(lambda: window.job.state == "failed", timeout=10000)
-        window.mixer.play()
-        window.mixer.render(1000)
-        out = window.mixer.render(1000)
+        qtbot.waitUntil(lambda: window.separation.job.state == "failed", timeout=10000)
+        window.playback.play()
+        window.playback.mixer.render(1000)
+        out = window.playback.mixer.render(1000)
         assert abs(out - window.song.mixture[1000:2000]).max() < 1e-6  # the original, not silence
-        window.export_action.trigger()  # says why there is nothing to export
-        assert "Resume" in window.banner.text() and window._export_task is None
+        window.panel(ExportPanel).action.trigger()  # says why there is nothing to export
+        assert "Resume" in window.banner.text() and window.panel(ExportPanel).task is None
     finally:
         window.shutdown()
 

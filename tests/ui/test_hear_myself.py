@@ -12,6 +12,7 @@ from uihelpers import wait_separated, write_song
 
 from soundnet_app.audio.write import write_audio
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.ui.panels.sing import SingPanel
 
 VOICE_HZ = 1234.0  # the "singer": a steady tone, easy to find in the mix
 
@@ -59,37 +60,37 @@ def test_hear_myself_puts_the_voice_over_the_mix_and_off_takes_it_out(make_windo
     monkeypatch.setenv("SOUNDNET_MIC_FILE", str(singer))
     song = write_song(tmp_path / "song.wav", 8.0)
     window = make_window()
-    sing = window.sing
-    assert window.mixer.monitor is sing.monitor and not sing.monitor.enabled  # off by default
-    assert sing.hear_box.isEnabled() and sing.monitor_slider.isEnabled() and sing.reverb_box.isEnabled()
+    sing = window.panel(SingPanel)
+    assert window.playback.mixer.monitor is sing.monitor and not sing.monitor.enabled  # off by default
+    assert sing.view.hear_box.isEnabled() and sing.view.monitor_slider.isEnabled() and sing.view.reverb_box.isEnabled()
     # Keyboard: Space ticks the box, the arrow keys move the level.
-    sing.hear_box.setFocus()
-    qtbot.keyClick(sing.hear_box, Qt.Key.Key_Space)
-    assert sing.hear_box.isChecked() and sing.monitor.enabled
-    sing.monitor_slider.setValue(70)
-    qtbot.keyClick(sing.monitor_slider, Qt.Key.Key_Right)
-    assert sing.monitor_slider.value() == 75 and sing.monitor.params.level == pytest.approx(0.75)
+    sing.view.hear_box.setFocus()
+    qtbot.keyClick(sing.view.hear_box, Qt.Key.Key_Space)
+    assert sing.view.hear_box.isChecked() and sing.monitor.enabled
+    sing.view.monitor_slider.setValue(70)
+    qtbot.keyClick(sing.view.monitor_slider, Qt.Key.Key_Right)
+    assert sing.view.monitor_slider.value() == 75 and sing.monitor.params.level == pytest.approx(0.75)
     window.open_path(song)
     wait_separated(qtbot, window)
-    window.mixer.mode = "karaoke"
+    window.playback.mixer.mode = "karaoke"
     sing.mic_action.setChecked(True)
-    speaker = _Speaker(window.mixer)
-    window.mixer.play()
+    speaker = _Speaker(window.playback.mixer)
+    window.playback.play()
     speaker.start()
     try:
-        qtbot.waitUntil(lambda: sing.session is not None, timeout=5000)
+        qtbot.waitUntil(lambda: sing.singalong.mic is not None, timeout=5000)
         qtbot.waitUntil(lambda: sing.monitor.ring.written > SAMPLE_RATE // 4, timeout=5000)  # the voice flows
         t0 = time.perf_counter()
         qtbot.wait(1500)
         t1 = time.perf_counter()
-        sing.hear_box.setChecked(False)  # hearing off; still singing
+        sing.view.hear_box.setChecked(False)  # hearing off; still singing
         qtbot.wait(300)
         t2 = time.perf_counter()
         qtbot.wait(1500)
         t3 = time.perf_counter()
-        assert sing.session is not None and window.mixer.playing
+        assert sing.singalong.mic is not None and window.playback.playing
     finally:
-        window.mixer.pause()
+        window.playback.pause()
         speaker.stop_event.set()
         speaker.join(2)
     heard, unheard = speaker.between(t0, t1), speaker.between(t2, t3)
@@ -102,13 +103,13 @@ def test_hear_myself_puts_the_voice_over_the_mix_and_off_takes_it_out(make_windo
     assert off < 0.01
     sing.mic_action.setChecked(False)
     # Remembered under sing/.
-    sing.reverb_box.setChecked(True)
+    sing.view.reverb_box.setChecked(True)
     assert settings.q.value("sing/monitor") in (False, "false")
     assert int(settings.q.value("sing/monitor_level")) == 75
     assert settings.q.value("sing/reverb") in (True, "true")
     again = make_window()
-    assert again.sing.monitor_slider.value() == 75 and again.sing.reverb_box.isChecked()
-    assert again.sing.monitor.params.reverb and not again.sing.monitor.enabled
+    assert again.panel(SingPanel).view.monitor_slider.value() == 75 and again.panel(SingPanel).view.reverb_box.isChecked()
+    assert again.panel(SingPanel).monitor.params.reverb and not again.panel(SingPanel).monitor.enabled
 
 
 def test_no_microphone_disables_hearing_with_a_reason(make_window, monkeypatch):
@@ -117,7 +118,7 @@ def test_no_microphone_disables_hearing_with_a_reason(make_window, monkeypatch):
     monkeypatch.delenv("SOUNDNET_MIC_FILE", raising=False)
     if input_devices():
         pytest.skip("this machine has a microphone")
-    sing = make_window().sing
-    for w in (sing.hear_box, sing.monitor_slider, sing.reverb_box):
+    sing = make_window().panel(SingPanel)
+    for w in (sing.view.hear_box, sing.view.monitor_slider, sing.view.reverb_box):
         assert not w.isEnabled() and "No microphone" in w.toolTip()
     assert not sing.monitor.enabled and not sing.monitor.active

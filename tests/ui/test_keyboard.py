@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 from uihelpers import wait_separated, write_song
 
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.ui.panels.export import ExportPanel
 
 
 class NullOutput:
@@ -33,15 +34,15 @@ def test_tab_reaches_every_control_in_order_with_names(qtbot, window, song_file)
     window.output = NullOutput()  # the play button is enabled with a sound output
     window.open_path(song_file)
     wait_separated(qtbot, window)
-    window.vocal_slider.setValue(30)  # Mute has something to silence
+    window.transport.vocal_slider.setValue(30)  # Mute has something to silence
     focus_window(qtbot, window)
-    window.open_button.setFocus()
+    window.header.open_button.setFocus()
     seen = [QApplication.focusWidget()]
     for _ in range(12):
         QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         seen.append(QApplication.focusWidget())
-    expected = [window.open_button, window.export_button, window.play_button, window.ab_button,
-                window.solo_button, window.mute_button, window.vocal_slider, window.inst_slider]
+    expected = [window.header.open_button, window.panel(ExportPanel).button, window.transport.play_button, window.transport.ab_button,
+                window.transport.solo_button, window.transport.mute_button, window.transport.vocal_slider, window.transport.inst_slider]
     order = [w for w in seen if w in expected]
     assert order[: len(expected)] == expected  # hidden controls (banner, drop hint...) are skipped
     for w in expected:
@@ -52,44 +53,44 @@ def test_space_presses_the_focused_button_and_arrows_move_the_focused_slider(qtb
     window.open_path(song_file)
     wait_separated(qtbot, window)
     focus_window(qtbot, window)
-    window.solo_button.setFocus()
-    QTest.keyClick(window.solo_button, Qt.Key.Key_Space)
-    assert window.solo_button.isChecked() and window.mixer.params.solo
-    assert not window.mixer.playing  # Space went to the button, not to play/pause
-    QTest.keyClick(window.solo_button, Qt.Key.Key_Space)
-    assert not window.mixer.params.solo
-    window.mixer.seek(5 * SAMPLE_RATE)
-    window.vocal_slider.setFocus()
-    value = window.vocal_slider.value()
-    QTest.keyClick(window.vocal_slider, Qt.Key.Key_Right)
-    assert window.vocal_slider.value() == value + window.vocal_slider.singleStep()
-    assert window.mixer.position == 5 * SAMPLE_RATE  # → moved the slider, not the playhead
-    QTest.keyClick(window.vocal_slider, Qt.Key.Key_End)
-    assert window.vocal_slider.value() == 100 and window.mixer.params.vocal_level == 1.0
+    window.transport.solo_button.setFocus()
+    QTest.keyClick(window.transport.solo_button, Qt.Key.Key_Space)
+    assert window.transport.solo_button.isChecked() and window.playback.mixer.params.solo
+    assert not window.playback.playing  # Space went to the button, not to play/pause
+    QTest.keyClick(window.transport.solo_button, Qt.Key.Key_Space)
+    assert not window.playback.mixer.params.solo
+    window.playback.seek(5 * SAMPLE_RATE)
+    window.transport.vocal_slider.setFocus()
+    value = window.transport.vocal_slider.value()
+    QTest.keyClick(window.transport.vocal_slider, Qt.Key.Key_Right)
+    assert window.transport.vocal_slider.value() == value + window.transport.vocal_slider.singleStep()
+    assert window.playback.position == 5 * SAMPLE_RATE  # → moved the slider, not the playhead
+    QTest.keyClick(window.transport.vocal_slider, Qt.Key.Key_End)
+    assert window.transport.vocal_slider.value() == 100 and window.playback.mixer.params.vocal_level == 1.0
 
 
 def test_level_shortcuts_and_seek_keys_without_slider_focus(qtbot, window, song_file):
     window.open_path(song_file)
     wait_separated(qtbot, window)
     focus_window(qtbot, window)
-    window.play_button.setFocus()
-    window.vocal_slider.setValue(20)
-    window.inst_slider.setValue(100)
-    QTest.keyClick(window.play_button, Qt.Key.Key_Up)
-    assert window.vocal_slider.value() == 30
-    QTest.keyClick(window.play_button, Qt.Key.Key_Down)
-    QTest.keyClick(window.play_button, Qt.Key.Key_Down)
-    assert window.vocal_slider.value() == 10
-    QTest.keyClick(window.play_button, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
-    assert window.inst_slider.value() == 90 and window.mixer.params.instrumental_level == 0.9
-    QTest.keyClick(window.play_button, Qt.Key.Key_Right)
-    assert window.mixer.position == 5 * SAMPLE_RATE
+    window.transport.play_button.setFocus()
+    window.transport.vocal_slider.setValue(20)
+    window.transport.inst_slider.setValue(100)
+    QTest.keyClick(window.transport.play_button, Qt.Key.Key_Up)
+    assert window.transport.vocal_slider.value() == 30
+    QTest.keyClick(window.transport.play_button, Qt.Key.Key_Down)
+    QTest.keyClick(window.transport.play_button, Qt.Key.Key_Down)
+    assert window.transport.vocal_slider.value() == 10
+    QTest.keyClick(window.transport.play_button, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    assert window.transport.inst_slider.value() == 90 and window.playback.mixer.params.instrumental_level == 0.9
+    QTest.keyClick(window.transport.play_button, Qt.Key.Key_Right)
+    assert window.playback.position == 5 * SAMPLE_RATE
 
 
 def test_click_on_a_slider_track_jumps_there(qtbot, window, song_file):
     window.open_path(song_file)
     qtbot.waitUntil(lambda: window.song is not None, timeout=10000)
-    slider = window.inst_slider
+    slider = window.transport.inst_slider
     slider.setValue(0)
     target = slider.width() * 3 // 4
     QTest.mouseClick(slider, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(target, slider.height() // 2))
@@ -98,18 +99,18 @@ def test_click_on_a_slider_track_jumps_there(qtbot, window, song_file):
 
 
 def test_mix_controls_are_inactive_before_a_song(qtbot, window):
-    for control in (window.ab_button, window.solo_button, window.mute_button, window.vocal_slider,
-                    window.inst_slider, window.play_button, window.export_button):
+    for control in (window.transport.ab_button, window.transport.solo_button, window.transport.mute_button, window.transport.vocal_slider,
+                    window.transport.inst_slider, window.transport.play_button, window.panel(ExportPanel).button):
         assert not control.isEnabled(), control
 
 
 def test_mute_is_offered_only_with_a_guide_vocal(qtbot, window, song_file):
     window.open_path(song_file)
     qtbot.waitUntil(lambda: window.song is not None, timeout=10000)
-    window.vocal_slider.setValue(0)
-    assert not window.mute_button.isEnabled() and "0 %" in window.mute_button.toolTip()
-    window.vocal_slider.setValue(40)
-    assert window.mute_button.isEnabled() and "40 %" in window.mute_button.toolTip()
+    window.transport.vocal_slider.setValue(0)
+    assert not window.transport.mute_button.isEnabled() and "0 %" in window.transport.mute_button.toolTip()
+    window.transport.vocal_slider.setValue(40)
+    assert window.transport.mute_button.isEnabled() and "40 %" in window.transport.mute_button.toolTip()
 
 
 def test_space_during_a_load_plays_the_new_song(qtbot, window, tmp_path):
@@ -119,13 +120,13 @@ def test_space_during_a_load_plays_the_new_song(qtbot, window, tmp_path):
     window.open_path(first)
     qtbot.waitUntil(lambda: window.song is not None, timeout=10000)
     song_a = window.song
-    window._update_controls()
+    window.refresh_controls()
     focus_window(qtbot, window)
     window.open_path(second)
-    assert window.loading is not None
+    assert window.opener.loading is not None
     QTest.keyClick(window, Qt.Key.Key_Space)
-    assert not window.mixer.playing  # the old song does not start
-    assert window.play_on_load
+    assert not window.playback.playing  # the old song does not start
+    assert window.opener.play_on_load
     qtbot.waitUntil(lambda: window.song is not None and window.song is not song_a, timeout=20000)
     assert window.song.path.name == "B.wav"
-    assert window.mixer.playing and window.mixer.position == 0  # the key press belongs to B
+    assert window.playback.playing and window.playback.position == 0  # the key press belongs to B

@@ -10,7 +10,8 @@ import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QSlider, QWidget
 
-from soundnet_app.ui.panels.sing import LyricsView, PitchLane
+from soundnet_app.ui.panels.keytempo import KeyTempoPanel
+from soundnet_app.ui.panels.sing_views import LyricsView, PitchLane
 
 LEAVES = (QAbstractButton, QLabel, QSlider, QComboBox, LyricsView, PitchLane)
 
@@ -40,8 +41,8 @@ def _leaves(window):
 def test_layout_holds_in_small_windows(qtbot, window, song_file, size):
     window.open_path(song_file)
     qtbot.waitUntil(lambda: window.song is not None, timeout=10000)
-    window.vocal_slider.setValue(100)
-    window.inst_slider.setValue(100)
+    window.transport.vocal_slider.setValue(100)
+    window.transport.inst_slider.setValue(100)
     if size == "minimum":
         window.resize(window.minimumSize())
     else:
@@ -54,7 +55,7 @@ def test_layout_holds_in_small_windows(qtbot, window, song_file, size):
     leaves = _leaves(window)
     kinds = {type(w) for w, _ in leaves}
     assert len(leaves) > 20 and {LyricsView, PitchLane, QComboBox} <= kinds  # key/tempo bar and sing panel too
-    assert window.keytempo.bar.buttons["key_up"] in [w for w, _ in leaves]
+    assert window.panel(KeyTempoPanel).bar.buttons["key_up"] in [w for w, _ in leaves]
     for i, (a, ra) in enumerate(leaves):
         assert window.rect().contains(ra), a
         if isinstance(a, (QLabel, QAbstractButton)) and a.text():

@@ -6,6 +6,7 @@ import gc
 import weakref
 
 from uihelpers import wait_separated, write_song
+from soundnet_app.ui.panels.export import ExportPanel
 
 
 def test_three_exports_free_their_songs_and_tasks(qtbot, window, tmp_path):
@@ -15,9 +16,9 @@ def test_three_exports_free_their_songs_and_tasks(qtbot, window, tmp_path):
         window.open_path(path)
         qtbot.waitUntil(lambda path=path: window.song is not None and window.song.path == path, timeout=10000)
         wait_separated(qtbot, window)
-        task = window.export_to(tmp_path / "out", "wav", on_conflict="rename")
+        task = window.panel(ExportPanel).start(tmp_path / "out", "wav", on_conflict="rename")
         assert task is not None
-        qtbot.waitUntil(lambda: window._export_task is None, timeout=20000)
+        qtbot.waitUntil(lambda: window.panel(ExportPanel).task is None, timeout=20000)
         songs.append(weakref.ref(window.song))
         tasks.append(weakref.ref(task))
         del task

@@ -11,24 +11,27 @@ from uihelpers import wait_separated, write_song
 from soundnet_app.audio.decode import read_audio
 from soundnet_app.audio.write import write_audio
 from soundnet_app.separation.cache import cache_key
-from soundnet_app.sing.lyrics import read_lrc
-from soundnet_app.sing.pitch import guide_path, track_pitch
+from soundnet_app.sing.lyrics_files import read_lrc
+from soundnet_app.sing.guide import guide_path
+from soundnet_app.sing.pitch import track_pitch
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.ui.panels.keytempo import KeyTempoPanel
+from soundnet_app.ui.panels.sing import SingPanel
 
 
 
 @contextlib.contextmanager
 def playing(window):
     """Play through a simulated sound card (this machine has none); paused and stopped on exit."""
-    from soundnet_app.devtools.bench_app import _FakeAudioThread
+    from soundnet_app.devtools.simulate import FakeAudioThread
 
-    audio = _FakeAudioThread(window.mixer)
-    window.mixer.play()
+    audio = FakeAudioThread(window.playback.mixer)
+    window.playback.play()
     audio.start()
     try:
         yield
     finally:
-        window.mixer.pause()
+        window.playback.pause()
         audio.stop_event.set()
         audio.join(2)
 
@@ -45,27 +48,28 @@ def test_lyrics_and_pitch_guide_follow_the_song(make_window, qtbot, tmp_path):
     window = make_window()
     window.open_path(song)
     wait_separated(qtbot, window)
-    sing = window.sing
-    qtbot.waitUntil(lambda: sing.guide is not None and sing.guide.complete, timeout=20000)
-    assert sing.lyrics.texts == ["first line", "second line"]
-    assert sing.guide.latest_notes()
+    sing = window.panel(SingPanel)
+    qtbot.waitUntil(lambda: sing.singalong.guide is not None and sing.singalong.guide.complete, timeout=20000)
+    assert sing.singalong.lyrics.texts == ["first line", "second line"]
+    assert sing.singalong.guide.latest_notes()
     # Built chunk by chunk on the builder thread, it agrees with tracking the whole separated vocal.
     whole = track_pitch(window.song.vocals, SAMPLE_RATE)
-    assert np.mean((whole > 0) == (sing.guide.f0 > 0)) > 0.95
+    assert np.mean((whole > 0) == (sing.singalong.guide.f0 > 0)) > 0.95
     # Stored next to the stem cache entry, under the same key; a reopen loads it.
-    path = guide_path(window.cache.root, cache_key(window.song.content_hash, sing.model_version))
+    path = guide_path(window.cache.root, cache_key(window.song.content_hash, sing.singalong.model_version))
     qtbot.waitUntil(path.exists, timeout=5000)
     window.seek_seconds(4.6)
     sing.tick()
-    assert sing.lyrics_view._state == (1, 1)
-    image = sing.grab().toImage()
+    assert sing.view.lyrics_view._state == (1, 1)
+    image = sing.view.grab().toImage()
     assert image.width() > 100
     window.open_path(song)
-    qtbot.waitUntil(lambda: sing._song is not None and sing._song is window.song and window.song.cached, timeout=20000)
-    assert sing.guide.complete and sing.guide.latest_notes()
+    qtbot.waitUntil(lambda: sing.singalong.song is not None and sing.singalong.song is window.song
+                    and window.song.cached, timeout=20000)
+    assert sing.singalong.guide.complete and sing.singalong.guide.latest_notes()
     # Hiding the panel is remembered.
     sing.show_action.setChecked(False)
-    assert not sing.isVisible() and window.settings.q.value("sing/visible") in (False, "false")
+    assert not sing.view.isVisible() and window.settings.q.value("sing/visible") in (False, "false")
 
 
 def test_damaged_lrc_gives_a_message(make_window, qtbot, tmp_path):
@@ -74,7 +78,7 @@ def test_damaged_lrc_gives_a_message(make_window, qtbot, tmp_path):
     window = make_window()
     window.open_path(song)
     qtbot.waitUntil(lambda: window.song is not None, timeout=10000)
-    assert window.sing.lyrics is None
+    assert window.panel(SingPanel).singalong.lyrics is None
     assert "broken" in window.banner.text()
 
 
@@ -83,10 +87,10 @@ def test_tap_to_sync_writes_an_lrc_and_asks_before_replacing(make_window, qtbot,
     window = make_window()
     window.open_path(song)
     wait_separated(qtbot, window)
-    sing = window.sing
+    sing = window.panel(SingPanel)
     assert sing.start_tap_sync("one\ntwo\nthree")
     for t in (0.2, 4.25, 6.1):  # the synthetic voice's phrases start at 0 s and 4 s (and notes every 0.5 s)
-        window.mixer.seek(round(t * SAMPLE_RATE))
+        window.playback.seek(round(t * SAMPLE_RATE))
         sing.tap_action.trigger()
     lrc = song.with_suffix(".lrc")
     assert lrc.exists()
@@ -105,20 +109,20 @@ def test_file_fed_microphone_scores_and_saves_a_take(make_window, qtbot, tmp_pat
     window = make_window()
     window.open_path(song)
     wait_separated(qtbot, window)
-    sing = window.sing
-    qtbot.waitUntil(lambda: sing.guide.complete, timeout=20000)
+    sing = window.panel(SingPanel)
+    qtbot.waitUntil(lambda: sing.singalong.guide.complete, timeout=20000)
     singer = tmp_path / "singer.wav"
     feed_microphone(monkeypatch, singer, np.asarray(window.song.vocals))  # the singer sings exactly the original
     sing.mic_action.setChecked(True)
     with playing(window):
-        qtbot.waitUntil(lambda: window.mixer.position > 4.0 * SAMPLE_RATE, timeout=15000)
-    assert sing.session is not None
-    sing.session.wait_idle()
-    score = sing.scorer.score()
+        qtbot.waitUntil(lambda: window.playback.position > 4.0 * SAMPLE_RATE, timeout=15000)
+    assert sing.singalong.mic is not None
+    sing.singalong.mic.wait_idle()
+    score = sing.singalong.scorer.score()
     assert score.total > 0.7, score
-    assert "Score" in sing.score_label.text()
+    assert "Score" in sing.view.score_label.text()
     sing.mic_action.setChecked(False)
-    assert sing.session is None and sing.last_take is not None
+    assert sing.singalong.mic is None and sing.singalong.last_take is not None
     assert sing.save_take(tmp_path / "take.flac") is not None
     qtbot.waitUntil(lambda: (tmp_path / "take.flac").exists(), timeout=10000)
     take, _ = read_audio(tmp_path / "take.flac")
@@ -130,25 +134,25 @@ def test_lane_and_take_follow_the_players_key_and_tempo(make_window, qtbot, tmp_
     window = make_window()
     window.open_path(song)
     wait_separated(qtbot, window)
-    sing = window.sing
-    window.keytempo.set_shift(2, 0.8)
+    sing = window.panel(SingPanel)
+    window.panel(KeyTempoPanel).set_shift(2, 0.8)
     sing.tick()
-    assert sing.lane.key_shift == 2  # the guide's notes drawn where the singer hears them
+    assert sing.view.lane.key_shift == 2  # the guide's notes drawn where the singer hears them
     singer = tmp_path / "singer.wav"
     feed_microphone(monkeypatch, singer, np.asarray(window.song.vocals))
     sing.mic_action.setChecked(True)
     with playing(window):
-        qtbot.waitUntil(lambda: sing.session is not None, timeout=5000)
-        session = sing.session
+        qtbot.waitUntil(lambda: sing.singalong.mic is not None, timeout=5000)
+        session = sing.singalong.mic
         assert (session.key, session.tempo) == (2, 0.8)
         qtbot.wait(1500)  # at 80 %, the session's song clock keeps up with the player: it is not restarted
-        assert sing.session is session
-        window.keytempo.set_shift(-1, 0.8)  # a new key: the session ends, the next starts at it
-        qtbot.waitUntil(lambda: sing.session is not None and sing.session is not session, timeout=5000)
-        assert sing.session.key == -1 and sing.lane.key_shift == -1
+        assert sing.singalong.mic is session
+        window.panel(KeyTempoPanel).set_shift(-1, 0.8)  # a new key: the session ends, the next starts at it
+        qtbot.waitUntil(lambda: sing.singalong.mic is not None and sing.singalong.mic is not session, timeout=5000)
+        assert sing.singalong.mic.key == -1 and sing.view.lane.key_shift == -1
         qtbot.wait(600)
     sing.mic_action.setChecked(False)
-    assert sing.last_take is not None and sing.last_take[3:] == (-1, 0.8)
+    assert sing.singalong.last_take is not None and sing.singalong.last_take[3:] == (-1, 0.8)
     sing.save_take(tmp_path / "take.wav")
     qtbot.waitUntil(lambda: (tmp_path / "take.wav").exists(), timeout=20000)
     take, _ = read_audio(tmp_path / "take.wav")
@@ -158,8 +162,8 @@ def test_lane_and_take_follow_the_players_key_and_tempo(make_window, qtbot, tmp_
 def test_pitch_lane_draws_the_singer_on_and_off_the_note(qtbot):
     from PySide6.QtGui import QColor
 
-    from soundnet_app.sing.pitch import PitchGuide
-    from soundnet_app.ui.panels.sing import MISS, SINGER, PitchLane
+    from soundnet_app.sing.guide import PitchGuide
+    from soundnet_app.ui.panels.sing_views import MISS, SINGER, PitchLane
 
     guide = PitchGuide(10 * SAMPLE_RATE, SAMPLE_RATE)
     guide.f0[:] = 220.0
@@ -189,26 +193,26 @@ def test_a_take_keeps_every_stretch_across_a_pause(make_window, qtbot, tmp_path,
     window = make_window()
     window.open_path(song)
     wait_separated(qtbot, window)
-    sing = window.sing
+    sing = window.panel(SingPanel)
     latency = 0.05
     sing.latency_s = latency
     singer = tmp_path / "singer.wav"
     noise = 0.1 * np.random.default_rng(7).standard_normal(8 * SAMPLE_RATE)
     feed_microphone(monkeypatch, singer, np.stack([noise, noise], 1).astype(np.float32))  # every stretch restarts this file
     sing.mic_action.setChecked(True)
-    mixer = window.mixer
+    mixer = window.playback.mixer
     with playing(window):
         qtbot.waitUntil(lambda: mixer.position > 2.0 * SAMPLE_RATE, timeout=15000)
         mixer.pause()
-        qtbot.waitUntil(lambda: sing.session is None, timeout=5000)
-        assert len(sing.take_parts) == 1
+        qtbot.waitUntil(lambda: sing.singalong.mic is None, timeout=5000)
+        assert len(sing.singalong.take_parts) == 1
         qtbot.wait(300)
         resumed = mixer.position
         mixer.play()
         qtbot.waitUntil(lambda: mixer.position > resumed + 2.0 * SAMPLE_RATE, timeout=15000)
         mixer.pause()
-        qtbot.waitUntil(lambda: sing.session is None, timeout=5000)
-    parts = list(sing.take_parts)
+        qtbot.waitUntil(lambda: sing.singalong.mic is None, timeout=5000)
+    parts = list(sing.singalong.take_parts)
     assert len(parts) >= 2 and parts[-1].song_start >= resumed
     task = sing.save_take(tmp_path / "take.wav")
     assert task is not None
@@ -235,10 +239,11 @@ def test_a_take_keeps_every_stretch_across_a_pause(make_window, qtbot, tmp_path,
     # Singing from the very start again begins a new take; so does the menu's "Start a New Take".
     window.seek_seconds(0.0)
     with playing(window):
-        qtbot.waitUntil(lambda: sing.session is not None, timeout=5000)
-        assert sing.take_parts == []
+        qtbot.waitUntil(lambda: sing.singalong.mic is not None, timeout=5000)
+        assert sing.singalong.take_parts == []
         qtbot.waitUntil(lambda: mixer.position > 1.0 * SAMPLE_RATE, timeout=10000)
-    qtbot.waitUntil(lambda: sing.session is None, timeout=5000)
-    assert len(sing.take_parts) == 1 and sing.last_take.song_start < 0.5 * SAMPLE_RATE
+    qtbot.waitUntil(lambda: sing.singalong.mic is None, timeout=5000)
+    assert len(sing.singalong.take_parts) == 1 and sing.singalong.last_take.song_start < 0.5 * SAMPLE_RATE
     sing.new_take_action.trigger()
-    assert sing.take_parts == [] and sing.last_take is None and sing.save_take(tmp_path / "none.wav") is None
+    assert sing.singalong.take_parts == [] and sing.singalong.last_take is None
+    assert sing.save_take(tmp_path / "none.wav") is None

@@ -13,9 +13,10 @@ from enginehelpers import settle
 from uihelpers import assert_audio_equal, shown_title, wait_separated, write_song
 
 from soundnet_app.audio.formats import SAMPLE_RATE
-from soundnet_app.devtools.bench_app import drop_files
+from soundnet_app.devtools.simulate import drop_files
 from soundnet_app.ui.dialogs import ExportChoice
 from soundnet_app.engine.mixer import KARAOKE, ORIGINAL
+from soundnet_app.ui.panels.export import ExportPanel
 
 
 def press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
@@ -27,23 +28,23 @@ def press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
 def test_window_starts_empty_and_ready(window):
     assert shown_title(window) == "SoundNet Karaoke"
     assert window.stack.currentWidget() is window.drop_hint
-    assert not window.export_action.isEnabled()
-    assert window.model_label.text() == "Separation model ready"
+    assert not window.panel(ExportPanel).action.isEnabled()
+    assert window.separation.model_label.text() == "Separation model ready"
     assert not window.windowIcon().isNull()
     # Every visible control explains itself.
-    for widget in (window.open_button, window.export_button, window.play_button, window.ab_button,
-                   window.solo_button, window.mute_button, window.vocal_slider, window.inst_slider,
-                   window.cancel_button, window.time_label):
+    for widget in (window.header.open_button, window.panel(ExportPanel).button, window.transport.play_button, window.transport.ab_button,
+                   window.transport.solo_button, window.transport.mute_button, window.transport.vocal_slider, window.transport.inst_slider,
+                   window.progress_row.cancel_button, window.transport.time_label):
         assert widget.toolTip(), widget
     # Shortcuts are shown in the menus.
     assert window.open_action.shortcut().toString() == "Ctrl+O"
-    assert window.export_action.shortcut().toString() == "Ctrl+E"
-    assert window.play_action.shortcut().toString() == "Space"
+    assert window.panel(ExportPanel).action.shortcut().toString() == "Ctrl+E"
+    assert window.transport.play_action.shortcut().toString() == "Space"
 
 
 def test_drop_loads_song_and_separates_with_the_real_model(qtbot, window, song_file):
     loaded = []
-    window.songLoaded.connect(loaded.append)
+    window.events.songLoaded.connect(loaded.append)
     drop_files(window, [song_file])
     qtbot.waitUntil(lambda: bool(loaded), timeout=10000)
     song = window.song
@@ -62,14 +63,14 @@ def test_drop_loads_song_and_separates_with_the_real_model(qtbot, window, song_f
         x, y = view.curve.getData()
         assert len(x) == len(y) == 2 * env.count
         assert np.abs(y).max() > 0
-    assert window.export_action.isEnabled()
+    assert window.panel(ExportPanel).action.isEnabled()
     assert str(song_file.resolve()) in window.settings.recent_files
 
 
 def test_ab_solo_mute_and_levels_through_the_controls(qtbot, window, song_file):
     window.open_path(song_file)
     wait_separated(qtbot, window)
-    song, mixer = window.song, window.mixer
+    song, mixer = window.song, window.playback.mixer
     mixer.play()  # no sound card here: the test plays the audio callback's part
     mixer.render(2048)
 
@@ -78,44 +79,44 @@ def test_ab_solo_mute_and_levels_through_the_controls(qtbot, window, song_file):
         pos = mixer.position
         return mixer.render(n), slice(pos, pos + n)
 
-    assert mixer.mode == KARAOKE and window.ab_button.text() == "Karaoke"
+    assert mixer.mode == KARAOKE and window.transport.ab_button.text() == "Karaoke"
     out, seg = heard()
     assert_audio_equal(out, song.instrumental[seg], atol=0)
 
     before = mixer.position
     press(qtbot, window, Qt.Key.Key_A)  # A/B by key: same position
     assert mixer.mode == ORIGINAL and mixer.position == before
-    assert window.ab_button.text() == "Original" and not window.ab_button.isChecked()
+    assert window.transport.ab_button.text() == "Original" and not window.transport.ab_button.isChecked()
     out, seg = heard()
     assert_audio_equal(out, song.mixture[seg], atol=0)
 
-    window.ab_button.click()  # and by button
+    window.transport.ab_button.click()  # and by button
     assert mixer.mode == KARAOKE
 
-    window.solo_button.click()
+    window.transport.solo_button.click()
     out, seg = heard()
     assert_audio_equal(out, song.vocals[seg], atol=0)
     press(qtbot, window, Qt.Key.Key_S)  # solo off
-    assert not mixer.params.solo and not window.solo_button.isChecked()
+    assert not mixer.params.solo and not window.transport.solo_button.isChecked()
 
-    window.vocal_slider.setValue(30)
-    assert window.vocal_value.text() == "30 %"
+    window.transport.vocal_slider.setValue(30)
+    assert window.transport.vocal_value.text() == "30 %"
     out, seg = heard()
     assert_audio_equal(out, song.instrumental[seg] + np.float32(0.3) * song.vocals[seg])
 
-    window.mute_button.click()
+    window.transport.mute_button.click()
     assert mixer.params.mute
     out, seg = heard()
     assert_audio_equal(out, song.instrumental[seg], atol=0)
-    window.mute_button.click()
+    window.transport.mute_button.click()
 
-    window.inst_slider.setValue(50)
+    window.transport.inst_slider.setValue(50)
     out, seg = heard()
     assert_audio_equal(out, 0.5 * song.instrumental[seg] + np.float32(0.3) * song.vocals[seg])
 
     # Solo while listening to the original switches to the processed version.
-    window.set_mode(ORIGINAL)
-    window.solo_button.click()
+    window.transport.set_mode(ORIGINAL)
+    window.transport.solo_button.click()
     assert mixer.mode == KARAOKE and mixer.params.solo
 
 
@@ -128,29 +129,29 @@ def test_seek_by_click_and_keys(qtbot, window, song_file):
     target = 6.0
     point = view.mapFromScene(vb.mapViewToScene(QPointF(target, 0.0)))
     QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
-    assert abs(window.mixer.position_s - target) < 0.1
+    assert abs(window.playback.position_s - target) < 0.1
     qtbot.wait(80)
-    assert abs(view.playhead.value() - window.mixer.position_s) < 0.1
-    assert window.time_label.text().startswith("0:06")
+    assert abs(view.playhead.value() - window.playback.position_s) < 0.1
+    assert window.transport.time_label.text().startswith("0:06")
 
     press(qtbot, window, Qt.Key.Key_Right)
-    assert abs(window.mixer.position_s - min(target + 5, window.song.duration_s)) < 0.1
+    assert abs(window.playback.position_s - min(target + 5, window.song.duration_s)) < 0.1
     press(qtbot, window, Qt.Key.Key_Left)
     press(qtbot, window, Qt.Key.Key_Left)
-    assert abs(window.mixer.position_s - (min(target + 5, window.song.duration_s) - 10)) < 0.1
+    assert abs(window.playback.position_s - (min(target + 5, window.song.duration_s) - 10)) < 0.1
     press(qtbot, window, Qt.Key.Key_Home)
-    assert window.mixer.position == 0
+    assert window.playback.position == 0
     press(qtbot, window, Qt.Key.Key_Left)  # clamped at the start
-    assert window.mixer.position == 0
+    assert window.playback.position == 0
 
 
 def test_play_while_separating_and_seek_ahead_restarts_the_worker(qtbot, window, tmp_path):
     path = write_song(tmp_path / "Long Song.wav", 60.0, seed=3)
     starts = []
-    window.worker.chunkReady.connect(lambda job, s, e: starts.append(s))
+    window.separation.worker.chunkReady.connect(lambda job, s, e: starts.append(s))
     window.open_path(path)
     qtbot.waitUntil(lambda: window.song is not None and window.song.coverage.is_separated(0), timeout=20000)
-    song, mixer = window.song, window.mixer
+    song, mixer = window.song, window.playback.mixer
     assert window.separating
     mixer.play()
     settle(mixer)
@@ -163,7 +164,7 @@ def test_play_while_separating_and_seek_ahead_restarts_the_worker(qtbot, window,
     settle(mixer)
     pos = mixer.position
     assert_audio_equal(mixer.render(2048), song.mixture[pos : pos + 2048], atol=0)  # ...so: the original
-    qtbot.waitUntil(lambda: window.region_label.text().startswith("separating"), timeout=2000)
+    qtbot.waitUntil(lambda: window.transport.region_label.text().startswith("separating"), timeout=2000)
     aligned = target // song.coverage.block * song.coverage.block
     # The worker jumps to the playhead instead of grinding on from the start.
     qtbot.waitUntil(lambda: aligned in starts, timeout=20000)
@@ -175,7 +176,7 @@ def test_play_while_separating_and_seek_ahead_restarts_the_worker(qtbot, window,
     wait_separated(qtbot, window)
     assert song.coverage.complete
     np.testing.assert_allclose(song.vocals + song.instrumental, song.mixture, atol=1e-5)
-    qtbot.waitUntil(lambda: window.region_label.text() == "", timeout=2000)
+    qtbot.waitUntil(lambda: window.transport.region_label.text() == "", timeout=2000)
 
 
 def test_cancel_and_resume(qtbot, window, tmp_path):
@@ -183,26 +184,26 @@ def test_cancel_and_resume(qtbot, window, tmp_path):
     window.open_path(path)
     qtbot.waitUntil(lambda: window.song is not None and window.song.coverage.separated_frames() > 0,
                     timeout=20000)
-    window.cancel_button.click()
-    qtbot.waitUntil(lambda: window.job.state == "cancelled", timeout=20000)
-    assert window.cancel_button.text() == "Resume"
+    window.progress_row.cancel_button.click()
+    qtbot.waitUntil(lambda: window.separation.job.state == "cancelled", timeout=20000)
+    assert window.progress_row.cancel_button.text() == "Resume"
     assert not window.song.coverage.complete
-    window.export_action.trigger()  # says why instead of nothing
-    assert "Resume" in window.banner.text() and window._export_task is None
-    window.cancel_button.click()
+    window.panel(ExportPanel).action.trigger()  # says why instead of nothing
+    assert "Resume" in window.banner.text() and window.panel(ExportPanel).task is None
+    window.progress_row.cancel_button.click()
     wait_separated(qtbot, window)
-    assert window.song.coverage.complete and window.export_action.isEnabled()
+    assert window.song.coverage.complete and window.panel(ExportPanel).action.isEnabled()
 
 
 def test_second_song_replaces_a_running_job(qtbot, window, tmp_path):
     first = write_song(tmp_path / "First.wav", 60.0, seed=1)
     second = write_song(tmp_path / "Second.wav", 12.0, seed=2)
     cancelled = []
-    window.worker.jobCancelled.connect(cancelled.append)
+    window.separation.worker.jobCancelled.connect(cancelled.append)
     drop_files(window, [first])
     qtbot.waitUntil(lambda: window.song is not None and window.song.coverage.separated_frames() > 0,
                     timeout=20000)
-    first_job, first_song = window.job, window.song
+    first_job, first_song = window.separation.job, window.song
     assert first_job.active
     drop_files(window, [second])
     qtbot.waitUntil(lambda: window.song is not first_song and window.song is not None, timeout=10000)
@@ -210,8 +211,8 @@ def test_second_song_replaces_a_running_job(qtbot, window, tmp_path):
     assert not first_song.coverage.complete
     assert shown_title(window).startswith("Second")
     wait_separated(qtbot, window)
-    assert window.job is not first_job and window.song.coverage.complete
-    assert window.mixer.n_frames == window.song.n_frames
+    assert window.separation.job is not first_job and window.song.coverage.complete
+    assert window.playback.mixer.n_frames == window.song.n_frames
 
 
 def test_bad_file_shows_a_message_and_the_app_stays_ready(qtbot, window, tmp_path, song_file):
@@ -261,12 +262,12 @@ def test_export_with_injected_dialogs(qtbot, window, dialogs, song_file, tmp_pat
     out = tmp_path / "out"
     window.open_path(song_file)
     wait_separated(qtbot, window)
-    window.vocal_slider.setValue(40)
+    window.transport.vocal_slider.setValue(40)
     dialogs.export_choice = ExportChoice(out, "flac")
     press(qtbot, window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert dialogs.calls[-1][0] == "export_options"
     assert dialogs.calls[-1][4] == 0.4  # the guide level the karaoke file gets
-    qtbot.waitUntil(lambda: window._export_task is None, timeout=30000)
+    qtbot.waitUntil(lambda: window.panel(ExportPanel).task is None, timeout=30000)
     names = sorted(p.name for p in out.iterdir())
     assert names == ["Test Song - instrumental.flac", "Test Song - karaoke.flac", "Test Song - vocals.flac"]
     song = window.song
@@ -279,17 +280,17 @@ def test_export_with_injected_dialogs(qtbot, window, dialogs, song_file, tmp_pat
 
     # Again: the user is asked, and "keep both" writes new names.
     dialogs.conflict_answer = "rename"
-    window.export_action.trigger()
+    window.panel(ExportPanel).action.trigger()
     assert dialogs.calls[-1][0] == "resolve_conflict"
-    qtbot.waitUntil(lambda: window._export_task is None, timeout=30000)
+    qtbot.waitUntil(lambda: window.panel(ExportPanel).task is None, timeout=30000)
     assert (out / "Test Song - vocals (2).flac").exists()
     # Cancel at the question: nothing new.
     dialogs.conflict_answer = None
-    window.export_action.trigger()
-    assert window._export_task is None and len(list(out.iterdir())) == 6
+    window.panel(ExportPanel).action.trigger()
+    assert window.panel(ExportPanel).task is None and len(list(out.iterdir())) == 6
     # Cancel at the first dialog: nothing asked further.
     dialogs.export_choice = None
-    window.export_action.trigger()
+    window.panel(ExportPanel).action.trigger()
     assert dialogs.calls[-1][0] == "export_options"
 
 
@@ -301,10 +302,10 @@ def test_reopening_a_song_serves_stems_from_the_cache(qtbot, window, make_window
     other = make_window()
     other.open_path(song_file)
     wait_separated(qtbot, other, timeout=10000)
-    assert other.job is None and other.song.cached  # complete from the cache: no job at all
+    assert other.separation.job is None and other.song.cached  # complete from the cache: no job at all
     np.testing.assert_allclose(other.song.vocals, vocals, atol=0.5 / 32767 + 1e-7, rtol=0)  # 16-bit entries
     np.testing.assert_allclose(other.song.vocals + other.song.instrumental, other.song.mixture, atol=1e-6, rtol=0)
-    assert other.song.coverage.complete and other.export_action.isEnabled()
+    assert other.song.coverage.complete and other.panel(ExportPanel).action.isEnabled()
 
 
 def test_settings_persist(qtbot, make_window, settings, song_file, tmp_path):
@@ -312,14 +313,14 @@ def test_settings_persist(qtbot, make_window, settings, song_file, tmp_path):
 
     first = make_window()
     first.resize(780, 680)  # the offscreen screen is 800 x 800; above the minimum with the sing panel shown
-    first.vocal_slider.setValue(25)
-    first.inst_slider.setValue(80)
+    first.transport.vocal_slider.setValue(25)
+    first.transport.inst_slider.setValue(80)
     first.open_path(song_file)
     qtbot.waitUntil(lambda: first.song is not None, timeout=10000)
     first.close()
     again = make_window(settings=AppSettings(tmp_path / "settings.ini"))
-    assert again.vocal_slider.value() == 25 and again.inst_slider.value() == 80
-    assert again.mixer.params.vocal_level == 0.25
+    assert again.transport.vocal_slider.value() == 25 and again.transport.inst_slider.value() == 80
+    assert again.playback.mixer.params.vocal_level == 0.25
     assert (again.width(), again.height()) == (780, 680)
     assert again.settings.last_folder == str(song_file.parent)
     again.recent_menu.aboutToShow.emit()
@@ -339,12 +340,12 @@ def test_no_sound_device_disables_playback_but_not_the_rest(qtbot, monkeypatch, 
     assert window.banner.kind == "warning" and window.banner.text() == window.output.reason
     window.open_path(song_file)
     qtbot.waitUntil(lambda: window.song is not None, timeout=10000)
-    assert not window.play_button.isEnabled() and not window.play_action.isEnabled()
-    assert "Playback is off" in window.play_button.toolTip()
-    window.toggle_play()
-    assert not window.mixer.playing
+    assert not window.transport.play_button.isEnabled() and not window.transport.play_action.isEnabled()
+    assert "Playback is off" in window.transport.play_button.toolTip()
+    window.transport.toggle_play()
+    assert not window.playback.playing
     wait_separated(qtbot, window)  # separating still works
-    assert window.export_action.isEnabled()
+    assert window.panel(ExportPanel).action.isEnabled()
 
 
 def test_open_dialog_and_help(qtbot, window, dialogs, song_file):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from soundnet_app.ui.panels.export import ExportPanel
 
 
 def write_song(path: Path, seconds: float, seed: int = 0) -> Path:
@@ -16,8 +17,8 @@ def write_song(path: Path, seconds: float, seed: int = 0) -> Path:
 def wait_separated(qtbot, window, timeout=60000):
     """Wait until the current song is separated and the window has taken note (progress hidden)."""
     qtbot.waitUntil(lambda: window.song is not None and window.song.coverage.complete
-                    and (window.job is None or window.job.state == "done") and window._export_task is None
-                    and window.export_action.isEnabled() and not window.progress_row.isVisibleTo(window),
+                    and (window.separation.job is None or window.separation.job.state == "done") and window.panel(ExportPanel).task is None
+                    and window.panel(ExportPanel).action.isEnabled() and not window.progress_row.isVisibleTo(window),
                     timeout=timeout)
 
 

@@ -1,0 +1,12 @@
+"""The window's panels, each built on the :mod:`~soundnet_app.ui.panels.host` contract.
+
+To add a panel: write a :class:`~soundnet_app.ui.panels.host.Panel` subclass in a
+module of its own here and add the class to :data:`PANELS` (the window builds them
+in this order: their widgets and menu entries appear in it).
+"""
+
+from soundnet_app.ui.panels.export import ExportPanel
+from soundnet_app.ui.panels.keytempo import KeyTempoPanel
+from soundnet_app.ui.panels.sing import SingPanel
+
+PANELS = (ExportPanel, KeyTempoPanel, SingPanel)

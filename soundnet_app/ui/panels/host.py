@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from soundnet_app.ui.threads import TaskThread
 
 MENUS = ("file", "playback", "help")  # the window's own menus; panels may add theirs (add_menu)
-SLOTS = ("below_waveforms", "above_transport")  # where a panel's widget may go, top to bottom
+SLOTS = ("header", "below_waveforms", "above_transport")  # where a panel's widget may go, top to bottom
 
 
 class HostEvents(QObject):
@@ -53,7 +53,10 @@ class HostEvents(QObject):
 
 
 class PanelHost(Protocol):
-    """What a panel may ask of the main window."""
+    """What a panel may ask of the main window.
+
+    The host is also a ``QWidget``: dialogs (``host.dialogs.*``) take it as their parent.
+    """
 
     events: HostEvents
     playback: Playback
@@ -80,6 +83,9 @@ class PanelHost(Protocol):
     def add_action(self, text: str, slot: Callable, shortcut=None, tip: str = "", checkable: bool = False,
                    menu: str | None = None) -> QAction:
         """An action of the window (its shortcut works with the menu bar hidden), added to ``menu`` if named."""
+
+    def add_separator(self, menu: str) -> None:
+        """A separator line in ``menu`` before this panel's next actions there."""
 
     def add_menu(self, name: str, title: str) -> QMenu:
         """A new menu called ``name`` (then usable in :meth:`add_action`), placed before Help."""
@@ -125,10 +131,6 @@ class Panel(QObject):
 
     def update_controls(self) -> None:
         """Enable or disable this panel's controls after the song or a task changed."""
-
-    def shortcut_rows(self) -> list[tuple[str, str]]:
-        """``(keys, what they do)`` for the Keyboard Shortcuts dialog."""
-        return []
 
     def shutdown(self) -> None:
         """The window is closing: stop threads, write what is pending."""

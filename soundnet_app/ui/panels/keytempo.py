@@ -1,30 +1,28 @@
-"""Key and tempo controls: a bar of buttons, the shortcuts, and the song's detected key.
+"""The key and tempo panel: a bar of buttons, the shortcuts, and the song's detected key.
 
-:class:`KeyTempoControls` attaches itself to the main window (one line
-there): it adds its bar above the transport, its actions to the Playback
-menu, and follows the window's signals: a song opened restores that song's
-key, tempo and levels (:class:`~soundnet_app.engine.playback.Playback`), a finished
-separation finds the song's key from the instrumental in the background.
+:class:`KeyTempoPanel` puts its bar above the transport and its actions in
+the Playback menu, and asks the host's
+:class:`~soundnet_app.engine.playback.Playback` for every change (which
+remembers key and tempo per song). Once a song is separated, it finds the
+song's key from the instrumental in the background.
 """
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from soundnet_app.engine.keytempo import KEY_MAX, KEY_MIN, TEMPO_MAX, TEMPO_MIN
-from soundnet_app.engine.playback import Playback, SongPrefs
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.engine.keyfind import detect_key
+from soundnet_app.engine.keytempo import KEY_MAX, KEY_MIN, TEMPO_MAX, TEMPO_MIN
+from soundnet_app.engine.song import Song
+from soundnet_app.system import lower_thread_priority, release_memory
+from soundnet_app.ui.panels.host import Panel, PanelHost
 from soundnet_app.ui.widgets import make_button
-
-if TYPE_CHECKING:
-    from soundnet_app.ui.main_window import MainWindow
-    from soundnet_app.engine.song import Song
+from soundnet_app.ui.worker import TaskThread
 
 
 class KeyTempoBar(QWidget):
@@ -68,17 +66,18 @@ class KeyTempoBar(QWidget):
         row.addStretch(1)
 
 
-class KeyTempoControls(QObject):
-    """Wires a :class:`~soundnet_app.engine.playback.Playback` to the bar, shortcuts and window."""
+class KeyTempoPanel(Panel):
+    """Wires the host's :class:`~soundnet_app.engine.playback.Playback` key and tempo to the bar and shortcuts."""
 
-    def __init__(self, window: MainWindow, prefs_path: str | Path | None = None):
-        super().__init__(window)
-        self.window = window
-        if prefs_path is None:  # beside the settings file: tests keep theirs in a temporary folder
-            prefs_path = Path(window.settings.q.fileName()).with_name("songs.json")
-        self.playback = Playback(window.mixer, SongPrefs(prefs_path))
+    def __init__(self, host: PanelHost):
+        super().__init__(host)
+        self.playback = host.playback
         self._detect_seq = 0
-        act = window._action
+        host.add_separator("playback")
+
+        def act(text, slot, shortcut, tip):
+            return host.add_action(text, slot, shortcut, tip, menu="playback")
+
         self.actions = {
             "key_up": act("Key &Up", lambda: self.step_key(1), None, "One semitone higher"),
             "key_down": act("Key &Down", lambda: self.step_key(-1), None, "One semitone lower"),
@@ -93,60 +92,42 @@ class KeyTempoControls(QObject):
             action = self.actions[name]
             keys = " or ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
             button.setToolTip(f"{action.toolTip()} ({keys})")
-        layout = window.centralWidget().layout()
-        layout.insertWidget(layout.indexOf(window.transport), self.bar)
-        for menu_action in window.menuBar().actions():
-            if menu_action.text() == "&Playback":
-                menu = menu_action.menu()
-                menu.addSeparator()
-                menu.addActions(list(self.actions.values()))
-        threading.Thread(target=window.mixer.prepare_stretcher, name="stretcher-setup", daemon=True).start()
-        window.songLoaded.connect(self.song_opened)
-        window.worker.jobFinished.connect(lambda *_: self.find_key())
-        window.vocal_slider.valueChanged.connect(lambda v: self.playback.set_levels(vocal_level=v / 100))
-        window.inst_slider.valueChanged.connect(lambda v: self.playback.set_levels(instrumental_level=v / 100))
-        self.update()
+        host.place(self.bar, "above_transport")
+        threading.Thread(target=self.playback.prepare_stretcher, name="stretcher-setup", daemon=True).start()
+        host.events.songLoaded.connect(self.song_opened)
+        host.events.separationFinished.connect(lambda *_: self.find_key())
+        self.update_controls()
 
     # -- actions ------------------------------------------------------------
 
     def step_key(self, semitones: int) -> None:
         self.playback.step_key(semitones)
-        self.update()
+        self.update_controls()
 
     def step_tempo(self, steps: int) -> None:
         self.playback.step_tempo(steps)
-        self.update()
+        self.update_controls()
 
     def set_shift(self, key: int | None = None, tempo: float | None = None) -> None:
         self.playback.set_shift(key, tempo)
-        self.update()
+        self.update_controls()
 
     def reset(self) -> None:
         self.playback.reset_shift()
-        self.update()
+        self.update_controls()
 
-    # -- window events ------------------------------------------------------
+    # -- host events --------------------------------------------------------
 
     def song_opened(self, song: Song) -> None:
-        levels = self.playback.song_opened(song)
-        w = self.window
-        if "vocal_level" in levels:
-            w.vocal_slider.setValue(round(levels["vocal_level"] * 100))
-        if "instrumental_level" in levels:
-            w.inst_slider.setValue(round(levels["instrumental_level"] * 100))
-        self.update()
+        self.update_controls()
         if song.coverage.complete:  # after the song is drawn: librosa's first import is GIL-heavy
             QTimer.singleShot(600, self, self.find_key)
 
     def find_key(self) -> None:
         """Find the song's key from its instrumental, in the background (once it is separated)."""
-        song = self.window.song
-        if song is None or not song.coverage.complete or self.playback.song_key is not None \
-                or getattr(self.window, "_shut_down", False):
+        song = self.host.song
+        if song is None or not song.coverage.complete or self.playback.song_key is not None or self.host.closing:
             return
-        from soundnet_app.engine.keyfind import detect_key
-        from soundnet_app.system import lower_thread_priority, release_memory
-        from soundnet_app.ui.worker import TaskThread
 
         def run(progress, cancel):
             lower_thread_priority()  # background work (a task thread ends with it): the UI and audio first
@@ -158,22 +139,22 @@ class KeyTempoControls(QObject):
         seq = self._detect_seq
         task = TaskThread(run)
         task.succeeded.connect(lambda key, seq=seq, song=song: self._key_found(seq, song, key))
-        self.window._start_task(task)
+        self.host.start_task(task)
 
     def _key_found(self, seq, song, key) -> None:
-        if getattr(self.window, "_shut_down", False):
+        if self.host.closing:
             return  # the window's widgets may be gone
         if seq == self._detect_seq and song is self.playback.song and key is not None:
             self.playback.song_key = key
-            self.update()
+            self.update_controls()
 
-    def update(self) -> None:
+    def update_controls(self) -> None:
         p, bar = self.playback, self.bar
-        has_song = self.window.song is not None
+        has_song = self.host.song is not None
         bar.key_value.setText(p.key_text())
         bar.tempo_value.setText(p.tempo_text())
         bar.song_key.setText(f"Song key: {p.song_key_text()}" if p.song_key_text() else "")
-        enabled = has_song and not self.window.mixer.shift_error
+        enabled = has_song and not p.shift_error
         self.actions["key_up"].setEnabled(enabled and p.key < KEY_MAX)
         self.actions["key_down"].setEnabled(enabled and p.key > KEY_MIN)
         self.actions["tempo_up"].setEnabled(enabled and p.tempo < TEMPO_MAX - 1e-9)
@@ -181,5 +162,5 @@ class KeyTempoControls(QObject):
         self.actions["reset"].setEnabled(enabled and p.shifted)
         for name, button in bar.buttons.items():
             button.setEnabled(self.actions[name].isEnabled())
-        if self.window.mixer.shift_error:
-            bar.setToolTip(self.window.mixer.shift_error)
+        if p.shift_error:
+            bar.setToolTip(p.shift_error)

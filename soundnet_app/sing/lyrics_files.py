@@ -1,0 +1,190 @@
+"""Where a song's lyrics come from and where they are stored: ``.lrc`` files and tags.
+
+No Qt here. Where lyrics come from, first found wins (:func:`find_lyrics`):
+
+1. ``<song>.lrc`` next to the song, then the same name in the app's lyrics
+   folder (where :func:`write_lrc` falls back when the song's folder is
+   read-only);
+2. the song's tags (``mutagen``): ID3 ``SYLT`` (synced) or ``USLT``,
+   Vorbis/FLAC ``LYRICS`` / ``UNSYNCEDLYRICS``, MP4 ``©lyr``. Tag text that is
+   itself LRC is parsed as LRC.
+
+Bad input raises :class:`~soundnet_app.sing.lyrics.LyricsError`, whose message is meant for the user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+import platformdirs
+
+from soundnet_app.fileio import atomic_write
+from soundnet_app.separation.cache import APP_AUTHOR, APP_NAME
+from soundnet_app.sing.lyrics import Line, Lyrics, LyricsError, LyricsExistError, decode_text, format_lrc, parse_lrc
+
+try:
+    import mutagen
+except ImportError:  # the app works without it, just without tag lyrics
+    mutagen = None
+
+log = logging.getLogger(__name__)
+
+MAX_LRC_BYTES = 1 << 20  # a long song's enhanced LRC is ~20 kB; anything over 1 MB is not lyrics
+
+
+# ---------------------------------------------------------------- files
+
+
+def read_lrc(path: str | Path) -> Lyrics:
+    """Read an ``.lrc`` (or plain ``.txt``) file; :class:`LyricsError` with a message on bad input."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_LRC_BYTES:
+            raise LyricsError(f"{path.name} is {size / 1e6:.1f} MB; lyrics files are at most "
+                              f"{MAX_LRC_BYTES // (1 << 20)} MB.")
+        data = path.read_bytes()
+    except OSError as e:
+        raise LyricsError(f"Could not read {path.name}: {e.strerror or e}.") from None
+    try:
+        return parse_lrc(decode_text(data), source=str(path))
+    except LyricsError as e:
+        raise LyricsError(f"{path.name}: {e}") from None
+
+
+# ---------------------------------------------------------------- tags
+
+
+def _from_tag_text(text: str, source: str) -> Lyrics | None:
+    text = text.strip()
+    if not text:
+        return None
+    return parse_lrc(text, source)
+
+
+def read_tag_lyrics(path: str | Path) -> Lyrics | None:
+    """Lyrics from the audio file's tags (``None`` when there are none or the tags are unreadable)."""
+    if mutagen is None:
+        return None
+    path = Path(path)
+    try:
+        audio = mutagen.File(path)
+    except Exception as e:  # mutagen raises many types for damaged files
+        log.info("could not read tags of %s: %s", path, e)
+        return None
+    tags = getattr(audio, "tags", None) if audio is not None else None
+    if not tags:
+        return None
+    source = f"{path.name} (tags)"
+    try:
+        if hasattr(tags, "getall"):  # ID3
+            for frame in tags.getall("SYLT"):
+                lines = _sylt_lines(frame)
+                if lines:
+                    return Lyrics(lines, True, {}, source)
+            for frame in tags.getall("USLT"):
+                lyrics = _from_tag_text(str(frame.text), source)
+                if lyrics is not None:
+                    return lyrics
+            return None
+        for key in ("\xa9lyr", "LYRICS", "lyrics", "UNSYNCEDLYRICS", "unsyncedlyrics"):
+            try:
+                value = tags[key]
+            except (KeyError, ValueError):
+                continue
+            text = "\n".join(map(str, value)) if isinstance(value, list) else str(value)
+            lyrics = _from_tag_text(text, source)
+            if lyrics is not None:
+                return lyrics
+    except LyricsError as e:
+        log.info("unusable lyrics tag in %s: %s", path, e)
+    return None
+
+
+def _sylt_lines(frame) -> list[Line]:
+    """An ID3 SYLT frame's ``[(text, time), ...]`` as lines (time format 2 = milliseconds)."""
+    if getattr(frame, "format", 2) != 2:
+        return []  # MPEG frames: would need the file's frame rate; rare
+    lines = []
+    for text, ms in frame.text:
+        text = " ".join(str(text).split())
+        if text:
+            lines.append(Line(ms / 1000.0, text))
+    lines.sort(key=lambda ln: ln.start)
+    return lines
+
+
+# ---------------------------------------------------------------- finding and writing
+
+
+def default_lyrics_dir() -> Path:
+    """``$SOUNDNET_LYRICS_DIR`` or the user data folder's ``lyrics`` subfolder."""
+    env = os.environ.get("SOUNDNET_LYRICS_DIR")
+    if env:
+        return Path(env)
+    # The app's data folder (platformdirs); app name and folders are to move into one module.
+    return platformdirs.user_data_path(APP_NAME, APP_AUTHOR) / "lyrics"
+
+
+def fallback_lrc_path(song_path: str | Path, folder: str | Path | None = None) -> Path:
+    """The song's ``.lrc`` in the app's lyrics folder (name + a hash of the song's full path)."""
+    song_path = Path(song_path)
+    digest = hashlib.sha1(str(song_path.resolve()).encode()).hexdigest()[:10]
+    return Path(folder or default_lyrics_dir()) / f"{song_path.stem}-{digest}.lrc"
+
+
+def lrc_candidates(song_path: str | Path, lyrics_dir: str | Path | None = None) -> list[Path]:
+    song_path = Path(song_path)
+    return [song_path.with_suffix(".lrc"), song_path.with_suffix(".LRC"), fallback_lrc_path(song_path, lyrics_dir)]
+
+
+def find_lyrics(song_path: str | Path, lyrics_dir: str | Path | None = None) -> Lyrics | None:
+    """The song's lyrics from an ``.lrc`` (song folder, then the app's) or its tags; ``None`` if none.
+
+    A damaged ``.lrc`` raises :class:`LyricsError` (so the user hears about it)
+    unless the tags have lyrics.
+    """
+    error = None
+    for path in lrc_candidates(song_path, lyrics_dir):
+        if path.is_file():
+            try:
+                return read_lrc(path)
+            except LyricsError as e:
+                error = e
+    lyrics = read_tag_lyrics(song_path)
+    if lyrics is None and error is not None:
+        raise error
+    return lyrics
+
+
+def write_lrc(lyrics: Lyrics, song_path: str | Path, overwrite: bool = False,
+              lyrics_dir: str | Path | None = None) -> Path:
+    """Write ``<song>.lrc`` next to the song, atomically; returns the path written.
+
+    An existing file is replaced only with ``overwrite`` (else
+    :class:`LyricsExistError`, so the caller can ask). When the song's
+    folder is not writable the file goes to :func:`fallback_lrc_path`.
+    """
+    data = format_lrc(lyrics).encode("utf-8")
+    target = Path(song_path).with_suffix(".lrc")
+    for path in (target, fallback_lrc_path(song_path, lyrics_dir)):
+        if path.exists() and not overwrite:
+            raise LyricsExistError(path)
+        try:
+            if path != target:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, data, overwrite=overwrite)  # without overwrite: never over a file
+            return path
+        except FileExistsError:
+            if path.exists():  # another writer got there first
+                raise LyricsExistError(path) from None
+            error = f"{path.parent} is not a folder"
+        except OSError as e:
+            error = e.strerror or str(e)
+        if path != target:
+            raise LyricsError(f"Could not save the lyrics: {error}.")
+        log.info("cannot write %s (%s); using the app's lyrics folder", path, error)
+    raise AssertionError("unreachable")

@@ -1,0 +1,134 @@
+"""Opening songs: in the background, the latest request wins, damaged files explained, drops sorted out.
+
+:class:`SongOpener` belongs to the main window. It decodes a file on a
+:class:`~soundnet_app.ui.threads.TaskThread` with
+:func:`~soundnet_app.engine.loading.load_song` (stems from the cache
+when it holds them), hands the song to the window's ``song_opened``, and
+says in the banner why a file could not be opened (offering the readable
+part of a truncated one).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject
+
+from soundnet_app.ui.dropping import audio_candidates, local_paths
+from soundnet_app.ui.waveform import format_time
+from soundnet_app.ui.worker import TaskThread, TruncatedFile, error_message, load_song, model_version_of
+
+log = logging.getLogger(__name__)
+
+
+class SongOpener(QObject):
+    """Opens files for the window (``window.opener``).
+
+    Args:
+        window: the main window (its ``cache``, ``separation``, ``settings``, ``song_opened``,
+            ``start_task``, ``start_worker``, banner, status bar, drop hint and ``loadFailed`` are used).
+    """
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self._seq = 0
+        self.loading: Path | None = None  # the file being opened
+        self.play_on_load = False  # Space pressed while it opens: play it once it is there
+        window.installEventFilter(self)  # files dropped on the window
+
+    def open(self, path: Path, allow_truncated: bool = False) -> TaskThread:
+        """Load ``path`` in the background; the current song keeps playing until it is ready."""
+        w = self.window
+        self._seq += 1
+        seq = self._seq
+        self.loading = path
+        w.show_status(f"Opening {path.name}…", 0)
+        cache = w.cache if w.cache is not None and w.cache.enabled else None
+        model_path = w.separation.model_path
+
+        def run(progress, cancel):
+            # The model's version is a hash of its file: no TensorFlow, so a cached
+            # song is complete here, before the model has loaded.
+            version = (lambda: model_version_of(model_path)) if cache is not None else ""
+            return load_song(path, hash_content=cache is not None, cache=cache, model_version=version,
+                             allow_truncated=allow_truncated)
+
+        task = TaskThread(run)
+        task.succeeded.connect(lambda song, seq=seq: self._loaded(seq, song))
+        task.failed.connect(lambda exc, seq=seq, path=path: self._failed(seq, path, exc))
+        w.start_task(task)
+        return task
+
+    def _loaded(self, seq: int, song) -> None:
+        if seq != self._seq:
+            return  # a later open superseded this one
+        self.loading = None
+        self.window.song_opened(song)
+        if self.play_on_load:
+            self.play_on_load = False
+            self.window.transport.toggle_play()
+
+    def _failed(self, seq: int, path: Path, exc: BaseException) -> None:
+        if seq != self._seq:
+            return
+        w = self.window
+        self.loading = None
+        self.play_on_load = False
+        w.start_worker()
+        if isinstance(exc, TruncatedFile):
+            message = error_message(exc.__cause__ or exc)
+            w.show_banner(f"{message.rstrip('.')}. The first {format_time(exc.seconds)} of it can be opened.",
+                          "error", "Open That Part", lambda: self.open(path, allow_truncated=True))
+        else:
+            message = error_message(exc)
+            w.show_banner(f"Could not open this file. {message.rstrip('.')}.", "error")
+        log.info("could not open %s: %s", path, message)
+        w.show_status(f"Could not open {path.name}", 6000)
+        if str(path) in w.settings.recent_files and not path.exists():
+            w.settings.remove_recent(path)
+        w.loadFailed.emit(message)
+
+    # -- drag and drop ----------------------------------------------------------
+
+    def eventFilter(self, watched, event) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            if local_paths(event.mimeData()):
+                event.acceptProposedAction()
+                if kind == QEvent.Type.DragEnter:
+                    self.window.drop_hint.set_highlight(True)
+            else:
+                event.ignore()
+            return True
+        if kind == QEvent.Type.DragLeave:
+            self.window.drop_hint.set_highlight(False)
+            return True
+        if kind == QEvent.Type.Drop:
+            self.window.drop_hint.set_highlight(False)
+            paths = local_paths(event.mimeData())
+            if paths:
+                event.acceptProposedAction()
+                self.open_dropped(paths)
+            else:
+                event.ignore()
+            return True
+        return False
+
+    def open_dropped(self, paths: list[Path]) -> Path | None:
+        """Open the first supported audio file among dropped files and folders."""
+        w = self.window
+        candidates = audio_candidates(paths)
+        if not candidates:
+            files = [p for p in paths if not p.is_dir()]
+            if len(paths) == 1 and files:
+                self.open(files[0])  # let the reader say what is wrong with it
+                return files[0]
+            w.show_banner("There is no audio file in what you dropped.", "error")
+            return None
+        chosen = candidates[0]
+        self.open(chosen)
+        if len(candidates) > 1:
+            w.show_status(f"Opening {chosen.name}; {len(candidates) - 1} more audio file(s) were ignored", 6000)
+        return chosen

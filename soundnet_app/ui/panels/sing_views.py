@@ -1,0 +1,333 @@
+"""The sing panel's widgets: the lyrics view, the pitch lane and the microphone row.
+
+Pure widgets: they show what they are given (lyrics and a time, a guide and
+the singer's pitch) and know nothing of the window or the player;
+:class:`~soundnet_app.ui.panels.sing.SingPanel` wires them.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from pyqtgraph import functions as fn
+from PySide6.QtCore import QRectF, QSignalBlocker, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+
+from soundnet_app.sing.guide import PitchGuide
+from soundnet_app.sing.lyrics import Lyrics
+from soundnet_app.sing.pitch import hz_to_midi
+from soundnet_app.sing.scoring import TOLERANCE_CENTS
+from soundnet_app.ui import theme
+
+LANE_PAST_S = 2.5
+LANE_FUTURE_S = 5.5
+SINGER = "#ffd166"
+MISS = "#7f8396"
+MONITOR_TIP = ("Hear your voice over the song while you sing (use headphones: "
+               "a loudspeaker feeds back into the microphone)")
+NO_MIC_TIP = "No microphone was found, so there is no voice to hear."
+
+
+class LyricsView(QWidget):
+    """The current line (word by word where timed), the one before, and the next two."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.lyrics: Lyrics | None = None
+        self.time = 0.0
+        self.message = "No lyrics for this song. Sing › Load Lyrics… or Sync Lyrics…"
+        self.tap_index: int | None = None  # tap-to-sync: the line waiting for its tap
+        self.setMinimumHeight(56)
+        self._state = None
+
+    def set_lyrics(self, lyrics: Lyrics | None, message: str = "") -> None:
+        self.lyrics = lyrics
+        if message:
+            self.message = message
+        self._state = None
+        self.update()
+
+    def set_time(self, t: float) -> None:
+        self.time = t
+        lyr = self.lyrics
+        state = None
+        if lyr is not None and lyr.synced and self.tap_index is None:
+            i = lyr.line_at(t)
+            state = (i, lyr.word_at(i, t))
+        else:
+            state = (self.tap_index, -2)
+        if state != self._state:  # repaint only when something shown changes
+            self._state = state
+            self.update()
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w, h = self.width(), self.height()
+        lyr = self.lyrics
+        big, small = QFont(self.font()), QFont(self.font())
+        big.setPointSizeF(self.font().pointSizeF() * 1.7)
+        big.setBold(True)
+        small.setPointSizeF(self.font().pointSizeF() * 1.15)
+        if lyr is None or not lyr.lines:
+            p.setPen(QColor(theme.TEXT_DIM))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message)
+            return
+        if self.tap_index is not None:
+            i = self.tap_index
+        elif lyr.synced:
+            i = lyr.line_at(self.time)
+        else:
+            i = -1
+        rows = [(i - 1, small, theme.TEXT_DIM), (i, big, theme.TEXT), (i + 1, small, theme.TEXT_DIM),
+                (i + 2, small, theme.TEXT_DIM)]
+        y = 4
+        heights = [0.2, 0.36, 0.22, 0.22]
+        for (k, font, colour), frac in zip(rows, heights):
+            rh = h * frac
+            if 0 <= k < len(lyr.lines):
+                line = lyr.lines[k]
+                p.setFont(font)
+                rect = QRectF(0, y, w, rh)
+                if k == i and line.words and self.tap_index is None:
+                    self._paint_words(p, rect, line, lyr.word_at(k, self.time))
+                else:
+                    p.setPen(QColor(theme.ACCENT if (k == i and self.tap_index is not None) else colour))
+                    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, line.text)
+            y += rh
+
+    @staticmethod
+    def _paint_words(p: QPainter, rect: QRectF, line, current: int) -> None:
+        fm = p.fontMetrics()
+        texts = [w.text for w in line.words]
+        widths = [fm.horizontalAdvance(t + " ") for t in texts]
+        x = rect.center().x() - sum(widths) / 2
+        for j, (t, wd) in enumerate(zip(texts, widths)):
+            p.setPen(QColor(theme.VOCALS if j <= current else theme.TEXT))
+            p.drawText(QRectF(x, rect.top(), wd, rect.height()), Qt.AlignmentFlag.AlignVCenter, t)
+            x += wd
+
+
+def _polygon(xs: np.ndarray, ys: np.ndarray) -> QPolygonF:
+    """A ``QPolygonF`` of the points ``(xs[i], ys[i])``, filled from NumPy without a Python loop."""
+    poly = fn.create_qpolygonf(xs.size)
+    xy = fn.ndarray_from_qpolygonf(poly)
+    xy[:, 0], xy[:, 1] = xs, ys
+    return poly
+
+
+class PitchLane(QWidget):
+    """A scrolling note lane: the guide's notes, the playhead, and the singer's pitch as dots.
+
+    The singer's pitch is drawn in the octave nearest the guide (the score is
+    octave-tolerant too): green-ish on the note, grey off it.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.guide: PitchGuide | None = None
+        self.time = 0.0
+        self.key_shift = 0  # semitones, when the player transposes
+        self.singer: tuple[np.ndarray, np.ndarray] | None = None
+        self._range = (55, 79)
+        self._range_version = -1
+        self._range_at = 0.0  # when the range was last fitted (a growing guide: at most 1/s)
+        self.setMinimumHeight(48)
+
+    def set_guide(self, guide: PitchGuide | None) -> None:
+        self.guide = guide
+        self._range_version = -1
+        self.update()
+
+    def set_time(self, t: float, singer: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        self.time = t
+        self.singer = singer
+        self.update()
+
+    def _note_range(self, notes) -> tuple[int, int]:
+        guide = self.guide
+        now = time.perf_counter()
+        if (guide is not None and guide.version != self._range_version and notes
+                and (self._range_version < 0 or now - self._range_at >= 1.0 or guide.complete)):
+            # Every piece of a guide being built bumps its version: refit the lane at most once a
+            # second (NumPy on the UI thread waits for the GIL each time it lets go of it).
+            midis = sorted(n.midi for n in notes)
+            lo, hi = midis[int(0.02 * (len(midis) - 1))], midis[int(round(0.98 * (len(midis) - 1)))]
+            mid = (lo + hi) / 2
+            half = max(7, min(14, (hi - lo) / 2 + 2))
+            self._range = (int(mid - half), int(mid + half))
+            self._range_version = guide.version
+            self._range_at = now
+        return self._range[0] + self.key_shift, self._range[1] + self.key_shift
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w, h = self.width(), self.height()
+        p.fillRect(self.rect(), QColor(theme.PLOT_BACKGROUND))
+        guide = self.guide
+        notes = guide.latest_notes() if guide is not None else []
+        lo, hi = self._note_range(notes)
+        span = LANE_PAST_S + LANE_FUTURE_S
+        t0 = self.time - LANE_PAST_S
+
+        def x_of(t):
+            return (t - t0) / span * w
+
+        def y_of(m):
+            return h - 6 - (m - lo) / max(1, hi - lo) * (h - 12)
+
+        p.setPen(QPen(QColor(theme.GRID), 1))
+        for m in range(int(lo), int(hi) + 1):
+            if m % 12 == 0:  # a C: a faint line per octave
+                p.drawLine(0, round(y_of(m)), w, round(y_of(m)))
+        row_h = max(3.0, (h - 12) / max(1, hi - lo) * 0.8)
+        p.setPen(Qt.PenStyle.NoPen)
+        colour = QColor(theme.ACCENT)
+        for n in notes:
+            if n.end < t0 or n.start > t0 + span:
+                continue
+            m = n.midi + self.key_shift
+            p.setBrush(colour if n.start > self.time or n.end < self.time else QColor(theme.VOCALS))
+            p.drawRoundedRect(QRectF(x_of(n.start), y_of(m) - row_h / 2, max(2.0, x_of(n.end) - x_of(n.start)),
+                                     row_h), 3, 3)
+        if guide is None:
+            p.setPen(QColor(theme.TEXT_DIM))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "The pitch guide appears as the voice is separated")
+        elif not guide.done.any():
+            p.setPen(QColor(theme.TEXT_DIM))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Tracking the melody…")
+        # The singer.
+        if self.singer is not None:
+            times, f0 = self.singer
+            keep = (times >= t0) & (times <= self.time) & (f0 > 0)
+            if keep.any():
+                ts, midi = times[keep], hz_to_midi(f0[keep])
+                ref = np.full(ts.size, (lo + hi) / 2)
+                if guide is not None:
+                    k = np.rint(ts / guide.hop_s).astype(np.int64)
+                    inside = (k >= 0) & (k < guide.n_hops)
+                    g = np.where(inside, guide.f0[np.clip(k, 0, guide.n_hops - 1)], 0.0) if guide.n_hops \
+                        else np.zeros(ts.size)
+                    gm = hz_to_midi(g) + self.key_shift
+                    ref = np.where(np.isfinite(gm), gm, ref)
+                    # Fold into the octave nearest the guide.
+                    midi = midi + 12 * np.round((ref - midi) / 12)
+                    hit = np.abs(midi - ref) * 100 <= TOLERANCE_CENTS
+                else:
+                    hit = np.zeros(ts.size, bool)
+                # One round 5-px point per frame, drawn per colour in one call (no Python loop per dot).
+                xs, ys = x_of(ts), y_of(midi)
+                for on, colour in ((False, MISS), (True, SINGER)):
+                    pick = hit == on
+                    if pick.any():
+                        pen = QPen(QColor(colour), 5)
+                        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+                        p.setPen(pen)
+                        p.drawPoints(_polygon(xs[pick], ys[pick]))
+        # The playhead.
+        p.setPen(QPen(QColor(theme.PLAYHEAD), 1.5))
+        x = round(x_of(self.time))
+        p.drawLine(x, 0, x, h)
+
+
+class SingView(QWidget):
+    """The panel's area under the waveforms: lyrics, pitch lane, and the microphone row
+    (Sing button, device, latency, "Hear myself" with its level and "Reverb", score)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        self.lyrics_view = LyricsView()
+        self.lane = PitchLane()
+        layout.addWidget(self.lyrics_view)
+        layout.addWidget(self.lane)
+        row = QHBoxLayout()
+        self.mic_button = QPushButton("Sing")
+        self.mic_button.setCheckable(True)
+        self.mic_button.setToolTip("Sing along: your pitch on the lane, a score, and a recording (Ctrl+M)")
+        self.device_box = QComboBox()
+        self.device_box.setToolTip("The microphone")
+        self.latency_label = QLabel("")
+        self.latency_label.setObjectName("dim")
+        self.score_label = QLabel("")
+        self.score_label.setObjectName("songSubtitle")
+        row.addWidget(self.mic_button)
+        row.addWidget(self.device_box)
+        row.addWidget(self.latency_label)
+        self.hear_box = QCheckBox("Hear myself")
+        self.hear_box.setAccessibleName("Hear myself")
+        self.hear_box.setToolTip(MONITOR_TIP)
+        self.monitor_slider = QSlider(Qt.Orientation.Horizontal)
+        self.monitor_slider.setRange(0, 100)
+        self.monitor_slider.setSingleStep(5)
+        self.monitor_slider.setPageStep(10)
+        self.monitor_slider.setFixedWidth(72)
+        self.monitor_slider.setAccessibleName("My voice level")
+        self.reverb_box = QCheckBox("Reverb")
+        self.reverb_box.setAccessibleName("Reverb on my voice")
+        self.reverb_box.setToolTip("A little room around your voice (only what you hear; the take stays dry)")
+        for w in self.monitor_controls:
+            w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            row.addWidget(w)
+        row.addStretch(1)
+        row.addWidget(self.score_label)
+        layout.addLayout(row)
+
+    @property
+    def monitor_controls(self) -> tuple[QWidget, QWidget, QWidget]:
+        """"Hear myself", its level and "Reverb"."""
+        return self.hear_box, self.monitor_slider, self.reverb_box
+
+    def show_monitor(self, level: int, hear: bool, reverb: bool) -> None:
+        """Set the hear-myself controls (``level`` in %) without telling anyone (call before connecting them)."""
+        self.hear_box.setChecked(hear)
+        self.monitor_slider.setValue(level)
+        self.show_monitor_level(level)
+        self.reverb_box.setChecked(reverb)
+
+    def show_monitor_level(self, level: int) -> None:
+        self.monitor_slider.setToolTip(f"How loud you hear yourself: {level} %")
+
+    def show_has_mic(self, has_mic: bool) -> None:
+        """Without a microphone the hear-myself controls are off, and their tooltips say why."""
+        for w in self.monitor_controls:
+            w.setEnabled(has_mic)
+            if not has_mic:
+                w.setToolTip(NO_MIC_TIP)
+
+    def show_latency(self, seconds: float) -> None:
+        self.latency_label.setText(f"latency {seconds * 1000:.0f} ms")
+
+    def show_devices(self, devices: list[tuple[int, str]], saved: str = "", file_name: str = "") -> None:
+        """The microphones to choose from (``(index, name)``; ``saved`` chosen), or the file fed instead.
+
+        Filled without emitting ``currentTextChanged`` (which stores the choice).
+        """
+        box = self.device_box
+        with QSignalBlocker(box):
+            box.clear()
+            if file_name:
+                box.addItem(f"File: {file_name}", None)
+                return
+            if not devices:
+                box.addItem("No microphone", None)
+                box.setEnabled(False)
+                self.mic_button.setToolTip("No microphone was found; lyrics and the pitch guide still work.")
+                return
+            for index, name in devices:
+                box.addItem(name, index)
+                if name == saved:
+                    box.setCurrentIndex(box.count() - 1)
+
+    @property
+    def has_mic(self) -> bool:
+        return self.device_box.isEnabled()
+
+    def show_score(self, text: str) -> None:
+        if self.score_label.text() != text:
+            self.score_label.setText(text)
