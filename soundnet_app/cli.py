@@ -48,9 +48,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--key", type=int, default=0, choices=range(-6, 7), metavar="N",
-                   help="also write the stems N semitones up or down (-6..6), e.g. vocals_key+2.wav")
+                   help='also write the stems N semitones up or down (-6..6), e.g. "vocals (key +2).wav"')
     p.add_argument("--tempo", type=_tempo, default=1.0, metavar="F",
-                   help="also write the stems at speed F (0.5..1.5, pitch kept), e.g. vocals_tempo80.wav")
+                   help='also write the stems at speed F (0.5..1.5, pitch kept), e.g. "vocals (80 %%).wav"')
     return p.parse_args(argv)
 
 
@@ -184,8 +184,8 @@ def _separate_into(separator, input_path, outputs, fmt, show_progress, tqdm, Aud
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    from soundnet_app.engine.export import shifted_paths, write_shifted
     from soundnet_app.fileio import remove_stale_partials
-    from soundnet_app.engine.keytempo import shifted_paths, write_shifted
 
     outdir = Path(args.output)
     show_progress = not args.quiet and sys.stderr.isatty()

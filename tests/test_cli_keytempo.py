@@ -16,13 +16,13 @@ def test_key_and_tempo_write_shifted_stems(tmp_path, model_path, capsys):
     folder = out / "song"
     assert sf.info(folder / "vocals.wav").frames == 4 * SAMPLE_RATE
     for stem in ("vocals", "instrumental"):
-        frames = sf.info(folder / f"{stem}_key+2_tempo80.wav").frames
+        frames = sf.info(folder / f"{stem} (key +2 · 80 %).wav").frames
         assert frames == pytest.approx(4 * SAMPLE_RATE / 0.8, rel=0.01)
     # A second run must not replace the shifted files either.
     (folder / "vocals.wav").unlink()
     (folder / "instrumental.wav").unlink()
     assert cli.main(args) == 1
-    assert "vocals_key+2_tempo80.wav" in capsys.readouterr().err
+    assert "vocals (key +2 · 80 %).wav" in capsys.readouterr().err
 
 
 def test_out_of_range_shift_is_a_usage_error(tmp_path, capsys):

@@ -63,15 +63,15 @@ from PySide6.QtWidgets import QApplication
 
 from soundnet_app.devtools.simulate import FakeAudioThread, drop_files, measure_key_change_latency, rss_mb, wait_until
 from soundnet_app.devtools.synth import write_synthetic_song
-from soundnet_app.engine.mixer import KARAOKE
+from soundnet_app.engine.mix import KARAOKE
 from soundnet_app.separation.cache import StemCache, cache_key, file_hash
+from soundnet_app.separation.catalog import model_version_of
 from soundnet_app.ui.app import apply_theme
 from soundnet_app.ui.main_window import MainWindow
 from soundnet_app.ui.panels.export import ExportPanel
 from soundnet_app.ui.panels.keytempo import KeyTempoPanel
 from soundnet_app.ui.panels.sing import SingPanel
 from soundnet_app.ui.settings import AppSettings
-from soundnet_app.ui.worker import model_version_of
 
 RELEASE_WAIT_S = 1.0  # > the window's 0.5 s delay before it trims the freed heap
 

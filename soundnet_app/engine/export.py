@@ -1,7 +1,10 @@
-"""Export separated stems: vocals, instrumental and a karaoke mix.
+"""Export separated stems: vocals, instrumental and a karaoke mix, at any key and tempo.
 
-The karaoke mix is ``instrumental_level * instrumental + vocal_level * vocals``
-(the "guide vocal" the user dialled in). Files are named
+The karaoke mix is :func:`~soundnet_app.engine.mix.karaoke_mix` (the "guide
+vocal" the user dialled in). At a key or tempo shift the stems are rendered
+first by :func:`render_stems`, the one render-at-key/tempo path of the app,
+the CLI and the singer's takes; shifted files are named by
+:func:`shifted_name` (``"Title (key +2 · 80 %)"``). Files are named
 ``<song> - <stem>.<ext>``; an existing file is never replaced silently: by
 default the whole set gets a free `` (2)``, `` (3)``... suffix, or
 ``on_conflict="error"`` raises :class:`ExportConflict` so the caller can ask;
@@ -21,8 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from soundnet_app.audio.formats import OUTPUT_FORMATS, output_format
+from soundnet_app.audio.decode import read_audio
+from soundnet_app.audio.formats import OUTPUT_FORMATS, SAMPLE_RATE, output_format
 from soundnet_app.audio.write import AudioWriter
+from soundnet_app.engine.keytempo import is_neutral, render_offline, shift_label
+from soundnet_app.engine.mix import karaoke_mix
 
 STEMS = ("vocals", "instrumental", "karaoke")
 ON_CONFLICT = ("rename", "overwrite", "error")
@@ -72,18 +78,46 @@ def free_paths(folder: str | Path, base: str, format: str, stems: Sequence[str] 
         k += 1
 
 
-def karaoke_mix(vocals: np.ndarray, instrumental: np.ndarray, vocal_level: float, instrumental_level: float = 1.0,
-                out: np.ndarray | None = None) -> np.ndarray:
-    """``instrumental_level * instrumental + vocal_level * vocals``.
+def shifted_name(base: str, key: int, tempo: float) -> str:
+    """``"base (key +2 · 80 %)"``: the name of a file at a key/tempo shift; ``base`` itself when neutral."""
+    label = shift_label(key, tempo)
+    return f"{base} ({label})" if label else base
 
-    ``vocals`` and ``instrumental`` are ``(n, channels)`` (usually ``(n, 2)``);
-    the result is ``(n, channels)`` float32, written into ``out`` if given.
-    Not clipped.
+
+def render_stems(*stems: np.ndarray | None, key: int = 0, tempo: float = 1.0,
+                 sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray | None, ...]:
+    """Each ``(n, channels)`` stem at ``key`` semitones and speed ``tempo``: ``(round(n / tempo), channels)``.
+
+    Rubber Band's offline mode (:func:`~soundnet_app.engine.keytempo.render_offline`, best quality);
+    at the neutral shift the stems come back as they are, and ``None`` (a stem not wanted) stays ``None``.
     """
-    out = np.multiply(instrumental, np.float32(instrumental_level), out=out, dtype=np.float32)
-    if vocal_level:
-        out += np.float32(vocal_level) * vocals
-    return out
+    return tuple(None if stem is None else render_offline(stem, sample_rate, key, tempo) for stem in stems)
+
+
+def shifted_paths(outputs: Mapping[str, Path], key: int, tempo: float) -> dict[str, Path]:
+    """Where the shifted copies of stem files go: ``{"vocals (key +2)": folder / "vocals (key +2).wav", ...}``.
+
+    ``outputs`` is ``{stem: path}``; the keys are the shifted names (the stems' own paths keep
+    theirs). Empty when the shift is neutral.
+    """
+    if is_neutral(key, tempo):
+        return {}
+    return {shifted_name(stem, key, tempo): p.with_name(shifted_name(p.stem, key, tempo) + p.suffix)
+            for stem, p in outputs.items()}
+
+
+def write_shifted(outputs: Mapping[str, Path], key: int, tempo: float, fmt: str,
+                  block_frames: int = 1 << 16) -> dict[str, Path]:
+    """Write key/tempo-shifted copies of the stem files ``outputs`` (atomically, one at a time); returns them."""
+    targets = shifted_paths(outputs, key, tempo)
+    for source, target in zip(outputs.values(), targets.values()):
+        audio, _ = read_audio(source)
+        (shifted,) = render_stems(audio, key=key, tempo=tempo)
+        del audio
+        with AudioWriter(target, format=fmt) as writer:
+            for i in range(0, shifted.shape[0], block_frames):  # bounded temporaries for the clip/convert
+                writer.write(shifted[i : i + block_frames])
+    return targets
 
 
 def export_stems(
@@ -97,6 +131,9 @@ def export_stems(
     bitrate_kbps: int | None = None,
     vocal_level: float = 0.0,
     instrumental_level: float = 1.0,
+    mute: bool = False,
+    key: int = 0,
+    tempo: float = 1.0,
     stems: Sequence[str] = STEMS,
     on_conflict: str = "rename",
     paths: Mapping[str, str | Path] | None = None,
@@ -122,6 +159,8 @@ def export_stems(
             what is there; ``folder``, ``base`` and ``on_conflict`` are then unused.
         progress: called with the fraction done, 0..1.
         cancel: set to stop; raises :class:`ExportCancelled`.
+        mute: the karaoke mix without vocals, whatever ``vocal_level``.
+        key, tempo: render every stem at this shift first (:func:`render_stems`).
 
     Raises:
         ExportConflict, ExportCancelled, ValueError, or the core's ``AudioWriteError``.
@@ -160,6 +199,7 @@ def export_stems(
     for parent in {p.parent for p in paths.values()}:
         parent.mkdir(parents=True, exist_ok=True)
 
+    vocals, instrumental = render_stems(vocals, instrumental, key=key, tempo=tempo)
     n = vocals.shape[0]
     total = max(1, n * len(stems))
     done = 0
@@ -181,7 +221,7 @@ def export_stems(
                     elif stem == "instrumental":
                         np.copyto(buf, instrumental[i:j])
                     else:
-                        karaoke_mix(vocals[i:j], instrumental[i:j], vocal_level, instrumental_level, out=buf)
+                        karaoke_mix(vocals[i:j], instrumental[i:j], vocal_level, instrumental_level, out=buf, mute=mute)
                     writer.write(buf)  # clipped to [-1, 1] there (not FLOAT WAV)
                     done += j - i
                     if progress is not None:

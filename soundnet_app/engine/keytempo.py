@@ -10,7 +10,8 @@ Two engines, both the Rubber Band library (R3, "finer" engine):
   streaming ``PitchShift`` was measured first: it buffers ~48,000 samples
   (1.1 s) before its first output, too slow for a live key change, and it
   does not change tempo.
-* :func:`render_offline` is for export and the CLI: ``pedalboard.time_stretch``,
+* :func:`render_offline` is for export, the CLI and the takes (through
+  :func:`~soundnet_app.engine.export.render_stems`): ``pedalboard.time_stretch``,
   Rubber Band's offline mode (a full study pass, the best quality), which
   returns exactly ``n / tempo`` samples.
 
@@ -23,7 +24,6 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
@@ -234,27 +234,3 @@ class LiveStretcher:
             if fed <= index:
                 return song + (index - fed)
         return self.marks[0][1]
-
-
-def shifted_paths(outputs: dict[str, Path], key: int, tempo: float) -> dict[str, Path]:
-    """Where the shifted copies of ``outputs`` (``{stem: path}``) go: ``vocals_key+2_tempo80.wav``.
-
-    Empty when the shift is neutral.
-    """
-    if is_neutral(key, tempo):
-        return {}
-    tag = "".join((f"_key{key:+d}" if key else "", f"_tempo{round(tempo * 100)}" if abs(tempo - 1) > 1e-9 else ""))
-    return {f"{stem}{tag}": p.with_name(f"{p.stem}{tag}{p.suffix}") for stem, p in outputs.items()}
-
-
-def write_shifted(outputs: dict[str, Path], key: int, tempo: float, fmt: str) -> dict[str, Path]:
-    """Write key/tempo-shifted copies of the stem files ``outputs`` (atomically); returns them."""
-    from soundnet_app.audio.decode import read_audio
-    from soundnet_app.audio.write import write_audio
-    from soundnet_app.audio.formats import SAMPLE_RATE
-
-    targets = shifted_paths(outputs, key, tempo)
-    for (stem, source), target in zip(outputs.items(), targets.values()):
-        audio, _ = read_audio(source)
-        write_audio(target, render_offline(audio, SAMPLE_RATE, key, tempo), format=fmt)
-    return targets

@@ -1,4 +1,4 @@
-"""Playback: a pure-NumPy mixer and an optional sounddevice output stream.
+"""The player's mixer: pure NumPy, the samples the audio callback plays.
 
 :class:`PlaybackMixer` holds all the mixing logic. The audio callback calls
 :meth:`PlaybackMixer.fill`, tests call :meth:`PlaybackMixer.render`; both run
@@ -14,7 +14,8 @@ the same code. Rules that keep the callback glitch-free:
 * every gain change (A/B switch, solo, mute, levels, play/pause) is a linear
   ramp of :attr:`PlaybackMixer.ramp_frames` samples, so nothing clicks.
 
-Blocks of the song that are not separated yet play the original mixture.
+Blocks of the song that are not separated yet play the original mixture; the
+gains of separated blocks come from :func:`~soundnet_app.engine.mix.mix_gains`.
 
 Key and tempo (:meth:`PlaybackMixer.set_shift`) apply after the mix, to the
 sum of the stems: the mixer renders song time as always, and a
@@ -24,44 +25,23 @@ and seeks keep their fades. At key 0 and tempo 100 % the stretcher is out of
 the path (bit-exact original); it is brought in with a 10 ms crossfade from
 the unshifted sound, and taken out only once the sound is silent (paused).
 
-With a sound card (:meth:`PlaybackMixer.start_ahead`, called by
-:class:`AudioOutput`), all that rendering moves to a worker thread that keeps
-a :class:`RenderAhead` ring :data:`AHEAD_MS` ahead of the callback, and the
-callback only copies from the ring. Why: the separation, pitch and microphone
-threads share the GIL with the callback on a 2-core machine; every NumPy or
-Rubber Band call that releases the GIL is a chance to wait a whole switch
-interval to get it back (measured: ~11 ms per callback with one busy Python
-thread). The copy is a ``memoryview`` slice assignment, which never releases
-the GIL. A change (key, tempo, A/B, seek) reaches the speaker at most
-:data:`AHEAD_MS` later than without the ring.
-
-:class:`AudioOutput` wraps a ``sounddevice.OutputStream``; when PortAudio or an
-output device is missing it reports why (``available`` / ``reason``) and the
-app keeps working without sound.
+With a sound card (:class:`~soundnet_app.engine.output.AudioOutput`) rendering moves to a
+worker thread ahead of the callback (:meth:`PlaybackMixer.start_ahead`, :mod:`~soundnet_app.engine.render_ahead`).
 """
 
 from __future__ import annotations
 
 import math
-import os
 import threading
-import time
-from collections import deque
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
-from soundnet_app.audio.devices import close_stream
-from soundnet_app.engine.keytempo import NEUTRAL, LiveStretcher, clamp_key, clamp_tempo, is_neutral
 from soundnet_app.audio.formats import SAMPLE_RATE
-
-if TYPE_CHECKING:
-    from soundnet_app.engine.song import Song
-
-ORIGINAL = "original"
-KARAOKE = "karaoke"
-AHEAD_MS = 50.0  # how far the render-ahead worker runs ahead of the audio callback
-SWITCH_INTERVAL_S = 0.001  # the app's sys.setswitchinterval: the render-ahead worker waits <= ~1 ms per GIL hand-over
+from soundnet_app.engine.keytempo import NEUTRAL, LiveStretcher, clamp_key, clamp_tempo, is_neutral
+from soundnet_app.engine.mix import KARAOKE, MODES, ORIGINAL, mix_gains
+from soundnet_app.engine.render_ahead import AHEAD_MS, RenderAhead
+from soundnet_app.engine.song import Song
 
 
 class MixParams(NamedTuple):
@@ -75,12 +55,7 @@ class MixParams(NamedTuple):
 
     def gains(self) -> tuple[float, float, float]:
         """Target ``(mixture, vocals, instrumental)`` gains in separated blocks."""
-        if self.mode != KARAOKE:
-            return (1.0, 0.0, 0.0)
-        if self.solo:
-            return (0.0, 1.0, 0.0)
-        vocals = 0.0 if self.mute else float(self.vocal_level)
-        return (0.0, vocals, float(self.instrumental_level))
+        return mix_gains(self.mode, self.vocal_level, self.instrumental_level, solo=self.solo, mute=self.mute)
 
 
 _UNSEPARATED_GAINS = (1.0, 0.0, 0.0)  # the original, where no stems exist yet
@@ -96,108 +71,6 @@ class _SongData(NamedTuple):
     blocks: np.ndarray  # bool per block: separated
     block: int
     n_frames: int
-
-
-class RenderAhead:
-    """A single-producer, single-consumer ring of rendered ``(frames, 2)`` float32 audio.
-
-    A worker thread calls ``produce(buffer)`` (the mixer's own rendering) in
-    ``block``-frame pieces whenever the ring holds less than ``ahead`` frames
-    beyond what was read; :meth:`read` (the audio callback) copies out of it
-    without locks, allocations or GIL-releasing calls. ``position()`` is
-    sampled before each piece, so :attr:`heard` (the song frame of the next
-    sample the callback hands out) follows what is actually played.
-
-    The counters ``written``/``read_frames`` only grow and each has one writer.
-    A read that finds too little audio (the worker was starved) plays silence
-    for the missing part and counts an ``underrun``; nothing is skipped.
-
-    Args:
-        produce: fills a ``(n, 2)`` float32 buffer with the next samples.
-        position: the song frame of the next sample ``produce`` will render.
-        rate: tempo of song frames per output frame (``() -> float``).
-        ahead: frames kept ready.
-        block: frames rendered per piece.
-    """
-
-    def __init__(self, produce, position, rate, ahead: int, block: int = 512, max_read: int = 8192,
-                 seek_seen=lambda: 0, sample_rate: int = SAMPLE_RATE):
-        self.produce, self.position, self.rate, self.seek_seen = produce, position, rate, seek_seen
-        self.ahead, self.block = int(ahead), int(block)
-        cap = 1 << max(self.ahead + self.block + max_read, 4096).bit_length()
-        self.capacity = cap
-        self.ring = np.zeros((cap, 2), dtype=np.float32)
-        self._bytes = memoryview(self.ring).cast("B")
-        self._zeros = memoryview(bytes(8 * max_read))
-        self._scratch = np.zeros((self.block, 2), dtype=np.float32)
-        self.written = 0  # worker-owned
-        self.read_frames = 0  # callback-owned
-        self.underruns = 0
-        # (ring frame, song frame, tempo, seeks done) per rendered piece
-        self.marks: deque[tuple[int, int, float, int]] = deque(maxlen=4096)
-        self.heard: int | None = None
-        self.heard_seek = seek_seen()  # the seeks that the callback's output reflects
-        self._nap = self.block / sample_rate / 4  # the worker checks the level 4x per piece
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="render-ahead", daemon=True)
-
-    def start(self) -> RenderAhead:
-        self._fill_to(self.ahead)  # primed before the first callback
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(1.0)
-
-    def _fill_to(self, level: int) -> None:
-        while self.written - self.read_frames < level and not self._stop.is_set():
-            w = self.written
-            i = w % self.capacity
-            n = min(self.block, self.capacity - i)
-            self.marks.append((w, self.position(), self.rate(), self.seek_seen()))
-            if n == self.block:
-                self.produce(self.ring[i : i + n])
-            else:  # the ring's end: render whole, copy in two parts
-                self.produce(self._scratch)
-                self.ring[i:] = self._scratch[:n]
-                self.ring[: self.block - n] = self._scratch[n:]
-                n = self.block
-            self.written = w + n
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            if self.written - self.read_frames < self.ahead:
-                self._fill_to(self.ahead)
-            time.sleep(self._nap)
-
-    def read(self, out: np.ndarray) -> None:
-        """Copy the next ``out.shape[0]`` frames into ``out`` (C-contiguous ``(n, 2)`` float32)."""
-        frames = out.shape[0]
-        r = self.read_frames
-        n = min(frames, self.written - r)
-        dst = memoryview(out).cast("B")
-        i = r % self.capacity
-        first = min(n, self.capacity - i)
-        dst[: 8 * first] = self._bytes[8 * i : 8 * (i + first)]
-        if n > first:
-            dst[8 * first : 8 * n] = self._bytes[: 8 * (n - first)]
-        if n < frames:  # starved: silence for the rest, nothing skipped
-            zeros, step = self._zeros, len(self._zeros)
-            for start in range(8 * n, 8 * frames, step):  # one pass unless the block is huge
-                end = min(8 * frames, start + step)
-                dst[start:end] = zeros[: end - start]
-            self.underruns += 1
-        r += n
-        self.read_frames = r
-        marks = self.marks
-        while len(marks) > 1 and marks[1][0] <= r:
-            marks.popleft()
-        if marks and marks[0][0] <= r:
-            w, song, tempo, seeks = marks[0]
-            self.heard = song + round((r - w) * tempo)
-            self.heard_seek = seeks
 
 
 class PlaybackMixer:
@@ -342,7 +215,7 @@ class PlaybackMixer:
 
     @mode.setter
     def mode(self, value: str) -> None:
-        if value not in (ORIGINAL, KARAOKE):
+        if value not in MODES:
             raise ValueError(f"unknown mode {value!r}")
         self.update(mode=value)
 
@@ -523,74 +396,3 @@ class PlaybackMixer:
         else:
             self._gains[i] = float(head[-1, 0])
         return self._gain[:length]
-
-
-class AudioOutput:
-    """The sound card side: a ``sounddevice.OutputStream`` whose callback runs the mixer.
-
-    Construction never fails: when PortAudio, an output device or the stream is
-    missing, ``available`` is ``False`` and ``reason`` says why in one line.
-    ``SOUNDNET_NO_AUDIO=1`` turns sound off on purpose.
-    """
-
-    def __init__(self, mixer: PlaybackMixer, enabled: bool = True, latency: float = 0.05):
-        self.mixer = mixer
-        self.latency = latency
-        self._stream = None
-        self._sd = None
-        self.available = False
-        self.reason = ""
-        if not enabled or os.environ.get("SOUNDNET_NO_AUDIO"):
-            self.reason = "Sound output is turned off."
-            return
-        try:
-            import sounddevice as sd
-        except (OSError, ImportError) as e:  # PortAudio library missing
-            self.reason = f"No sound: the PortAudio library is not available ({e})."
-            return
-        self._sd = sd
-        try:
-            sd.query_devices(kind="output")
-        except Exception:
-            self.reason = "No sound output device was found. Playback is disabled; separating and exporting still work."
-            return
-        self.available = True
-
-    def start(self) -> bool:
-        """Open and start the stream if needed; ``False`` (with ``reason``) if that failed."""
-        if not self.available:
-            return False
-        if self._stream is None:
-            self.mixer.start_ahead()  # the callback only copies (see the module doc)
-            try:
-                self._stream = self._sd.OutputStream(
-                    samplerate=self.mixer.sample_rate, channels=2, dtype="float32",
-                    latency=self.latency, callback=self._callback,
-                )
-                self._stream.start()
-            except Exception as e:
-                self._stream = None
-                self.mixer.stop_ahead()
-                self.available = False
-                self.reason = f"Could not open the sound output: {e}"
-                return False
-        return True
-
-    def _callback(self, outdata, frames, time, status) -> None:  # runs on PortAudio's thread
-        self.mixer.fill(outdata)
-
-    @property
-    def output_delay_frames(self) -> int:
-        """How far the speaker lags the mixer (for the playhead)."""
-        stream = self._stream
-        if stream is None or not self.mixer.playing:
-            return 0
-        try:  # in song frames: shifted, the speaker plays them at the tempo
-            return int(stream.latency * self.mixer.sample_rate * self.mixer.tempo)
-        except Exception:
-            return 0
-
-    def close(self) -> None:
-        stream, self._stream = self._stream, None
-        close_stream(stream)
-        self.mixer.stop_ahead()

@@ -19,7 +19,8 @@ from soundnet_app.engine.keyfind import Key
 from soundnet_app.engine.keytempo import NEUTRAL, TEMPO_STEP, clamp_key, clamp_tempo, is_neutral
 from soundnet_app.fileio import atomic_write
 
-from soundnet_app.engine.mixer import KARAOKE, MixParams, PlaybackMixer
+from soundnet_app.engine.mix import KARAOKE
+from soundnet_app.engine.mixer import MixParams, PlaybackMixer
 
 if TYPE_CHECKING:
     from soundnet_app.engine.song import Song

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -137,3 +138,31 @@ def model_version(path: str | Path, settings: SeparationSettings | None = None) 
         settings = model_info(path).settings
     text = f"{file_hash(path)}:{settings.describe()}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_versions: dict[tuple[str, int, int], str] = {}  # (resolved path, size, mtime_ns) -> version
+_versions_lock = threading.Lock()
+
+
+def model_version_of(path: str | Path) -> str:
+    """:func:`model_version` of a model file, remembered per file state (path, size, mtime).
+
+    No TensorFlow: the stem cache can be looked up before the model loads.
+    ``""`` when the file cannot be read.
+    """
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError:
+        return ""
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    with _versions_lock:
+        if key in _versions:
+            return _versions[key]
+    try:
+        version = model_version(path)
+    except OSError:
+        return ""
+    with _versions_lock:
+        _versions[key] = version
+    return version

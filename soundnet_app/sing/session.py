@@ -64,10 +64,11 @@ class TakeToSave:
     def tempo(self) -> float:
         return self.parts[-1].tempo
 
-    def write(self, path: str | Path, vocal_level: float = 0.0, instrumental_level: float = 1.0) -> Path:
+    def write(self, path: str | Path, vocal_level: float = 0.0, instrumental_level: float = 1.0, *,
+              mute: bool = False) -> Path:
         """Mix and write the take (slow: rendered at its key and tempo, full quality; run it in a task)."""
         return export_takes(path, self.song.instrumental, self.parts, self.latency_s, vocals=self.song.vocals,
-                            vocal_level=vocal_level, instrumental_level=instrumental_level)
+                            vocal_level=vocal_level, instrumental_level=instrumental_level, mute=mute)
 
 
 class SingAlong:

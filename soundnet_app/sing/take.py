@@ -18,6 +18,8 @@ import numpy as np
 
 from soundnet_app.audio.formats import format_for_suffix, output_format
 from soundnet_app.audio.write import AudioWriter
+from soundnet_app.engine.export import render_stems
+from soundnet_app.engine.mix import karaoke_gains, karaoke_mix
 
 MAX_LATENCY_S = 1.0
 
@@ -124,7 +126,7 @@ def export_take(path: str | Path, instrumental: np.ndarray, voice: np.ndarray, r
 def export_takes(path: str | Path, instrumental: np.ndarray, parts: Sequence[TakePart], latency_s: float, *,
                  sample_rate: int = 44100, voice_gain: float = 1.0, instrumental_level: float = 1.0,
                  vocals: np.ndarray | None = None, vocal_level: float = 0.0, format: str | None = None,
-                 block_frames: int = 1 << 16) -> Path:
+                 block_frames: int = 1 << 16, mute: bool = False) -> Path:
     """Write "my take": instrumental (+ guide vocal) and every stretch of the singer's aligned voice, atomically.
 
     Args:
@@ -133,11 +135,12 @@ def export_takes(path: str | Path, instrumental: np.ndarray, parts: Sequence[Tak
             a voice sung at another key or speed would not fit the instrumental). Each goes
             where it was sung; where two overlap in song time the later one wins.
         latency_s: the measured round trip, taken off each voice.
-        vocals, vocal_level: the guide vocal mixed in, if wanted.
+        vocals, vocal_level, mute: the guide vocal mixed in, if wanted
+            (:func:`~soundnet_app.engine.mix.karaoke_mix`, as in the stem export).
         format: a key of :data:`~soundnet_app.audio.formats.OUTPUT_FORMATS` (default: from the suffix).
 
     At a shift (``key``, ``tempo`` of the parts) the stems are rendered at it
-    (:func:`~soundnet_app.engine.keytempo.render_offline`, ``round(n / tempo)`` frames) and song sample
+    (:func:`~soundnet_app.engine.export.render_stems`, ``round(n / tempo)`` frames) and song sample
     ``song_start`` lies at ``song_start / tempo`` in them; the voice, recorded in real time,
     goes there as it is. The output is as long as the (rendered) instrumental; it is clipped to [-1, 1].
     """
@@ -148,12 +151,8 @@ def export_takes(path: str | Path, instrumental: np.ndarray, parts: Sequence[Tak
     key, tempo = parts[-1].key, parts[-1].tempo
     if any((p.key, p.tempo) != (key, tempo) for p in parts):
         raise ValueError("The stretches were sung at different keys or tempos; export those of one shift.")
-    if key or tempo != 1.0:
-        from soundnet_app.engine.keytempo import render_offline
-
-        instrumental = render_offline(instrumental, sample_rate, key, tempo)
-        if vocals is not None and vocal_level:
-            vocals = render_offline(vocals, sample_rate, key, tempo)
+    guide = vocals if karaoke_gains(vocal_level, mute=mute)[0] else None  # rendered only if it is heard
+    instrumental, vocals = render_stems(instrumental, guide, key=key, tempo=tempo, sample_rate=sample_rate)
     shift = int(round(latency_s * sample_rate))
     # Each voice as (mono samples, output frame of its song start): output frame k is voice[shift + k - start].
     voices = []
@@ -170,9 +169,8 @@ def export_takes(path: str | Path, instrumental: np.ndarray, parts: Sequence[Tak
     with AudioWriter(path, format=fmt, sample_rate=sample_rate) as writer:
         for i in range(0, n, block_frames):
             j = min(n, i + block_frames)
-            buf = np.multiply(instrumental[i:j], np.float32(instrumental_level), dtype=np.float32)
-            if vocals is not None and vocal_level:
-                buf += np.float32(vocal_level) * vocals[i:j]
+            buf = karaoke_mix(None if vocals is None else vocals[i:j], instrumental[i:j], vocal_level,
+                              instrumental_level, mute=mute)
             sung = np.zeros(j - i, dtype=np.float32)
             for v, start in voices:  # oldest first: a later stretch overwrites an earlier one
                 a, b = max(i, start), min(j, start + v.size - shift)

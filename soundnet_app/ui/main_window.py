@@ -22,7 +22,9 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QVBoxLayout, QWidget
 
 from soundnet_app.audio.formats import SAMPLE_RATE
-from soundnet_app.engine.mixer import ORIGINAL, SWITCH_INTERVAL_S, AudioOutput
+from soundnet_app.engine.mix import ORIGINAL
+from soundnet_app.engine.output import AudioOutput
+from soundnet_app.engine.render_ahead import SWITCH_INTERVAL_S
 from soundnet_app.engine.playback import Playback, SongPrefs
 from soundnet_app.engine.song import Song
 from soundnet_app.paths import APP_NAME
@@ -42,7 +44,7 @@ from soundnet_app.ui.settings import AppSettings
 from soundnet_app.ui.transport import TransportControls
 from soundnet_app.ui.waveform import WaveformPanel
 from soundnet_app.ui.widgets import DropHint, MessageBanner, PageStack
-from soundnet_app.ui.worker import TaskThread
+from soundnet_app.ui.threads import TaskThread
 
 log = logging.getLogger(__name__)
 

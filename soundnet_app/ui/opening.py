@@ -17,7 +17,9 @@ from PySide6.QtCore import QEvent, QObject
 
 from soundnet_app.ui.dropping import audio_candidates, local_paths
 from soundnet_app.ui.waveform import format_time
-from soundnet_app.ui.worker import TaskThread, TruncatedFile, error_message, load_song, model_version_of
+from soundnet_app.engine.loading import TruncatedFile, error_message, load_song
+from soundnet_app.separation.catalog import model_version_of
+from soundnet_app.ui.threads import TaskThread
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,8 @@ from soundnet_app.engine.song import Song
 from soundnet_app.separation.cache import StemCache
 from soundnet_app.separation.catalog import model_info
 from soundnet_app.ui.panels.host import PanelHost
-from soundnet_app.ui.worker import SeparationJob, SeparationWorker
+from soundnet_app.engine.jobs import SeparationJob
+from soundnet_app.ui.threads import SeparationWorker
 from soundnet_app.ui.waveform import format_time
 
 LOOKAHEAD_S = 8.0  # a seek this far past the worker's position waits for it instead of restarting it

@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from soundnet_app.audio.formats import SAMPLE_RATE
-from soundnet_app.engine.mixer import KARAOKE
+from soundnet_app.engine.mix import KARAOKE
 from soundnet_app.ui.waveform import format_time
 from soundnet_app.ui.widgets import TransportBar, shortcut_text
 

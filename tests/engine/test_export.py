@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +14,11 @@ from soundnet_app.engine.export import (
     ExportCancelled,
     ExportConflict,
     export_stems,
+    render_stems,
     safe_filename,
+    shifted_name,
+    shifted_paths,
+    write_shifted,
 )
 
 
@@ -132,3 +137,45 @@ def test_mp3_bitrate(tmp_path, stems):
         seconds = vocals.shape[0] / 44100
         sizes[kbps] = paths["vocals"].stat().st_size * 8 / seconds / 1000
     assert abs(sizes[128] - 128) < 8 and abs(sizes[320] - 320) < 12
+
+
+def test_shifted_names_and_paths():
+    assert shifted_name("Song", 0, 1.0) == "Song"
+    assert shifted_name("Song", 2, 0.8) == "Song (key +2 · 80 %)"
+    assert shifted_name("Song", -1, 1.0) == "Song (key -1)" and shifted_name("Song", 0, 1.25) == "Song (125 %)"
+    outputs = {"vocals": Path("out/vocals.flac"), "instrumental": Path("out/instrumental.flac")}
+    assert shifted_paths(outputs, 0, 1.0) == {}
+    assert shifted_paths(outputs, 2, 0.8) == {"vocals (key +2 · 80 %)": Path("out/vocals (key +2 · 80 %).flac"),
+                                              "instrumental (key +2 · 80 %)":
+                                                  Path("out/instrumental (key +2 · 80 %).flac")}
+
+
+def test_render_stems_at_a_shift_and_neutral(stems):
+    vocals, inst = stems
+    same = render_stems(vocals, None, inst)
+    assert same[0] is vocals and same[1] is None and same[2] is inst  # neutral: nothing is rendered
+    slow_v, slow_i = render_stems(vocals, inst, key=2, tempo=0.8)
+    assert slow_v.shape == slow_i.shape == (round(vocals.shape[0] / 0.8), 2) and slow_v.dtype == np.float32
+
+
+def test_export_at_a_key_and_tempo_renders_first(tmp_path, stems):
+    vocals, inst = stems
+    paths = export_stems(tmp_path, shifted_name("song", 2, 0.8), vocals, inst, key=2, tempo=0.8, vocal_level=0.5,
+                         mute=True)
+    assert paths["karaoke"].name == "song (key +2 · 80 %) - karaoke.wav"
+    karaoke, _ = read_audio(paths["karaoke"])
+    instrumental, _ = read_audio(paths["instrumental"])
+    assert karaoke.shape[0] == round(vocals.shape[0] / 0.8)
+    np.testing.assert_allclose(karaoke, instrumental, atol=2 / 32768)  # muted: the instrumental alone
+
+
+def test_write_shifted_puts_shifted_copies_beside_the_stems(tmp_path, stems):
+    vocals, inst = stems
+    outputs = {"vocals": tmp_path / "vocals.flac", "instrumental": tmp_path / "instrumental.flac"}
+    sf.write(outputs["vocals"], vocals, 44100)
+    sf.write(outputs["instrumental"], inst, 44100)
+    assert write_shifted(outputs, 0, 1.0, "flac") == {}
+    written = write_shifted(outputs, -3, 1.0, "flac")
+    assert [p.name for p in written.values()] == ["vocals (key -3).flac", "instrumental (key -3).flac"]
+    for p in written.values():
+        assert sf.info(p).frames == vocals.shape[0] and sf.info(p).format == "FLAC"

@@ -8,13 +8,9 @@ import numpy as np
 import pytest
 from enginehelpers import settle
 
-from soundnet_app.engine.mixer import (
-    KARAOKE,
-    ORIGINAL,
-    AudioOutput,
-    MixParams,
-    PlaybackMixer,
-)
+from soundnet_app.engine.mix import KARAOKE, ORIGINAL
+from soundnet_app.engine.mixer import MixParams, PlaybackMixer
+from soundnet_app.engine.output import AudioOutput
 from soundnet_app.engine.song import BLOCK_FRAMES, Song
 
 RATE = 44100

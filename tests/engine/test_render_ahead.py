@@ -7,7 +7,9 @@ import time
 import numpy as np
 from test_mixer import make_song
 
-from soundnet_app.engine.mixer import KARAOKE, PlaybackMixer, RenderAhead
+from soundnet_app.engine.mix import KARAOKE
+from soundnet_app.engine.mixer import PlaybackMixer
+from soundnet_app.engine.render_ahead import RenderAhead
 
 
 class Counter:

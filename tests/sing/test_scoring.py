@@ -10,6 +10,7 @@ from soundnet_app.audio.decode import read_audio
 from soundnet_app.sing.pitch import HOP_S, track_pitch
 from soundnet_app.sing.scoring import LiveScorer, octave_distance_cents, score_take
 from soundnet_app.engine.keytempo import render_offline
+from soundnet_app.engine.mix import karaoke_mix
 from soundnet_app.sing.take import (
     TakePart,
     align_recording,
@@ -184,3 +185,17 @@ def test_every_stretch_goes_where_it_was_sung_and_a_later_one_wins_an_overlap(tm
     with pytest.raises(ValueError, match="different keys or tempos"):
         export_takes(tmp_path / "mixed.wav", instrumental, [parts[0], parts[1]._replace(tempo=0.8)], latency)
     assert not (tmp_path / "mixed.wav").exists()
+
+
+def test_the_guide_vocal_is_mixed_like_the_stem_export_and_mute_leaves_it_out(tmp_path):
+    n, latency = 2 * SR, 0.0
+    rng = np.random.default_rng(7)
+    instrumental, vocals = ((0.1 * rng.standard_normal((n, 2))).astype(np.float32) for _ in range(2))
+    silent = TakePart(np.zeros(SR, np.float32), 0, SR)
+    guided = export_takes(tmp_path / "guided.wav", instrumental, [silent], latency, vocals=vocals, vocal_level=0.5,
+                          instrumental_level=0.8, format="wav")
+    muted = export_takes(tmp_path / "muted.wav", instrumental, [silent], latency, vocals=vocals, vocal_level=0.5,
+                         instrumental_level=0.8, mute=True)
+    tol = 2 / 32768  # 16-bit PCM
+    np.testing.assert_allclose(read_audio(guided)[0], karaoke_mix(vocals, instrumental, 0.5, 0.8), atol=tol)
+    np.testing.assert_allclose(read_audio(muted)[0], 0.8 * instrumental, atol=tol)

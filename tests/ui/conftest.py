@@ -13,9 +13,9 @@ import pytest
 @pytest.fixture(scope="session")
 def separator(separator):
     """The real bundled model (tests/conftest.py loads it once per session), warmed up."""
-    from soundnet_app.ui.worker import SeparationWorker
+    from soundnet_app.engine.jobs import warm_up
 
-    SeparationWorker._warm(separator)
+    warm_up(separator)
     return separator
 
 

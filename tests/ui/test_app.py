@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import soundnet_app.ui.worker as worker_module
-from soundnet_app.audio.errors import AudioReadError
+import soundnet_app.engine.loading as loading_module
 from soundnet_app.ui.app import create_app, parse_args
-from soundnet_app.ui.worker import error_message
+from soundnet_app.engine.jobs import SeparationRunner
 from soundnet_app.ui.panels.export import ExportPanel
 
 
@@ -16,7 +15,7 @@ def test_parse_args():
 
 
 def test_soundnet_path_opens_the_song(qtbot, monkeypatch, separator, song_file, tmp_path):
-    monkeypatch.setattr(worker_module.SeparationWorker, "_default_separator", lambda self: separator)
+    monkeypatch.setattr(SeparationRunner, "_default_separator", lambda self: separator)
     app, window, _ = create_app(["--settings", str(tmp_path / "s.ini"), "--no-audio", "--no-cache", str(song_file)])
     qtbot.addWidget(window)
     try:
@@ -56,17 +55,8 @@ def test_model_failure_is_reported_and_the_original_still_plays(qtbot, settings,
         window.shutdown()
 
 
-def test_error_messages_are_one_line_for_the_user(tmp_path):
-    # The core's errors are already written for the user: passed on as they are.
-    assert error_message(AudioReadError(tmp_path / "a.mp3", "file is empty (0 bytes)")) == "a.mp3: file is empty (0 bytes)"
-    # Anything else gets its type, and only its first line.
-    assert error_message(ValueError("bad value\nTraceback details")) == "ValueError: bad value"
-    assert error_message(MemoryError()) == "MemoryError"
-    assert error_message(RuntimeError("   ")) == "RuntimeError"
-
-
 def test_too_long_song_is_refused_with_a_message(qtbot, monkeypatch, window, song_file):
-    monkeypatch.setattr(worker_module, "MAX_SONG_MINUTES", 0.1)
+    monkeypatch.setattr(loading_module, "MAX_SONG_MINUTES", 0.1)
     failures = []
     window.loadFailed.connect(failures.append)
     window.open_path(song_file)

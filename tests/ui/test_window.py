@@ -15,7 +15,7 @@ from uihelpers import assert_audio_equal, shown_title, wait_separated, write_son
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.devtools.simulate import drop_files
 from soundnet_app.ui.dialogs import ExportChoice
-from soundnet_app.engine.mixer import KARAOKE, ORIGINAL
+from soundnet_app.engine.mix import KARAOKE, ORIGINAL
 from soundnet_app.ui.panels.export import ExportPanel
 
 

@@ -3,7 +3,7 @@
 :class:`ExportPanel` reads the song and the mix (levels, key and tempo) from
 the host's playback and reports in the host's banner, progress row and
 status bar. The writing itself is :func:`soundnet_app.engine.export.export_stems`,
-after :func:`soundnet_app.engine.keytempo.render_offline` at the key and tempo being played.
+at the key and tempo being played.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
-from soundnet_app.engine.export import ExportCancelled, existing, export_stems, free_paths, safe_filename, stem_paths
-from soundnet_app.engine.keytempo import render_offline, shift_label
-from soundnet_app.audio.formats import SAMPLE_RATE
-from soundnet_app.ui.worker import TaskThread, error_message
+from soundnet_app.engine.export import (ExportCancelled, existing, export_stems, free_paths, safe_filename,
+                                        shifted_name, stem_paths)
+from soundnet_app.engine.loading import error_message
+from soundnet_app.ui.threads import TaskThread
 from soundnet_app.ui.panels.host import Panel, PanelHost
 from soundnet_app.ui.widgets import make_button, shortcut_text
 
@@ -67,10 +67,9 @@ class ExportPanel(Panel):
             host.show_banner(why, "info")
             return
         playback = host.playback
-        label = shift_label(playback.key, playback.tempo)  # the export is at the key and tempo being played
         s = host.settings
         choice = host.dialogs.export_options(host, s.export_folder, s.export_format,
-                                             f"{song.title} ({label})" if label else song.title,
+                                             shifted_name(song.title, playback.key, playback.tempo),  # as playing
                                              playback.params.vocal_level, subtypes=s.export_subtypes(),
                                              bitrates=s.export_bitrates())
         if choice is not None:
@@ -91,8 +90,7 @@ class ExportPanel(Panel):
             return None
         folder = Path(folder)
         key, tempo = host.playback.key, host.playback.tempo
-        label = shift_label(key, tempo)
-        base = safe_filename(f"{song.title} ({label})" if label else song.title)
+        base = safe_filename(shifted_name(song.title, key, tempo))
         # The names are settled here, once (asking the user about files that exist).
         paths = stem_paths(folder, base, fmt)
         clashes = existing(paths)
@@ -104,7 +102,6 @@ class ExportPanel(Panel):
             if on_conflict == "rename":
                 paths = free_paths(folder, base, fmt, first=2)
         params = host.playback.params
-        vocal_level = 0.0 if params.mute else params.vocal_level
         s = host.settings
         s.export_folder = str(folder)  # offered again for the next song
         s.export_format = fmt
@@ -112,10 +109,9 @@ class ExportPanel(Panel):
         vocals, instrumental = song.vocals, song.instrumental  # the closure holds the arrays, not the song
 
         def run(progress, cancel):
-            shifted = [render_offline(x, SAMPLE_RATE, key, tempo) for x in (vocals, instrumental)]
-            return export_stems(folder, base, *shifted, format=fmt, subtype=subtype,
-                                bitrate_kbps=bitrate_kbps, vocal_level=vocal_level,
-                                instrumental_level=params.instrumental_level,
+            return export_stems(folder, base, vocals, instrumental, key=key, tempo=tempo, format=fmt,
+                                subtype=subtype, bitrate_kbps=bitrate_kbps, vocal_level=params.vocal_level,
+                                mute=params.mute, instrumental_level=params.instrumental_level,
                                 paths=paths, progress=progress, cancel=cancel)
 
         task = TaskThread(run)

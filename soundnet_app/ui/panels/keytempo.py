@@ -22,7 +22,7 @@ from soundnet_app.engine.song import Song
 from soundnet_app.system import lower_thread_priority, release_memory
 from soundnet_app.ui.panels.host import Panel, PanelHost
 from soundnet_app.ui.widgets import make_button
-from soundnet_app.ui.worker import TaskThread
+from soundnet_app.ui.threads import TaskThread
 
 
 class KeyTempoBar(QWidget):

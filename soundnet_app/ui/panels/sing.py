@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.engine.loading import error_message
 from soundnet_app.engine.song import Song
 from soundnet_app.sing.lyrics import Lyrics, LyricsError, LyricsExistError
 from soundnet_app.sing.lyrics_files import read_lrc
@@ -28,7 +29,7 @@ from soundnet_app.sing.session import SingAlong
 from soundnet_app.sing.take import calibrate_latency
 from soundnet_app.ui.panels.host import Panel, PanelHost
 from soundnet_app.ui.panels.sing_views import SingView
-from soundnet_app.ui.worker import TaskThread, error_message
+from soundnet_app.ui.threads import TaskThread
 
 
 class SingPanel(Panel):
@@ -316,11 +317,10 @@ class SingPanel(Panel):
         if take is None:
             return None
         params = self.host.playback.params
-        vocal_level = 0.0 if params.mute else params.vocal_level
 
         def run(progress, cancel):
             # At the key and tempo it was sung at (rendered offline, full quality, in this thread).
-            return take.write(path, vocal_level, params.instrumental_level)
+            return take.write(path, params.vocal_level, params.instrumental_level, mute=params.mute)
 
         def saved(p) -> None:
             text = f"Saved your take to {Path(p).name}."
