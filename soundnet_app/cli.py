@@ -1,9 +1,10 @@
 """``soundnet-separate``: write vocals and instrumental stems of songs.
 
-    soundnet-separate INPUT... [-o OUTDIR] [--format wav|flac|ogg|mp3]
+    soundnet-separate INPUT... [-o OUTDIR] [--format FORMAT]
                       [--model PATH] [--overwrite] [--key N] [--tempo F]
 
-writes ``OUTDIR/<song name>/vocals.<ext>`` and ``instrumental.<ext>``. Each
+writes ``OUTDIR/<song name>/vocals.<ext>`` and ``instrumental.<ext>`` (FORMAT: a key of
+:data:`~soundnet_app.audio.formats.OUTPUT_FORMATS`, ``--help`` lists them). Each
 file is written atomically and the two stems of a song are published
 together (both are finished and flushed before either is renamed into
 place); a failed song is reported in one line, naming the song and the
@@ -26,6 +27,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from soundnet_app.audio.formats import OUTPUT_FORMATS
+
 if TYPE_CHECKING:
     from soundnet_app.separation.separator import Separator
 
@@ -34,15 +37,13 @@ STEMS = ("vocals", "instrumental")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from soundnet_app.audio.decode import OUTPUT_FORMATS
-
     p = argparse.ArgumentParser(
         prog="soundnet-separate",
         description="Separate songs into vocals and instrumental (karaoke) stems.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="audio or video files")
     p.add_argument("-o", "--output", default="separated", metavar="OUTDIR", help="output folder (default: %(default)s)")
-    p.add_argument("--format", choices=OUTPUT_FORMATS, default="wav", help="output format (default: %(default)s)")
+    p.add_argument("--format", choices=tuple(OUTPUT_FORMATS), default="wav", help="output format (default: %(default)s)")
     p.add_argument("--model", default=None, metavar="PATH", help="a .keras model (default: the bundled one)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -78,7 +79,7 @@ def _resolve(path: Path) -> Path:
 
 
 def plan_outputs(inputs: list[Path], outdir: Path, fmt: str) -> list[dict[str, Path]]:
-    """``{"vocals": OUTDIR/<song>/vocals.<fmt>, "instrumental": ...}`` per input.
+    """``{"vocals": OUTDIR/<song>/vocals<extension of fmt>, "instrumental": ...}`` per input.
 
     Songs of the same name in one batch (``a/song.mp3``, ``b/song.flac``) get
     ``<song> (2)``, ``<song> (3)``... so one never replaces another's stems.
@@ -89,7 +90,7 @@ def plan_outputs(inputs: list[Path], outdir: Path, fmt: str) -> list[dict[str, P
         name = song_name(path)
         seen[name.casefold()] = count = seen.get(name.casefold(), 0) + 1
         folder = outdir / (name if count == 1 else f"{name} ({count})")
-        plans.append({stem: folder / f"{stem}.{fmt}" for stem in STEMS})
+        plans.append({stem: folder / f"{stem}{OUTPUT_FORMATS[fmt].extension}" for stem in STEMS})
     return plans
 
 
@@ -130,7 +131,7 @@ def _install_signal_handlers() -> None:
 
 def _describe_failure(input_path: Path, err: Exception) -> str:
     """One line naming the song and why it failed."""
-    from soundnet_app.audio.decode import AudioReadError, AudioWriteError
+    from soundnet_app.audio.errors import AudioReadError, AudioWriteError
 
     if isinstance(err, AudioReadError):
         return f"{input_path}: {err.reason}"
@@ -143,7 +144,7 @@ def separate_file(separator, input_path: Path, outputs: dict[str, Path], fmt: st
     """Separate one file, streaming chunks into atomic writers for each stem."""
     from tqdm import tqdm
 
-    from soundnet_app.audio.decode import AudioWriter
+    from soundnet_app.audio.write import AudioWriter
 
     folder = outputs["vocals"].parent
     made = [p for p in (folder, *folder.parents) if not p.exists()]
@@ -183,8 +184,8 @@ def _separate_into(separator, input_path, outputs, fmt, show_progress, tqdm, Aud
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from soundnet_app.audio.decode import remove_stale_partials
     from soundnet_app.engine.export import shifted_paths, write_shifted
+    from soundnet_app.fileio import remove_stale_partials
 
     outdir = Path(args.output)
     show_progress = not args.quiet and sys.stderr.isatty()

@@ -29,7 +29,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere in the checkout
 
-from soundnet_app.audio.decode import AudioReadError, probe, stream_audio  # noqa: E402
+from soundnet_app.audio.decode import stream_audio  # noqa: E402
+from soundnet_app.audio.errors import AudioReadError  # noqa: E402
+from soundnet_app.audio.probe import probe  # noqa: E402
 
 HANG_S = 20  # one file's probe + decode; a real 0.5 s file takes milliseconds
 INTERESTING_32 = (0, 1, 2, 8, 100, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000,

@@ -46,7 +46,8 @@ def _run_cli(args: list[str]) -> tuple[float, float]:
 
 
 def core_benchmark(model: str | None = None, long_minutes: float = 60.0) -> dict:
-    from soundnet_app.audio.decode import AudioWriter, stream_audio
+    from soundnet_app.audio.decode import stream_audio
+    from soundnet_app.audio.write import AudioWriter
     from soundnet_app.separation.separator import Separator
     from soundnet_app.devtools.synth import write_synthetic_song
 

@@ -22,7 +22,7 @@ def render(out: str | Path, seconds: float = 120.0, size: tuple[int, int] = (128
     import soundfile as sf
     from PySide6.QtWidgets import QApplication
 
-    from soundnet_app.audio.decode import write_audio
+    from soundnet_app.audio.write import write_audio
     from soundnet_app.training.data import change_speed
     from soundnet_app.devtools.synth import synthetic_blocks
     from soundnet_app.audio.formats import SAMPLE_RATE

@@ -10,7 +10,7 @@ default the whole set gets a free `` (2)``, `` (3)``... suffix, or
 ``on_conflict="error"`` raises :class:`ExportConflict` so the caller can ask;
 a caller that settled the names itself (the app, after asking) passes them as
 ``paths``. Every file is written through the core's atomic
-:class:`~soundnet_app.audio.decode.AudioWriter` in blocks (which also clips to
+:class:`~soundnet_app.audio.write.AudioWriter` in blocks (which also clips to
 [-1, 1]), with a progress callback and cancellation between blocks; a failed
 or cancelled export removes the new files it already finished.
 """
@@ -24,15 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from soundnet_app.audio.decode import OUTPUT_FORMATS, AudioWriter, read_audio
-from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.audio.decode import read_audio
+from soundnet_app.audio.formats import OUTPUT_FORMATS, SAMPLE_RATE, output_format
+from soundnet_app.audio.write import AudioWriter
 from soundnet_app.engine.keytempo import is_neutral, render_offline, shift_label
 from soundnet_app.engine.mix import karaoke_mix
 
 STEMS = ("vocals", "instrumental", "karaoke")
-FORMAT_LABELS = {"wav": "WAV (lossless)", "flac": "FLAC (lossless, smaller)", "ogg": "OGG Vorbis", "mp3": "MP3"}
-WAV_DEPTHS = {"PCM_16": "16-bit", "PCM_24": "24-bit", "FLOAT": "32-bit float"}
-MP3_BITRATES = (None, 128, 192, 256, 320)  # None: variable bitrate (LAME ~V2)
 ON_CONFLICT = ("rename", "overwrite", "error")
 
 ProgressCallback = Callable[[float], None]
@@ -59,9 +57,10 @@ def safe_filename(name: str, fallback: str = "song") -> str:
 
 
 def stem_paths(folder: str | Path, base: str, format: str, stems: Sequence[str] = STEMS, suffix: str = "") -> dict[str, Path]:
-    """``{stem: folder / "<base> - <stem><suffix>.<format>"}``."""
+    """``{stem: folder / "<base> - <stem><suffix><extension of format>"}``."""
     folder = Path(folder)
-    return {stem: folder / f"{base} - {stem}{suffix}.{format}" for stem in stems}
+    extension = output_format(format).extension
+    return {stem: folder / f"{base} - {stem}{suffix}{extension}" for stem in stems}
 
 
 def existing(paths: dict[str, Path]) -> list[Path]:
@@ -148,9 +147,9 @@ def export_stems(
         folder: target folder (created if missing).
         base: file name stem, usually :func:`safe_filename` of the song title.
         vocals, instrumental: ``(n, 2)`` float32 at 44.1 kHz.
-        format: one of :data:`~soundnet_app.audio.decode.OUTPUT_FORMATS`.
-        subtype: WAV: a key of :data:`WAV_DEPTHS` (default 16-bit); FLAC: PCM_16/PCM_24.
-        bitrate_kbps: MP3 only: a constant bitrate; ``None`` for VBR.
+        format: a key of :data:`~soundnet_app.audio.formats.OUTPUT_FORMATS`.
+        subtype: one of the format's ``subtypes`` (lossless formats only; default: its first).
+        bitrate_kbps: a constant bitrate, for formats that take one (MP3); ``None`` for VBR.
         vocal_level, instrumental_level: gains of the karaoke mix (0..1).
         stems: which of :data:`STEMS` to write.
         on_conflict: ``"rename"`` (pick free names), ``"overwrite"`` (replace,
@@ -174,9 +173,10 @@ def export_stems(
     unknown = set(stems) - set(STEMS)
     if unknown:
         raise ValueError(f"Unknown stems: {', '.join(sorted(unknown))}")
-    if subtype is not None and format not in ("wav", "flac"):
+    spec = OUTPUT_FORMATS[format]
+    if subtype is not None and not spec.lossless:
         subtype = None  # lossy formats have no bit depth
-    if bitrate_kbps is not None and format != "mp3":
+    if bitrate_kbps is not None and not spec.takes_bitrate:
         bitrate_kbps = None
     if vocals.shape != instrumental.shape:
         raise ValueError("vocals and instrumental differ in shape")

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from soundnet_app.audio.decode import AudioError, AudioInfo, AudioReadError, probe, read_audio, stream_audio
+from soundnet_app.audio.decode import read_audio, stream_audio
+from soundnet_app.audio.errors import AudioError, AudioReadError
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.audio.probe import AudioInfo, probe
 from soundnet_app.engine.song import Song
 from soundnet_app.separation.cache import StemCache, cache_key, file_hash
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from soundnet_app.audio.decode import close_stream
+from soundnet_app.audio.devices import close_stream
 from soundnet_app.engine.mixer import PlaybackMixer
 
 

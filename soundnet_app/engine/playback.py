@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import atexit
 import json
-import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from soundnet_app.engine.keyfind import Key
 from soundnet_app.engine.keytempo import NEUTRAL, TEMPO_STEP, clamp_key, clamp_tempo, is_neutral
+from soundnet_app.fileio import atomic_write
 
 from soundnet_app.engine.mix import KARAOKE
 from soundnet_app.engine.mixer import MixParams, PlaybackMixer
@@ -105,10 +104,7 @@ class SongPrefs:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".songs-", suffix=".tmp", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(self._data, f)
-            os.replace(tmp, self.path)
+            atomic_write(self.path, json.dumps(self._data))
         except OSError:
             pass  # preferences are a convenience: never fail playback over them
 

@@ -18,7 +18,7 @@ import numpy as np
 from soundnet_app.audio.formats import SAMPLE_RATE
 
 if TYPE_CHECKING:
-    from soundnet_app.audio.decode import AudioInfo
+    from soundnet_app.audio.probe import AudioInfo
 
 BLOCK_FRAMES = 1024  # granularity of the "separated" map (~23 ms)
 ENVELOPE_POINTS = 4000  # min/max buckets per waveform (about two per screen pixel)
@@ -162,7 +162,7 @@ class Song:
     Args:
         path: the file it came from.
         mixture: ``(n, 2)`` float32 at 44.1 kHz.
-        info: the core's :class:`~soundnet_app.audio.decode.AudioInfo` (or ``None``).
+        info: the core's :class:`~soundnet_app.audio.probe.AudioInfo` (or ``None``).
         content_hash: sha256 of the file bytes (the cache key's first half); ``""`` when
             there is no cache to key.
         envelope_points: resolution of the waveform envelopes.

@@ -37,13 +37,14 @@ import io
 import logging
 import os
 import struct
-import tempfile
 import time
 import zlib
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from soundnet_app.fileio import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -251,25 +252,16 @@ class StemCache:
         if vocals.shape[0] * 4 > self.max_bytes * 2:  # even well-compressed it would not fit
             return None
         path = self.path_for(key)
-        tmp_name = None
         try:
             data = encode_vocals(vocals, intervals)
             if len(data) > self.max_bytes:
                 return None
             self.root.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())  # on disk before the rename makes it visible
-            os.replace(tmp_name, path)
-            tmp_name = None
+            # The temporary name ends in .tmp: _remove_stale_temps finds those a crash left.
+            atomic_write(path, data, suffix=".tmp")
         except (OSError, ValueError) as e:
             log.warning("could not write cache entry %s: %s", path.name, e)
             return None
-        finally:
-            if tmp_name is not None:
-                self._remove(Path(tmp_name))
         self.evict(keep=key)
         return path
 

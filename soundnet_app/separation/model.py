@@ -23,6 +23,8 @@ import threading
 from pathlib import Path
 from typing import Sequence
 
+from soundnet_app.fileio import atomic_path
+
 
 def _import_tensorflow_quietly() -> None:
     """Import TensorFlow with its C++ start-up banner kept off the terminal.
@@ -234,12 +236,10 @@ def save_compact(model: keras.Model, path: str | Path) -> None:
             others = {name: zin.read(name) for name in zin.namelist() if name != "model.weights.h5"}
         with h5py.File(weights32, "r") as src, h5py.File(weights16, "w") as dst:
             _copy_h5_as_float16(src, dst)
-        partial = path.with_name(path.name + ".partial")
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zout:
+        with atomic_path(path) as partial, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zout:
             for name, data in others.items():
                 zout.writestr(name, data)
             zout.write(weights16, "model.weights.h5")
-        partial.replace(path)
 
 
 def _copy_h5_as_float16(src, dst) -> None:

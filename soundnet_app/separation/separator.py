@@ -211,7 +211,8 @@ class Separator:
         progress: ProgressCallback | None = None,
     ) -> Iterator[SeparatedChunk]:
         """Decode and separate a file in a stream; ``progress`` gets 0..1 per chunk."""
-        from soundnet_app.audio.decode import probe, stream_audio
+        from soundnet_app.audio.decode import stream_audio
+        from soundnet_app.audio.probe import probe
 
         total = max(1, int(probe(path).duration_s * SAMPLE_RATE))
         for separated in self.separate_blocks(stream_audio(path), cancel=cancel):

@@ -13,15 +13,14 @@ No Qt here.
 from __future__ import annotations
 
 import logging
-import os
 import queue
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
+from soundnet_app.fileio import atomic_path
 from soundnet_app.sing.pitch import (
     CONTEXT_S,
     HOP_S,
@@ -115,24 +114,14 @@ class PitchGuide:
     def save(self, path: str | Path) -> Path | None:
         """Write a complete guide atomically (``.npz``); ``None`` (logged) if the disk says no."""
         path = Path(path)
-        tmp = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
+            with atomic_path(path) as tmp, open(tmp, "wb") as f:
                 np.savez(f, f0=self.f0, meta=np.array([self.n_frames, self.sample_rate, self.hop_s]))
-            os.replace(tmp, path)
-            tmp = None
             return path
         except OSError as e:
             log.warning("could not store the pitch guide %s: %s", path.name, e)
             return None
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
 
     @classmethod
     def load(cls, path: str | Path, n_frames: int | None = None) -> PitchGuide | None:

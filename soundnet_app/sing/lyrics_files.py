@@ -14,15 +14,14 @@ Bad input raises :class:`~soundnet_app.sing.lyrics.LyricsError`, whose message i
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 import platformdirs
 
+from soundnet_app.fileio import atomic_write
 from soundnet_app.separation.cache import APP_AUTHOR, APP_NAME
 from soundnet_app.sing.lyrics import Line, Lyrics, LyricsError, LyricsExistError, decode_text, format_lrc, parse_lrc
 
@@ -161,35 +160,6 @@ def find_lyrics(song_path: str | Path, lyrics_dir: str | Path | None = None) -> 
     return lyrics
 
 
-def _write_atomic(path: Path, data: bytes, overwrite: bool) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if path exists (no race with another writer)
-                os.unlink(tmp)
-            except OSError as e:
-                if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.ENOSYS):
-                    raise  # FileExistsError and real failures
-                # No hard links here (FAT/exFAT sticks, some network shares): claim the
-                # name exclusively, then move the finished file over the empty placeholder.
-                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-                os.replace(tmp, path)
-        tmp = None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-
-
 def write_lrc(lyrics: Lyrics, song_path: str | Path, overwrite: bool = False,
               lyrics_dir: str | Path | None = None) -> Path:
     """Write ``<song>.lrc`` next to the song, atomically; returns the path written.
@@ -206,7 +176,7 @@ def write_lrc(lyrics: Lyrics, song_path: str | Path, overwrite: bool = False,
         try:
             if path != target:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(path, data, overwrite)
+            atomic_write(path, data, overwrite=overwrite)  # without overwrite: never over a file
             return path
         except FileExistsError:
             if path.exists():  # another writer got there first

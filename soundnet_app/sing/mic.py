@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from soundnet_app.audio.decode import close_stream, read_audio
+from soundnet_app.audio.decode import read_audio
+from soundnet_app.audio.devices import close_stream
 from soundnet_app.sing.live_pitch import LivePitch
 from soundnet_app.sing.pitch import HOP_S
 from soundnet_app.sing.scoring import LiveScorer

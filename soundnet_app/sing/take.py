@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from soundnet_app.audio.decode import OUTPUT_FORMATS, AudioWriter
+from soundnet_app.audio.formats import format_for_suffix, output_format
+from soundnet_app.audio.write import AudioWriter
 from soundnet_app.engine.export import render_stems
 from soundnet_app.engine.mix import karaoke_gains, karaoke_mix
 
@@ -136,7 +137,7 @@ def export_takes(path: str | Path, instrumental: np.ndarray, parts: Sequence[Tak
         latency_s: the measured round trip, taken off each voice.
         vocals, vocal_level, mute: the guide vocal mixed in, if wanted
             (:func:`~soundnet_app.engine.mix.karaoke_mix`, as in the stem export).
-        format: ``wav``/``flac``/``mp3``/``ogg`` (default: from the suffix).
+        format: a key of :data:`~soundnet_app.audio.formats.OUTPUT_FORMATS` (default: from the suffix).
 
     At a shift (``key``, ``tempo`` of the parts) the stems are rendered at it
     (:func:`~soundnet_app.engine.export.render_stems`, ``round(n / tempo)`` frames) and song sample
@@ -144,9 +145,7 @@ def export_takes(path: str | Path, instrumental: np.ndarray, parts: Sequence[Tak
     goes there as it is. The output is as long as the (rendered) instrumental; it is clipped to [-1, 1].
     """
     path = Path(path)
-    fmt = (format or path.suffix.lstrip(".")).lower()
-    if fmt not in OUTPUT_FORMATS:
-        raise ValueError(f"Unsupported format {fmt!r}; choose one of {', '.join(OUTPUT_FORMATS)}.")
+    fmt = output_format(format or format_for_suffix(path.suffix) or path.suffix).name
     if not parts:
         raise ValueError("Nothing was recorded.")
     key, tempo = parts[-1].key, parts[-1].tempo

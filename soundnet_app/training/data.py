@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.fileio import atomic_path
 
 from soundnet_app.separation.transforms import MODEL_BINS, stft
 
@@ -198,11 +199,10 @@ def _write_vorbis(path: Path, audio: np.ndarray, quality: float) -> None:
     """Ogg Vorbis at ``quality`` (0..1), written under a temporary name and renamed into place."""
     import soundfile as sf
 
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
-    # Vorbis clips above full scale; stems summed from MUSDB rarely reach it.
-    sf.write(str(partial), np.clip(audio, -1, 1), SAMPLE_RATE, format="OGG", subtype="VORBIS",
-             compression_level=1.0 - quality)
-    partial.replace(path)
+    with atomic_path(path) as partial:
+        # Vorbis clips above full scale; stems summed from MUSDB rarely reach it.
+        sf.write(str(partial), np.clip(audio, -1, 1), SAMPLE_RATE, format="OGG", subtype="VORBIS",
+                 compression_level=1.0 - quality)
 
 
 def write_pack(paths: list[Path], out: str | Path, quality: float = 0.5) -> None:

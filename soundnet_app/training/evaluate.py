@@ -22,6 +22,7 @@ import numpy as np
 from soundnet_app.separation import filtering, transforms
 from soundnet_app.training.data import list_stem_tracks, read_stems, stem_track_name
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.fileio import atomic_write
 
 TARGETS = ("vocals", "accompaniment")
 
@@ -138,9 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     if separator is not None:
         result["model_version"] = separator.model_version
     if args.json:
-        tmp = Path(args.json).with_name(Path(args.json).name + ".partial")
-        tmp.write_text(json.dumps(result, indent=1))
-        tmp.replace(args.json)
+        atomic_write(args.json, json.dumps(result, indent=1))
     return 0
 
 

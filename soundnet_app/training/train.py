@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from soundnet_app.fileio import atomic_path, atomic_write
 from soundnet_app.separation.transforms import MODEL_BINS
 
 log = logging.getLogger("soundnet.train")
@@ -99,9 +100,8 @@ def learning_rate(progress: float, base: float, min_ratio: float) -> float:
 
 def save_atomically(model, path: Path) -> None:
     """``model.save`` to a temporary name, then rename: a crash never leaves half a file."""
-    partial = path.with_name(path.stem + ".partial.keras")
-    model.save(partial)
-    partial.replace(path)
+    with atomic_path(path, suffix=".keras") as partial:  # Keras picks the format by the suffix
+        model.save(partial)
 
 
 def validation_sdr(model, tracks: list[np.ndarray], mask_power: float, batch: int = 4) -> dict[str, float]:
@@ -318,9 +318,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def save_checkpoint() -> None:
         save_atomically(model, checkpoint)
-        partial = state_path.with_name(state_path.name + ".partial")
-        partial.write_text(json.dumps(state, indent=1))
-        partial.replace(state_path)
+        atomic_write(state_path, json.dumps(state, indent=1))
 
     if args.validate_sdr and state["step"] == 0:
         sdr = validation_sdr(model, valid_bank, mask_power)  # where the fine-tune starts

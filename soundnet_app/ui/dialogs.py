@@ -7,6 +7,7 @@ dialog ever blocks a test).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,34 +27,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from soundnet_app.audio.decode import OUTPUT_FORMATS
-from soundnet_app.engine.export import FORMAT_LABELS, MP3_BITRATES, WAV_DEPTHS
+from soundnet_app.audio.formats import OUTPUT_FORMATS, SUPPORTED_INPUT_SUFFIXES
 
 
 @dataclass
 class ExportChoice:
     folder: Path
     format: str
-    subtype: str | None = None  # WAV bit depth (a key of WAV_DEPTHS)
-    bitrate_kbps: int | None = None  # MP3 constant bitrate; None: VBR
+    subtype: str | None = None  # bit depth, a key of the format's ``depths`` (WAV)
+    bitrate_kbps: int | None = None  # constant bitrate, one of the format's ``bitrates`` (MP3); None: VBR
 
 
 def audio_file_filter() -> str:
-    try:
-        from soundnet_app.audio.decode import SUPPORTED_INPUT_SUFFIXES
-
-        patterns = " ".join(f"*{s}" for s in sorted(SUPPORTED_INPUT_SUFFIXES))
-    except Exception:
-        patterns = "*.wav *.flac *.ogg *.mp3 *.m4a *.aiff"
+    patterns = " ".join(f"*{s}" for s in sorted(SUPPORTED_INPUT_SUFFIXES))
     return f"Audio files ({patterns});;All files (*)"
 
 
 class ExportDialog(QDialog):
-    """Pick the folder and the format for an export."""
+    """Pick the folder and the format for an export, and the format's bit depth or bitrate
+    where it offers one (``subtypes`` / ``bitrates``: the last choice per format)."""
 
     def __init__(self, parent: QWidget | None, folder: str, format: str, song: str, vocal_level: float,
-                 wav_subtype: str = "PCM_16", mp3_bitrate: int | None = None):
+                 subtypes: Mapping[str, str] | None = None, bitrates: Mapping[str, int | None] | None = None):
         super().__init__(parent)
+        self._subtypes = dict(subtypes or {})
+        self._bitrates = dict(bitrates or {})
         self.setWindowTitle("Export Stems")
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
@@ -75,24 +73,19 @@ class ExportDialog(QDialog):
         form.addRow("Folder:", row)
         self.format_combo = QComboBox()
         self.format_combo.setToolTip("The audio format of the stem files")
-        for fmt in OUTPUT_FORMATS:
-            self.format_combo.addItem(FORMAT_LABELS[fmt], fmt)
-        self.format_combo.setCurrentIndex(OUTPUT_FORMATS.index(format) if format in OUTPUT_FORMATS else 0)
+        for name, spec in OUTPUT_FORMATS.items():
+            self.format_combo.addItem(spec.label, name)
+        self.format_combo.setCurrentIndex(max(0, self.format_combo.findData(format)))
         form.addRow("&Format:", self.format_combo)
+        # One depth row and one bitrate row, filled with the chosen format's options.
         self.depth_combo = QComboBox()
-        self.depth_combo.setToolTip("Bits per sample of the WAV files (32-bit float keeps levels above full scale)")
-        for key, label in WAV_DEPTHS.items():
-            self.depth_combo.addItem(label, key)
-        self.depth_combo.setCurrentIndex(max(0, self.depth_combo.findData(wav_subtype)))
-        form.addRow("WAV &depth:", self.depth_combo)
+        form.addRow("&depth:", self.depth_combo)
         self.bitrate_combo = QComboBox()
-        self.bitrate_combo.setToolTip("MP3 bitrate: variable (smaller) or a constant rate")
-        for kbps in MP3_BITRATES:
-            self.bitrate_combo.addItem("Variable (about 190 kbps)" if kbps is None else f"{kbps} kbps", kbps)
-        self.bitrate_combo.setCurrentIndex(max(0, self.bitrate_combo.findData(mp3_bitrate)))
-        form.addRow("MP3 &bitrate:", self.bitrate_combo)
+        form.addRow("&bitrate:", self.bitrate_combo)
         self.form = form
         self.format_combo.currentIndexChanged.connect(self._format_changed)
+        self.depth_combo.activated.connect(self._option_chosen)
+        self.bitrate_combo.activated.connect(self._option_chosen)
         self._format_changed()
         layout.addLayout(form)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -102,9 +95,31 @@ class ExportDialog(QDialog):
         layout.addWidget(buttons)
 
     def _format_changed(self) -> None:
-        fmt = self.format_combo.currentData()
-        self.form.setRowVisible(self.depth_combo, fmt == "wav")
-        self.form.setRowVisible(self.bitrate_combo, fmt == "mp3")
+        spec = OUTPUT_FORMATS[self.format_combo.currentData()]
+        name = spec.name.upper()
+        self.depth_combo.clear()
+        for key, label in spec.depths.items():
+            self.depth_combo.addItem(label, key)
+        self.depth_combo.setCurrentIndex(max(0, self.depth_combo.findData(self._subtypes.get(spec.name))))
+        self.depth_combo.setToolTip(f"Bits per sample of the {name} files"
+                                    + (" (32-bit float keeps levels above full scale)" if "FLOAT" in spec.depths else ""))
+        self.form.labelForField(self.depth_combo).setText(f"{name} &depth:")
+        self.form.setRowVisible(self.depth_combo, bool(spec.depths))
+        self.bitrate_combo.clear()
+        for kbps in spec.bitrates:
+            self.bitrate_combo.addItem(spec.vbr_label if kbps is None else f"{kbps} kbps", kbps)
+        self.bitrate_combo.setCurrentIndex(max(0, self.bitrate_combo.findData(self._bitrates.get(spec.name))))
+        self.bitrate_combo.setToolTip(f"{name} bitrate: variable (smaller) or a constant rate")
+        self.form.labelForField(self.bitrate_combo).setText(f"{name} &bitrate:")
+        self.form.setRowVisible(self.bitrate_combo, bool(spec.bitrates))
+
+    def _option_chosen(self) -> None:
+        """Remember the depth / bitrate per format while the dialog is open."""
+        spec = OUTPUT_FORMATS[self.format_combo.currentData()]
+        if spec.depths:
+            self._subtypes[spec.name] = self.depth_combo.currentData()
+        if spec.bitrates:
+            self._bitrates[spec.name] = self.bitrate_combo.currentData()
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export to Folder", self.folder_edit.text())
@@ -112,10 +127,10 @@ class ExportDialog(QDialog):
             self.folder_edit.setText(folder)
 
     def choice(self) -> ExportChoice:
-        fmt = self.format_combo.currentData()
-        return ExportChoice(Path(self.folder_edit.text()).expanduser(), fmt,
-                            self.depth_combo.currentData() if fmt == "wav" else None,
-                            self.bitrate_combo.currentData() if fmt == "mp3" else None)
+        spec = OUTPUT_FORMATS[self.format_combo.currentData()]
+        return ExportChoice(Path(self.folder_edit.text()).expanduser(), spec.name,
+                            self.depth_combo.currentData() if spec.depths else None,
+                            self.bitrate_combo.currentData() if spec.bitrates else None)
 
 
 def format_bytes(n: int) -> str:
@@ -218,8 +233,9 @@ class Dialogs:
         return path or None
 
     def export_options(self, parent: QWidget, folder: str, format: str, song: str, vocal_level: float,
-                       wav_subtype: str = "PCM_16", mp3_bitrate: int | None = None) -> ExportChoice | None:
-        dialog = ExportDialog(parent, folder, format, song, vocal_level, wav_subtype, mp3_bitrate)
+                       subtypes: Mapping[str, str] | None = None,
+                       bitrates: Mapping[str, int | None] | None = None) -> ExportChoice | None:
+        dialog = ExportDialog(parent, folder, format, song, vocal_level, subtypes, bitrates)
         return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def settings(self, parent: QWidget, model_path: Path, cache) -> Path | None:

@@ -15,7 +15,7 @@ def local_paths(mime) -> list[Path]:
 
 def audio_files_in(folder: Path, limit: int = 2000) -> list[Path]:
     """Supported audio files under ``folder``, sorted, hidden ones skipped (stops after ``limit`` files)."""
-    from soundnet_app.audio.decode import is_supported_input
+    from soundnet_app.audio.formats import is_supported_input
 
     found = []
     seen = 0
@@ -32,7 +32,7 @@ def audio_files_in(folder: Path, limit: int = 2000) -> list[Path]:
 
 def audio_candidates(paths: list[Path]) -> list[Path]:
     """Dropped files that are audio, then the audio files inside dropped folders, in order."""
-    from soundnet_app.audio.decode import is_supported_input
+    from soundnet_app.audio.formats import is_supported_input
 
     out = []
     for path in paths:

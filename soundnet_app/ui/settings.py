@@ -12,6 +12,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from soundnet_app.audio.formats import OUTPUT_FORMATS
+
 ORGANIZATION = "SoundNet"
 APPLICATION = "SoundNet Karaoke"
 MAX_RECENT = 10
@@ -75,8 +77,6 @@ class AppSettings:
 
     @property
     def export_format(self) -> str:
-        from soundnet_app.audio.decode import OUTPUT_FORMATS
-
         fmt = str(self.q.value("export/format", "wav") or "wav").lower()
         return fmt if fmt in OUTPUT_FORMATS else "wav"
 
@@ -84,31 +84,38 @@ class AppSettings:
     def export_format(self, value: str) -> None:
         self.q.setValue("export/format", str(value).lower())
 
-    @property
-    def wav_subtype(self) -> str:
-        from soundnet_app.engine.export import WAV_DEPTHS
+    # The bit depth and bitrate last chosen, per format that offers a choice (the keys are
+    # "export/wav_subtype" and "export/mp3_bitrate" for WAV and MP3).
 
-        value = str(self.q.value("export/wav_subtype", "PCM_16") or "PCM_16").upper()
-        return value if value in WAV_DEPTHS else "PCM_16"
+    def export_subtypes(self) -> dict[str, str]:
+        """``{format: subtype}``: the bit depth last chosen, for each format that offers depths."""
+        out = {}
+        for name, spec in OUTPUT_FORMATS.items():
+            if spec.depths:
+                default = spec.subtypes[0]
+                value = str(self.q.value(f"export/{name}_subtype", default) or default).upper()
+                out[name] = value if value in spec.depths else default
+        return out
 
-    @wav_subtype.setter
-    def wav_subtype(self, value: str) -> None:
-        self.q.setValue("export/wav_subtype", str(value).upper())
+    def export_bitrates(self) -> dict[str, int | None]:
+        """``{format: kbps}``: the constant bitrate last chosen (``None``: VBR), for each format that offers them."""
+        out = {}
+        for name, spec in OUTPUT_FORMATS.items():
+            if spec.bitrates:
+                try:
+                    value = int(self.q.value(f"export/{name}_bitrate", 0) or 0)
+                except (TypeError, ValueError):
+                    value = None
+                out[name] = value if value in spec.bitrates else spec.default_bitrate
+        return out
 
-    @property
-    def mp3_bitrate(self) -> int | None:
-        """Constant MP3 bitrate in kbps, or ``None`` for VBR."""
-        from soundnet_app.engine.export import MP3_BITRATES
-
-        try:
-            value = int(self.q.value("export/mp3_bitrate", 0) or 0)
-        except (TypeError, ValueError):
-            return None
-        return value if value in MP3_BITRATES else None
-
-    @mp3_bitrate.setter
-    def mp3_bitrate(self, value: int | None) -> None:
-        self.q.setValue("export/mp3_bitrate", int(value or 0))
+    def remember_export_options(self, format: str, subtype: str | None, bitrate_kbps: int | None) -> None:
+        """Store what an export used, for the options its format offers."""
+        spec = OUTPUT_FORMATS[format]
+        if subtype and spec.depths:
+            self.q.setValue(f"export/{spec.name}_subtype", str(subtype).upper())
+        if spec.bitrates:
+            self.q.setValue(f"export/{spec.name}_bitrate", int(bitrate_kbps or 0))
 
     # -- model ---------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import pytest
 import soundfile as sf
 
 import soundnet_app.engine.loading as loading
-from soundnet_app.audio.decode import AudioReadError
+from soundnet_app.audio.errors import AudioReadError
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.devtools.synth import synthetic_song
 from soundnet_app.engine.loading import TruncatedFile, error_message, load_song

@@ -33,6 +33,7 @@ def test_roundtrip_is_exact_to_half_a_16_bit_step_and_adds_up(tmp_path):
     assert np.abs(vocals - v).max() <= 0.5 / 32767 + 1e-7
     np.testing.assert_array_equal(instrumental, mixture - vocals)  # the stems add up exactly
     assert not list((tmp_path / "c").glob(".*.tmp"))
+    assert [p.name for p in (tmp_path / "c").iterdir()] == [path.name]  # no temporary file of any name
 
 
 def test_entries_are_compact(tmp_path):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from voice import MELODY, SR, sung_notes
 
-from soundnet_app.audio.decode import write_audio
+from soundnet_app.audio.write import write_audio
 from soundnet_app.sing.mic import FileInput, MicInput, SingingSession, input_devices
 from soundnet_app.sing.pitch import track_pitch
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from voice import SR, tone_vocal
-from soundnet_app.audio.decode import read_audio, write_audio
+from soundnet_app.audio.decode import read_audio
+from soundnet_app.audio.write import write_audio
 from soundnet_app.engine.song import Song
 from soundnet_app.separation.cache import cache_key
 from soundnet_app.sing.guide import guide_path

@@ -40,7 +40,7 @@ class FakeDialogs:
         self.calls.append(("open_file", folder))
         return self.open_path
 
-    def export_options(self, parent, folder, format, song, vocal_level, wav_subtype="PCM_16", mp3_bitrate=None):
+    def export_options(self, parent, folder, format, song, vocal_level, subtypes=None, bitrates=None):
         self.calls.append(("export_options", folder, format, song, vocal_level))
         return self.export_choice
 

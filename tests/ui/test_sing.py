@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from uihelpers import wait_separated, write_song
 
-from soundnet_app.audio.decode import read_audio, write_audio
+from soundnet_app.audio.decode import read_audio
+from soundnet_app.audio.write import write_audio
 from soundnet_app.separation.cache import cache_key
 from soundnet_app.sing.lyrics_files import read_lrc
 from soundnet_app.sing.guide import guide_path

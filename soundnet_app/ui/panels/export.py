@@ -70,8 +70,8 @@ class ExportPanel(Panel):
         s = host.settings
         choice = host.dialogs.export_options(host, s.export_folder, s.export_format,
                                              shifted_name(song.title, playback.key, playback.tempo),  # as playing
-                                             playback.params.vocal_level, wav_subtype=s.wav_subtype,
-                                             mp3_bitrate=s.mp3_bitrate)
+                                             playback.params.vocal_level, subtypes=s.export_subtypes(),
+                                             bitrates=s.export_bitrates())
         if choice is not None:
             self.start(choice.folder, choice.format, subtype=choice.subtype, bitrate_kbps=choice.bitrate_kbps)
 
@@ -105,10 +105,7 @@ class ExportPanel(Panel):
         s = host.settings
         s.export_folder = str(folder)  # offered again for the next song
         s.export_format = fmt
-        if subtype and fmt == "wav":
-            s.wav_subtype = subtype
-        if fmt == "mp3":
-            s.mp3_bitrate = bitrate_kbps
+        s.remember_export_options(fmt, subtype, bitrate_kbps)
         vocals, instrumental = song.vocals, song.instrumental  # the closure holds the arrays, not the song
 
         def run(progress, cancel):
