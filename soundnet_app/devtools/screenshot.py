@@ -37,7 +37,7 @@ def render_screenshot(
     from soundnet_app.ui.settings import AppSettings
 
     app = QApplication.instance() or QApplication([])
-    app.setApplicationName("SoundNet Karaoke")
+    app.setApplicationName(APP_NAME)
     app.setWindowIcon(app_icon())
     apply_theme(app)
     out = Path(out)

@@ -45,11 +45,10 @@ from typing import NamedTuple
 import numpy as np
 
 from soundnet_app.fileio import atomic_write
+from soundnet_app.paths import stem_cache_dir
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "SoundNet Karaoke"
-APP_AUTHOR = "SoundNet"
 DEFAULT_MAX_BYTES = 2 * 1024**3  # about 200 three-minute songs
 MAGIC = b"SNSTEM2\n"
 _FIELDS = struct.Struct("<QQdII")  # n_frames, payload bytes, scale, payload crc32, intervals
@@ -64,16 +63,6 @@ _FULL_SCALE = 32767.0
 
 class DamagedEntry(ValueError):
     """A cache file that is not a complete, intact entry."""
-
-
-def default_cache_dir() -> Path:
-    """``$SOUNDNET_CACHE_DIR`` or the user cache folder's ``stems`` subfolder."""
-    env = os.environ.get("SOUNDNET_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return platformdirs.user_cache_path(APP_NAME, APP_AUTHOR) / "stems"
 
 
 def file_hash(path: str | Path, block_size: int = 1 << 20) -> str:
@@ -179,12 +168,12 @@ class StemCache:
     """Separated stems on disk, LRU-evicted above ``max_bytes``.
 
     Args:
-        root: the cache folder (created on first write); default :func:`default_cache_dir`.
+        root: the cache folder (created on first write); default :func:`soundnet_app.paths.stem_cache_dir`.
         max_bytes: size limit; ``0`` disables the cache (``get`` misses, ``put`` does nothing).
     """
 
     def __init__(self, root: str | Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES):
-        self.root = Path(root) if root is not None else default_cache_dir()
+        self.root = Path(root) if root is not None else stem_cache_dir()
         self.max_bytes = int(max_bytes)
 
     @property

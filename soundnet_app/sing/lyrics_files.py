@@ -19,10 +19,8 @@ import logging
 import os
 from pathlib import Path
 
-import platformdirs
-
 from soundnet_app.fileio import atomic_write
-from soundnet_app.separation.cache import APP_AUTHOR, APP_NAME
+from soundnet_app.paths import lyrics_dir
 from soundnet_app.sing.lyrics import Line, Lyrics, LyricsError, LyricsExistError, decode_text, format_lrc, parse_lrc
 
 try:
@@ -120,20 +118,11 @@ def _sylt_lines(frame) -> list[Line]:
 # ---------------------------------------------------------------- finding and writing
 
 
-def default_lyrics_dir() -> Path:
-    """``$SOUNDNET_LYRICS_DIR`` or the user data folder's ``lyrics`` subfolder."""
-    env = os.environ.get("SOUNDNET_LYRICS_DIR")
-    if env:
-        return Path(env)
-    # The app's data folder (platformdirs); app name and folders are to move into one module.
-    return platformdirs.user_data_path(APP_NAME, APP_AUTHOR) / "lyrics"
-
-
 def fallback_lrc_path(song_path: str | Path, folder: str | Path | None = None) -> Path:
     """The song's ``.lrc`` in the app's lyrics folder (name + a hash of the song's full path)."""
     song_path = Path(song_path)
     digest = hashlib.sha1(str(song_path.resolve()).encode()).hexdigest()[:10]
-    return Path(folder or default_lyrics_dir()) / f"{song_path.stem}-{digest}.lrc"
+    return Path(folder or lyrics_dir()) / f"{song_path.stem}-{digest}.lrc"
 
 
 def lrc_candidates(song_path: str | Path, lyrics_dir: str | Path | None = None) -> list[Path]:

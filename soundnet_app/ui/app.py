@@ -55,9 +55,9 @@ def create_app(argv: list[str] | None = None) -> tuple[QApplication, MainWindow,
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = QApplication.instance() or QApplication(argv)
-    app.setApplicationName("SoundNet Karaoke")
-    app.setOrganizationName("SoundNet")
-    app.setApplicationDisplayName("SoundNet Karaoke")
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_AUTHOR)
+    app.setApplicationDisplayName(APP_NAME)
     app.setDesktopFileName("soundnet")
 
     from soundnet_app.separation.cache import StemCache

@@ -11,7 +11,6 @@ A 30 fps timer moves the playhead and redraws the waveforms that changed.
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
 from collections.abc import Callable
@@ -45,8 +44,6 @@ from soundnet_app.ui.transport import TransportControls
 from soundnet_app.ui.waveform import WaveformPanel
 from soundnet_app.ui.widgets import DropHint, MessageBanner, PageStack
 from soundnet_app.ui.threads import TaskThread
-
-log = logging.getLogger(__name__)
 
 class _Default:
     """The type of :data:`_DEFAULT`: "the user's stem cache", as opposed to ``None`` (no cache)."""
@@ -99,7 +96,7 @@ class MainWindow(QMainWindow):
         self.icon = app_icon()
         self.separation = SeparationControl(self, separator_factory, self.cache, warm_up,
                                             Path(model_path) if model_path else self.settings.model_path)
-        self.separation.changed.connect(self._mark_waveforms_dirty)
+        self.separation.changed.connect(lambda: setattr(self, "_waveforms_dirty", True))
         self.opener = SongOpener(self)
 
         self.setWindowIcon(self.icon)
@@ -221,7 +218,7 @@ class MainWindow(QMainWindow):
         self.stack = PageStack()
         self.drop_hint = DropHint(self.icon, self.open_action)
         self.waveforms = WaveformPanel()  # no focus: ←/→/Home seek from anywhere
-        self.waveforms.seekRequested.connect(self.seek_seconds)
+        self.waveforms.seekRequested.connect(self.transport.seek_seconds)
         self.stack.addWidget(self.drop_hint)
         self.stack.addWidget(self.waveforms)
         root.addWidget(self.stack, 1)
@@ -297,10 +294,6 @@ class MainWindow(QMainWindow):
             self._tasks.discard(task)
             task.deleteLater()
 
-    def open_dropped(self, paths: list[Path]) -> Path | None:
-        """Open the first supported audio file among dropped files and folders."""
-        return self.opener.open_dropped(paths)
-
     # ------------------------------------------------------------------ separation and tasks
 
     def cancel_task(self) -> None:
@@ -328,13 +321,6 @@ class MainWindow(QMainWindow):
         self.start_worker()
         if self.song is not None:
             self.opener.open(self.song.path)  # reopened: cached stems of this model, or a new separation
-
-    def _mark_waveforms_dirty(self) -> None:
-        self._waveforms_dirty = True
-
-    def seek_seconds(self, seconds: float) -> None:
-        """Jump to ``seconds`` (the waveforms' click); see :meth:`TransportControls.seek_seconds`."""
-        self.transport.seek_seconds(seconds)
 
     # ------------------------------------------------------------------ help
 

@@ -13,9 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from soundnet_app.audio.formats import OUTPUT_FORMATS
+from soundnet_app.paths import APP_AUTHOR, APP_NAME
 
-ORGANIZATION = "SoundNet"
-APPLICATION = "SoundNet Karaoke"
 MAX_RECENT = 10
 
 
@@ -41,7 +40,7 @@ class AppSettings:
             if path:
                 qsettings = QSettings(str(path), QSettings.Format.IniFormat)
             else:
-                qsettings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+                qsettings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_AUTHOR, APP_NAME)
         self.q = qsettings
 
     # -- window --------------------------------------------------------------

@@ -8,7 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from soundnet_app.separation.cache import HEADER_BYTES, StemCache, cache_key, default_cache_dir, file_hash
+from soundnet_app.paths import stem_cache_dir
+from soundnet_app.separation.cache import HEADER_BYTES, StemCache, cache_key, file_hash
 
 
 def song(n=1000, seed=0):
@@ -137,9 +138,9 @@ def test_clear_removes_entries_old_format_included(tmp_path):
 
 def test_default_dir_env(monkeypatch, tmp_path):
     monkeypatch.setenv("SOUNDNET_CACHE_DIR", str(tmp_path / "x"))
-    assert default_cache_dir() == tmp_path / "x"
+    assert stem_cache_dir() == tmp_path / "x"
     monkeypatch.delenv("SOUNDNET_CACHE_DIR")
-    assert "SoundNet" in str(default_cache_dir())
+    assert "SoundNet" in str(stem_cache_dir())
 
 
 def test_partial_entry_keeps_its_intervals(tmp_path):

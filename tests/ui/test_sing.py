@@ -58,7 +58,7 @@ def test_lyrics_and_pitch_guide_follow_the_song(make_window, qtbot, tmp_path):
     # Stored next to the stem cache entry, under the same key; a reopen loads it.
     path = guide_path(window.cache.root, cache_key(window.song.content_hash, sing.singalong.model_version))
     qtbot.waitUntil(path.exists, timeout=5000)
-    window.seek_seconds(4.6)
+    window.transport.seek_seconds(4.6)
     sing.tick()
     assert sing.view.lyrics_view._state == (1, 1)
     image = sing.view.grab().toImage()
@@ -237,7 +237,7 @@ def test_a_take_keeps_every_stretch_across_a_pause(make_window, qtbot, tmp_path,
         assert abs(found - expected) <= 0.005 * SAMPLE_RATE, (found - expected) / SAMPLE_RATE
         assert xc.max() > 0.8 * float(np.dot(chunk, chunk))
     # Singing from the very start again begins a new take; so does the menu's "Start a New Take".
-    window.seek_seconds(0.0)
+    window.transport.seek_seconds(0.0)
     with playing(window):
         qtbot.waitUntil(lambda: sing.singalong.mic is not None, timeout=5000)
         assert sing.singalong.take_parts == []

@@ -159,7 +159,7 @@ def test_play_while_separating_and_seek_ahead_restarts_the_worker(qtbot, window,
     assert_audio_equal(out, song.instrumental[mixer.position - 2048 : mixer.position], atol=0)
 
     target = int(50 * SAMPLE_RATE)
-    window.seek_seconds(50.0)
+    window.transport.seek_seconds(50.0)
     assert not song.coverage.is_separated(target)  # the worker is far behind...
     settle(mixer)
     pos = mixer.position
