@@ -27,7 +27,14 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tqdm import tqdm
+
+from soundnet_app.audio.errors import AudioReadError, AudioWriteError
 from soundnet_app.audio.formats import OUTPUT_FORMATS
+from soundnet_app.audio.write import AudioWriter
+from soundnet_app.engine.export import safe_filename, shifted_paths, write_shifted
+from soundnet_app.fileio import remove_stale_partials
+from soundnet_app.separation.separator import Separator, bundled_model_path
 
 if TYPE_CHECKING:
     from soundnet_app.separation.separator import Separator
@@ -64,8 +71,6 @@ def _tempo(text: str) -> float:
 def song_name(path: Path) -> str:
     """Output folder name of a song: its file name without the (stem) extension, made safe
     as one folder name (``...wav`` would otherwise be ``..``, the folder above ``-o``)."""
-    from soundnet_app.engine.export import safe_filename
-
     name = path.name.removesuffix(".stem.mp4") if path.name.endswith(".stem.mp4") else path.stem
     return safe_filename(name, fallback="song")
 
@@ -131,8 +136,6 @@ def _install_signal_handlers() -> None:
 
 def _describe_failure(input_path: Path, err: Exception) -> str:
     """One line naming the song and why it failed."""
-    from soundnet_app.audio.errors import AudioReadError, AudioWriteError
-
     if isinstance(err, AudioReadError):
         return f"{input_path}: {err.reason}"
     if isinstance(err, AudioWriteError):
@@ -142,10 +145,6 @@ def _describe_failure(input_path: Path, err: Exception) -> str:
 
 def separate_file(separator, input_path: Path, outputs: dict[str, Path], fmt: str, show_progress: bool) -> None:
     """Separate one file, streaming chunks into atomic writers for each stem."""
-    from tqdm import tqdm
-
-    from soundnet_app.audio.write import AudioWriter
-
     folder = outputs["vocals"].parent
     made = [p for p in (folder, *folder.parents) if not p.exists()]
     folder.mkdir(parents=True, exist_ok=True)
@@ -184,8 +183,6 @@ def _separate_into(separator, input_path, outputs, fmt, show_progress, tqdm, Aud
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from soundnet_app.engine.export import shifted_paths, write_shifted
-    from soundnet_app.fileio import remove_stale_partials
 
     outdir = Path(args.output)
     show_progress = not args.quiet and sys.stderr.isatty()
@@ -235,8 +232,6 @@ class ModelLoadError(Exception):
 
 def load_separator(model: str | None, **options) -> "Separator":
     """The Separator for ``model`` (``None``: bundled); ``options`` go to its constructor."""
-    from soundnet_app.separation.separator import Separator, bundled_model_path
-
     path = Path(model) if model else bundled_model_path()
     if not path.is_file():
         raise ModelLoadError(f"model not found: {path}")

@@ -29,7 +29,12 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from soundnet_app.audio.errors import DECODE_ERRORS, AudioError, AudioReadError, describe
+from soundnet_app.audio.errors import (
+    DECODE_ERRORS,
+    AudioError,
+    AudioReadError,
+    describe,
+)
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.audio.probe import AudioInfo, Source, open_source
 from soundnet_app.fileio import PathLike

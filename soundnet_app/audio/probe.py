@@ -25,7 +25,12 @@ from pathlib import Path
 import av
 import soundfile as sf
 
-from soundnet_app.audio.errors import DECODE_ERRORS, AudioError, AudioReadError, describe
+from soundnet_app.audio.errors import (
+    DECODE_ERRORS,
+    AudioError,
+    AudioReadError,
+    describe,
+)
 from soundnet_app.fileio import PathLike
 
 # Sane header values. Below 4 kHz nothing is music (and a 1 Hz header turns 8 KB into 30

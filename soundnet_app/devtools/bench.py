@@ -23,6 +23,16 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
+from soundnet_app.audio.decode import stream_audio
+from soundnet_app.audio.write import AudioWriter
+from soundnet_app.devtools.bench_app import run_app_benchmark
+from soundnet_app.devtools.synth import write_synthetic_song
+from soundnet_app.engine.mixer import PlaybackMixer
+from soundnet_app.engine.song import Song
+from soundnet_app.separation.separator import Separator
+from soundnet_app.sing.monitor import VoiceMonitor
 
 
 def _run_cli(args: list[str]) -> tuple[float, float]:
@@ -46,11 +56,6 @@ def _run_cli(args: list[str]) -> tuple[float, float]:
 
 
 def core_benchmark(model: str | None = None, long_minutes: float = 60.0) -> dict:
-    from soundnet_app.audio.decode import stream_audio
-    from soundnet_app.audio.write import AudioWriter
-    from soundnet_app.separation.separator import Separator
-    from soundnet_app.devtools.synth import write_synthetic_song
-
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="soundnet-bench-") as tmp:
         tmp_path = Path(tmp)
@@ -92,12 +97,6 @@ def monitor_benchmark(blocks: int = 400) -> dict:
     with one attached but off, and on; ``fill_*``: the sound card's callback
     (render-ahead ring copy) paced in real time, monitor off and on.
     """
-    import numpy as np
-
-    from soundnet_app.sing.monitor import VoiceMonitor
-    from soundnet_app.engine.mixer import PlaybackMixer
-    from soundnet_app.engine.song import Song
-
     frames, rate = 1024, 44100
     rng = np.random.default_rng(0)
     n = 20 * rate
@@ -171,8 +170,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--long-minutes", type=float, default=60.0, help="length of the memory-test file")
     args = p.parse_args(argv)
     if args.app:
-        from soundnet_app.devtools.bench_app import run_app_benchmark
-
         results = run_app_benchmark()
     elif args.monitor:
         results = monitor_benchmark()

@@ -51,8 +51,12 @@ and warmed up first), drops a generated 3-minute song on it and measures:
 
 from __future__ import annotations
 
+import argparse
+import gc
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -61,7 +65,13 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from soundnet_app.devtools.simulate import FakeAudioThread, drop_files, measure_key_change_latency, rss_mb, wait_until
+from soundnet_app.devtools.simulate import (
+    FakeAudioThread,
+    drop_files,
+    measure_key_change_latency,
+    rss_mb,
+    wait_until,
+)
 from soundnet_app.devtools.synth import write_synthetic_song
 from soundnet_app.engine.mix import KARAOKE
 from soundnet_app.separation.cache import StemCache, cache_key, file_hash
@@ -78,8 +88,6 @@ RELEASE_WAIT_S = 1.0  # > the window's 0.5 s delay before it trims the freed hea
 
 def _rss_after_exports(window, tmp: Path, song_seconds: float, timeout_s: float) -> float:
     """Open, separate and export three songs in ``window``; the RSS growth (MB) measured around them."""
-    import gc
-
     def open_and_separate(path: Path) -> None:
         window.open_path(path)
         if not wait_until(lambda: window.song is not None and window.song.path == path
@@ -136,9 +144,6 @@ window.shutdown()
 
 def cached_reopen_seconds(song: Path, window, tmp: Path) -> float:
     """Store ``window.song``'s stems in a fresh cache, then time a cold app process reopening ``song``."""
-    import subprocess
-    import sys
-
     cache_dir = tmp / "reopen-cache"
     key = cache_key(file_hash(song), model_version_of(window.separation.model_path))
     if StemCache(cache_dir).put(key, window.song.vocals, window.song.instrumental) is None:
@@ -273,8 +278,6 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-
     p = argparse.ArgumentParser(prog="python -m soundnet_app.devtools.bench_app", description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=180.0, help="length of the generated song")
     p.add_argument("--leak-seconds", type=float, default=180.0, help="length of each of the three exported songs")

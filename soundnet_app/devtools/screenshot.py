@@ -15,7 +15,18 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+
+import soundfile as sf
+from PySide6.QtWidgets import QApplication
+
+from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.devtools.simulate import drop_files, wait_until
+from soundnet_app.devtools.synth import synthetic_blocks
+from soundnet_app.ui.app import apply_theme
+from soundnet_app.ui.main_window import MainWindow
 from soundnet_app.ui.panels.keytempo import KeyTempoPanel
+from soundnet_app.ui.settings import AppSettings
+from soundnet_app.ui.theme import app_icon
 
 
 def render_screenshot(
@@ -25,16 +36,6 @@ def render_screenshot(
     """Save the window (``size``; ``None``: its minimum size, with the song shown) as a PNG at ``out``."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import soundfile as sf
-    from PySide6.QtWidgets import QApplication
-
-    from soundnet_app.devtools.synth import synthetic_blocks
-    from soundnet_app.audio.formats import SAMPLE_RATE
-    from soundnet_app.ui.app import apply_theme
-    from soundnet_app.devtools.simulate import drop_files, wait_until
-    from soundnet_app.ui.main_window import MainWindow
-    from soundnet_app.ui.theme import app_icon
-    from soundnet_app.ui.settings import AppSettings
 
     app = QApplication.instance() or QApplication([])
     app.setApplicationName(APP_NAME)

@@ -14,24 +14,25 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+import soundfile as sf
+from PySide6.QtWidgets import QApplication
+
+from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.audio.write import write_audio
+from soundnet_app.devtools.simulate import FakeAudioThread, drop_files, wait_until
+from soundnet_app.devtools.synth import synthetic_blocks
+from soundnet_app.training.data import change_speed
+from soundnet_app.ui.app import apply_theme
+from soundnet_app.ui.main_window import MainWindow
+from soundnet_app.ui.panels.sing import SingPanel
+from soundnet_app.ui.settings import AppSettings
+from soundnet_app.ui.theme import app_icon
+
 
 def render(out: str | Path, seconds: float = 120.0, size: tuple[int, int] = (1280, 900)) -> Path:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import numpy as np
-    import soundfile as sf
-    from PySide6.QtWidgets import QApplication
-
-    from soundnet_app.audio.write import write_audio
-    from soundnet_app.training.data import change_speed
-    from soundnet_app.devtools.synth import synthetic_blocks
-    from soundnet_app.audio.formats import SAMPLE_RATE
-    from soundnet_app.ui.app import apply_theme
-    from soundnet_app.devtools.simulate import FakeAudioThread, drop_files, wait_until
-    from soundnet_app.ui.main_window import MainWindow
-    from soundnet_app.ui.panels.sing import SingPanel
-    from soundnet_app.ui.theme import app_icon
-    from soundnet_app.ui.settings import AppSettings
 
     app = QApplication.instance() or QApplication([])
     app.setWindowIcon(app_icon())

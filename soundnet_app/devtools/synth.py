@@ -13,6 +13,7 @@ from typing import Iterator
 import numpy as np
 
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.audio.write import AudioWriter
 
 
 def synthetic_song(seconds: float, seed: int = 0, offset_s: float = 0.0) -> np.ndarray:
@@ -49,8 +50,6 @@ def synthetic_blocks(seconds: float, block_seconds: float = 30.0, seed: int = 0)
 
 def write_synthetic_song(path: str | Path, seconds: float, seed: int = 0, fmt: str | None = None) -> Path:
     """Write a synthetic song to ``path`` (format from the suffix), streaming in blocks."""
-    from soundnet_app.audio.write import AudioWriter
-
     with AudioWriter(path, format=fmt) as writer:
         for block in synthetic_blocks(seconds, seed=seed):
             writer.write(block)

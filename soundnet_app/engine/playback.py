@@ -16,11 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from soundnet_app.engine.keyfind import Key
-from soundnet_app.engine.keytempo import NEUTRAL, TEMPO_STEP, clamp_key, clamp_tempo, is_neutral
-from soundnet_app.fileio import atomic_write
-
+from soundnet_app.engine.keytempo import (
+    NEUTRAL,
+    TEMPO_STEP,
+    clamp_key,
+    clamp_tempo,
+    is_neutral,
+)
 from soundnet_app.engine.mix import KARAOKE
 from soundnet_app.engine.mixer import MixParams, PlaybackMixer
+from soundnet_app.fileio import atomic_write
 
 if TYPE_CHECKING:
     from soundnet_app.engine.song import Song

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import soundfile as sf
 
 from soundnet_app.fileio import atomic_write
 from soundnet_app.paths import stem_cache_dir
@@ -96,8 +97,6 @@ def encode_vocals(vocals: np.ndarray, intervals: list[tuple[int, int]] | None = 
 
     ``intervals``: the separated ``(start, end)`` parts; ``None``: all of it.
     """
-    import soundfile as sf
-
     n = vocals.shape[0]
     peak = float(np.max(np.abs(vocals))) if n else 0.0
     if not np.isfinite(peak):
@@ -124,8 +123,6 @@ def decode_vocals(data: bytes | memoryview, n_frames: int | None = None) -> tupl
 
     Raises :class:`DamagedEntry` if anything is off.
     """
-    import soundfile as sf
-
     data = memoryview(data)
     if len(data) < HEADER_BYTES or bytes(data[: len(MAGIC)]) != MAGIC:
         raise DamagedEntry("not a stem cache entry")

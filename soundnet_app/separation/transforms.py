@@ -14,7 +14,6 @@ import functools
 
 import numpy as np
 
-
 N_FFT = 4096
 HOP = 1024
 N_BINS = N_FFT // 2 + 1

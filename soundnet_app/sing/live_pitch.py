@@ -11,7 +11,14 @@ import threading
 import numpy as np
 import soxr
 
-from soundnet_app.sing.pitch import CONTEXT_S, HOP_S, PITCH_RATE, gate_quiet, praat_f0, to_grid
+from soundnet_app.sing.pitch import (
+    CONTEXT_S,
+    HOP_S,
+    PITCH_RATE,
+    gate_quiet,
+    praat_f0,
+    to_grid,
+)
 
 
 class LivePitch:

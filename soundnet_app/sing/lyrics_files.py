@@ -16,12 +16,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from pathlib import Path
 
 from soundnet_app.fileio import atomic_write
 from soundnet_app.paths import lyrics_dir
-from soundnet_app.sing.lyrics import Line, Lyrics, LyricsError, LyricsExistError, decode_text, format_lrc, parse_lrc
+from soundnet_app.sing.lyrics import (
+    Line,
+    Lyrics,
+    LyricsError,
+    LyricsExistError,
+    decode_text,
+    format_lrc,
+    parse_lrc,
+)
 
 try:
     import mutagen

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import soxr
 
 from soundnet_app.audio.formats import format_for_suffix, output_format
 from soundnet_app.audio.write import AudioWriter
@@ -161,8 +162,6 @@ def export_takes(path: str | Path, instrumental: np.ndarray, parts: Sequence[Tak
         if v.ndim == 2:
             v = v.mean(axis=1)
         if p.sample_rate != sample_rate:
-            import soxr
-
             v = soxr.resample(v, p.sample_rate, sample_rate).astype(np.float32, copy=False)
         voices.append((v, int(round(p.song_start / tempo))))
     n = instrumental.shape[0]

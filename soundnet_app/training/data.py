@@ -19,11 +19,14 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import numpy as np
+import soundfile as sf
+import soxr
 
+from soundnet_app.audio.decode import read_audio
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.fileio import atomic_path
-
 from soundnet_app.separation.transforms import MODEL_BINS, stft
 
 log = logging.getLogger(__name__)
@@ -83,8 +86,6 @@ def list_stem_tracks(root: str | Path, subset: str = "train", split: str | None 
 
 def read_stem_stream(path: str | Path, stream: int) -> np.ndarray:
     """Decode one stream of an NI stem file to ``(samples, 2)`` float32 at 44.1 kHz."""
-    import av
-
     with av.open(str(path)) as container:
         audio_stream = container.streams.audio[stream]
         if audio_stream.rate != SAMPLE_RATE:
@@ -109,8 +110,6 @@ def read_stems(path: str | Path, names: tuple[str, ...] = STEM_NAMES) -> dict[st
     """
     path = Path(path)
     if path.is_dir():
-        import soundfile as sf
-
         pack = {n: sf.read(str(path / f"{n}{PACK_SUFFIX}"), dtype="float32", always_2d=True)[0] for n in PACK_STEMS}
         n = min(a.shape[0] for a in pack.values())
         pack = {k: a[:n] for k, a in pack.items()}
@@ -129,7 +128,6 @@ def change_speed(audio: np.ndarray, factor: float) -> np.ndarray:
     """
     if factor == 1.0:
         return audio
-    import soxr
 
     return soxr.resample(audio, SAMPLE_RATE * factor, SAMPLE_RATE, quality="HQ").astype(np.float32)
 
@@ -165,9 +163,6 @@ def mir1k_voice_bank(root: str | Path, max_clips: int | None = None, seed: int =
     44.1 kHz. The voice is the right channel; it is kept mono to halve the
     memory, and :class:`RemixDataset` places it in the centre of the mix.
     """
-    import soundfile as sf
-    import soxr
-
     paths = sorted(Path(root).glob("*.opus"))
     if max_clips is not None and len(paths) > max_clips:
         rng = np.random.default_rng(seed)
@@ -183,8 +178,6 @@ def mir1k_voice_bank(root: str | Path, max_clips: int | None = None, seed: int =
 
 def accompaniment_bank(paths: list[Path]) -> list[np.ndarray]:
     """Vocal-free accompaniment clips (any file soundfile reads, 44.1 kHz stereo) as spectrograms."""
-    import soundfile as sf
-
     bank = []
     for path in paths:
         audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
@@ -197,8 +190,6 @@ def accompaniment_bank(paths: list[Path]) -> list[np.ndarray]:
 
 def _write_vorbis(path: Path, audio: np.ndarray, quality: float) -> None:
     """Ogg Vorbis at ``quality`` (0..1), written under a temporary name and renamed into place."""
-    import soundfile as sf
-
     with atomic_path(path) as partial:
         # Vorbis clips above full scale; stems summed from MUSDB rarely reach it.
         sf.write(str(partial), np.clip(audio, -1, 1), SAMPLE_RATE, format="OGG", subtype="VORBIS",
@@ -233,8 +224,6 @@ def screen_accompaniments(
     written to ``out`` as Ogg Vorbis at ``quality``. Returns one record per
     excerpt (``file``, ``start_s``, ``vocal_db``, ``kept``).
     """
-    from soundnet_app.audio.decode import read_audio  # decodes any format to 44.1 kHz stereo
-
     rng = np.random.default_rng(seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
+from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.cli import ModelLoadError, load_separator
+from soundnet_app.fileio import atomic_write
 from soundnet_app.separation import filtering, transforms
 from soundnet_app.training.data import list_stem_tracks, read_stems, stem_track_name
-from soundnet_app.audio.formats import SAMPLE_RATE
-from soundnet_app.fileio import atomic_write
 
 TARGETS = ("vocals", "accompaniment")
 
@@ -90,8 +91,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     separator = None
     if not args.no_model:
-        from soundnet_app.cli import ModelLoadError, load_separator
-
         try:
             separator = load_separator(
                 args.model, swap_channels=args.swap_channels or None, wiener_iterations=args.wiener,

@@ -9,7 +9,9 @@ four channels, followed, for the losses that need it
 from __future__ import annotations
 
 from soundnet_app.separation.filtering import DEFAULT_MASK_POWER
-from soundnet_app.separation.model import keras  # TensorFlow imported quietly, as everywhere
+from soundnet_app.separation.model import (
+    keras,  # TensorFlow imported quietly, as everywhere
+)
 
 ops = keras.ops
 

@@ -23,7 +23,11 @@ from pathlib import Path
 import numpy as np
 
 from soundnet_app.fileio import atomic_path, atomic_write
+from soundnet_app.separation import filtering, transforms
+from soundnet_app.separation.catalog import SeparationSettings, model_info
+from soundnet_app.separation.separator import Separator
 from soundnet_app.separation.transforms import MODEL_BINS
+from soundnet_app.training import data as data_mod
 
 log = logging.getLogger("soundnet.train")
 
@@ -114,7 +118,6 @@ def validation_sdr(model, tracks: list[np.ndarray], mask_power: float, batch: in
     the modelled band (0-11 kHz) is scored: a fast stand-in for
     ``soundnet-eval`` to stop a training on, not a replacement for it.
     """
-    from soundnet_app.separation import filtering, transforms
     from soundnet_app.separation.model import TIME_MULTIPLE
 
     scores: dict[str, list[float]] = {"vocals": [], "accompaniment": []}
@@ -180,9 +183,6 @@ def average_weights(paths: list[str | Path]):
 
 def _pack_accompaniments(args: argparse.Namespace) -> int:
     """Screen ``--accompaniments`` with the ``--init-from`` model; write the vocal-free clips to ``--pack``."""
-    from soundnet_app.training import data as data_mod
-    from soundnet_app.separation.separator import Separator
-
     sources = sorted(p for p in Path(args.accompaniments).rglob("*") if p.suffix.lower() in (".ogg", ".opus", ".flac", ".wav", ".mp3"))
     records = data_mod.screen_accompaniments(
         sources, Separator(args.init_from), args.pack, segment_s=args.clip_seconds, seed=args.seed,
@@ -217,8 +217,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ported Spleeter 2-stems ({model.count_params():,} parameters) into {args.export}")
         return 0
     if args.pack:
-        from soundnet_app.training import data as data_mod
-
         if args.accompaniments:
             return _pack_accompaniments(args)
         for split in ("train", "valid"):
@@ -233,11 +231,15 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(message)s",
         handlers=[logging.StreamHandler(), logging.FileHandler(run / "train.log")],
     )
-    from soundnet_app.training import data as data_mod
-    from soundnet_app.separation.model import build_unet, init_input_normalization, load_model, save_compact
-    from soundnet_app.training.losses import LOSSES, NEEDS_MIXTURE
-
     import keras
+
+    from soundnet_app.separation.model import (
+        build_unet,
+        init_input_normalization,
+        load_model,
+        save_compact,
+    )
+    from soundnet_app.training.losses import LOSSES, NEEDS_MIXTURE
 
     if args.threads and keras.backend.backend() == "tensorflow":
         import tensorflow as tf
@@ -270,7 +272,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     mask_power = args.mask_power
     if mask_power is None:  # the init model's own tuned exponent, else the default
-        from soundnet_app.separation.catalog import SeparationSettings, model_info
 
         mask_power = (model_info(args.init_from).settings if args.init_from else SeparationSettings()).mask_power
 

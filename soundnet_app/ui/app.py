@@ -13,8 +13,18 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QApplication
+
+from soundnet_app.separation.cache import StemCache
+from soundnet_app.separation.separator import Separator
+from soundnet_app.ui import theme
+from soundnet_app.ui.main_window import MainWindow
+from soundnet_app.ui.settings import AppSettings
+from soundnet_app.ui.theme import app_icon
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
@@ -39,8 +49,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def apply_theme(app: QApplication) -> None:
     """Fusion style, the dark palette and the style sheet."""
-    from soundnet_app.ui import theme
-
     app.setStyle("Fusion")
     app.setPalette(theme.palette())
     app.setStyleSheet(theme.STYLE_SHEET)
@@ -48,8 +56,6 @@ def apply_theme(app: QApplication) -> None:
 
 def create_app(argv: list[str] | None = None) -> tuple[QApplication, MainWindow, argparse.Namespace]:
     """Build (or reuse) the QApplication and a shown main window: ``(app, window, args)``."""
-    from PySide6.QtWidgets import QApplication
-
     argv = list(sys.argv if argv is None else [sys.argv[0], *argv])
     args = parse_args(argv[1:])
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -60,11 +66,6 @@ def create_app(argv: list[str] | None = None) -> tuple[QApplication, MainWindow,
     app.setApplicationDisplayName(APP_NAME)
     app.setDesktopFileName("soundnet")
 
-    from soundnet_app.separation.cache import StemCache
-    from soundnet_app.ui.main_window import MainWindow
-    from soundnet_app.ui.theme import app_icon
-    from soundnet_app.ui.settings import AppSettings
-
     app.setWindowIcon(app_icon())
     apply_theme(app)
     separator_factory = None
@@ -72,8 +73,6 @@ def create_app(argv: list[str] | None = None) -> tuple[QApplication, MainWindow,
         model = args.model
 
         def separator_factory():
-            from soundnet_app.separation.separator import Separator
-
             return Separator(model)
 
     window = MainWindow(
@@ -90,8 +89,6 @@ def create_app(argv: list[str] | None = None) -> tuple[QApplication, MainWindow,
 
 def main(argv: list[str] | None = None) -> int:
     """The ``soundnet`` console script."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl+C in the terminal quits
     app, window, _ = create_app(argv)
     code = app.exec()

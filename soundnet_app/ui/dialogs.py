@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from soundnet_app.audio.formats import OUTPUT_FORMATS, SUPPORTED_INPUT_SUFFIXES
+from soundnet_app.separation.catalog import available_models, model_info
 
 
 @dataclass
@@ -153,8 +154,6 @@ class SettingsDialog(QDialog):
     """
 
     def __init__(self, parent: QWidget | None, model_path: Path, cache=None):
-        from soundnet_app.separation.catalog import available_models, model_info
-
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(460)
@@ -196,8 +195,6 @@ class SettingsDialog(QDialog):
         self.update_cache_size()
 
     def _model_changed(self) -> None:
-        from soundnet_app.separation.catalog import model_info
-
         path = self.model_combo.currentData()
         if path:
             info = model_info(path)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from soundnet_app.audio.formats import is_supported_input
+
 
 def local_paths(mime) -> list[Path]:
     """The local files and folders in a drag's ``QMimeData`` (``[]`` for anything else)."""
@@ -15,8 +17,6 @@ def local_paths(mime) -> list[Path]:
 
 def audio_files_in(folder: Path, limit: int = 2000) -> list[Path]:
     """Supported audio files under ``folder``, sorted, hidden ones skipped (stops after ``limit`` files)."""
-    from soundnet_app.audio.formats import is_supported_input
-
     found = []
     seen = 0
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -32,8 +32,6 @@ def audio_files_in(folder: Path, limit: int = 2000) -> list[Path]:
 
 def audio_candidates(paths: list[Path]) -> list[Path]:
     """Dropped files that are audio, then the audio files inside dropped folders, in order."""
-    from soundnet_app.audio.formats import is_supported_input
-
     out = []
     for path in paths:
         if path.is_dir():

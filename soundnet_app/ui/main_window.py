@@ -23,27 +23,28 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QVBoxLayout, QWi
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.engine.mix import ORIGINAL
 from soundnet_app.engine.output import AudioOutput
-from soundnet_app.engine.render_ahead import SWITCH_INTERVAL_S
 from soundnet_app.engine.playback import Playback, SongPrefs
+from soundnet_app.engine.render_ahead import SWITCH_INTERVAL_S
 from soundnet_app.engine.song import Song
 from soundnet_app.paths import APP_NAME
 from soundnet_app.separation.cache import StemCache
 from soundnet_app.separation.catalog import model_info
 from soundnet_app.system import release_memory
 from soundnet_app.ui import about, menus
-from soundnet_app.ui.theme import app_icon
 from soundnet_app.ui.dialogs import Dialogs
 from soundnet_app.ui.header import SongHeader
+from soundnet_app.ui.opening import SongOpener
 from soundnet_app.ui.panels import PANELS
 from soundnet_app.ui.panels.host import SLOTS, HostEvents, Panel
-from soundnet_app.ui.opening import SongOpener
 from soundnet_app.ui.progress_row import ProgressRow
 from soundnet_app.ui.separation import SeparationControl
 from soundnet_app.ui.settings import AppSettings
+from soundnet_app.ui.theme import app_icon
+from soundnet_app.ui.threads import TaskThread
 from soundnet_app.ui.transport import TransportControls
 from soundnet_app.ui.waveform import WaveformPanel
 from soundnet_app.ui.widgets import DropHint, MessageBanner, PageStack
-from soundnet_app.ui.threads import TaskThread
+
 
 class _Default:
     """The type of :data:`_DEFAULT`: "the user's stem cache", as opposed to ``None`` (no cache)."""

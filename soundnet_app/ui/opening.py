@@ -15,11 +15,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject
 
-from soundnet_app.ui.dropping import audio_candidates, local_paths
-from soundnet_app.ui.waveform import format_time
 from soundnet_app.engine.loading import TruncatedFile, error_message, load_song
 from soundnet_app.separation.catalog import model_version_of
+from soundnet_app.ui.dropping import audio_candidates, local_paths
 from soundnet_app.ui.threads import TaskThread
+from soundnet_app.ui.waveform import format_time
 
 log = logging.getLogger(__name__)
 

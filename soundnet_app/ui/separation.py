@@ -18,11 +18,11 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel
 
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.engine.jobs import SeparationJob
 from soundnet_app.engine.song import Song
 from soundnet_app.separation.cache import StemCache
 from soundnet_app.separation.catalog import model_info
 from soundnet_app.ui.panels.host import PanelHost
-from soundnet_app.engine.jobs import SeparationJob
 from soundnet_app.ui.threads import SeparationWorker
 from soundnet_app.ui.waveform import format_time
 

@@ -14,6 +14,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from soundnet_app.audio.formats import OUTPUT_FORMATS
 from soundnet_app.paths import APP_AUTHOR, APP_NAME
+from soundnet_app.separation.catalog import default_model_path
 
 MAX_RECENT = 10
 
@@ -121,8 +122,6 @@ class AppSettings:
     @property
     def model_path(self) -> Path:
         """The chosen separation model; the default model when none (or a missing file) is stored."""
-        from soundnet_app.separation.catalog import default_model_path
-
         value = str(self.q.value("model/path", "") or "")
         return Path(value) if value and Path(value).is_file() else default_model_path()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import (
     QGraphicsRectItem,
@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from soundnet_app.ui import theme
 from soundnet_app.engine.song import Envelope, Song
+from soundnet_app.ui import theme
 
 # pyqtgraph defaults must be set before any plot exists.
 pg.setConfigOptions(antialias=False, background=theme.PLOT_BACKGROUND, foreground=theme.TEXT_DIM)
@@ -173,8 +173,6 @@ class WaveformView(pg.PlotWidget):
 
     def time_at(self, x: float) -> float:
         """The song time (seconds) under widget x-coordinate ``x``, clamped to the song."""
-        from PySide6.QtCore import QPointF
-
         scene = self.mapToScene(int(round(x)), self.height() // 2)
         t = self.getPlotItem().getViewBox().mapSceneToView(QPointF(scene)).x()
         return min(max(0.0, t), self.duration)

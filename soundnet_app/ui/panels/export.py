@@ -14,11 +14,18 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
-from soundnet_app.engine.export import (ExportCancelled, existing, export_stems, free_paths, safe_filename,
-                                        shifted_name, stem_paths)
+from soundnet_app.engine.export import (
+    ExportCancelled,
+    existing,
+    export_stems,
+    free_paths,
+    safe_filename,
+    shifted_name,
+    stem_paths,
+)
 from soundnet_app.engine.loading import error_message
-from soundnet_app.ui.threads import TaskThread
 from soundnet_app.ui.panels.host import Panel, PanelHost
+from soundnet_app.ui.threads import TaskThread
 from soundnet_app.ui.widgets import make_button, shortcut_text
 
 

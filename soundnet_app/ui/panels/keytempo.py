@@ -21,8 +21,8 @@ from soundnet_app.engine.keytempo import KEY_MAX, KEY_MIN, TEMPO_MAX, TEMPO_MIN
 from soundnet_app.engine.song import Song
 from soundnet_app.system import lower_thread_priority, release_memory
 from soundnet_app.ui.panels.host import Panel, PanelHost
-from soundnet_app.ui.widgets import make_button
 from soundnet_app.ui.threads import TaskThread
+from soundnet_app.ui.widgets import make_button
 
 
 class KeyTempoBar(QWidget):
