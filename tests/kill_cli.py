@@ -29,8 +29,8 @@ sys.path.insert(0, str(REPO))
 
 import soundfile as sf  # noqa: E402
 
-from soundnet_app.devtools.synth import write_synthetic_song  # noqa: E402
 from soundnet_app.audio.formats import SAMPLE_RATE  # noqa: E402
+from soundnet_app.devtools.synth import write_synthetic_song  # noqa: E402
 
 SONGS = {"first": 12.0, "second": 6.0}  # name: seconds
 STEMS = ("vocals", "instrumental")

@@ -13,8 +13,8 @@ import pytest
 import soundfile as sf
 
 from soundnet_app import cli
-from soundnet_app.devtools.synth import synthetic_song, write_synthetic_song
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.devtools.synth import synthetic_song, write_synthetic_song
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import pytest
 import soundfile as sf
 
 from soundnet_app import cli
-from soundnet_app.devtools.synth import write_synthetic_song
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.devtools.synth import write_synthetic_song
 
 
 def test_key_and_tempo_write_shifted_stems(tmp_path, model_path, capsys):

@@ -10,7 +10,13 @@ import sys
 import pytest
 
 from soundnet_app import fileio
-from soundnet_app.fileio import PartialFile, atomic_path, atomic_write, partial_name, remove_stale_partials
+from soundnet_app.fileio import (
+    PartialFile,
+    atomic_path,
+    atomic_write,
+    partial_name,
+    remove_stale_partials,
+)
 
 
 def names(folder) -> list[str]:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from soundnet_app.devtools.synth import write_synthetic_song
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.devtools.synth import write_synthetic_song
 
 REPO = Path(__file__).resolve().parent.parent
 

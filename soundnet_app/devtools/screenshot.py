@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.devtools.simulate import drop_files, wait_until
 from soundnet_app.devtools.synth import synthetic_blocks
+from soundnet_app.paths import APP_NAME
 from soundnet_app.ui.app import apply_theme
 from soundnet_app.ui.main_window import MainWindow
 from soundnet_app.ui.panels.keytempo import KeyTempoPanel

@@ -38,13 +38,7 @@ from typing import NamedTuple
 import numpy as np
 
 from soundnet_app.audio.formats import SAMPLE_RATE
-from soundnet_app.engine.keytempo import (
-    NEUTRAL,
-    LiveStretcher,
-    clamp_key,
-    clamp_tempo,
-    is_neutral,
-)
+from soundnet_app.engine.keytempo import NEUTRAL, LiveStretcher, clamp_key, clamp_tempo, is_neutral
 from soundnet_app.engine.mix import KARAOKE, MODES, ORIGINAL, mix_gains
 from soundnet_app.engine.render_ahead import AHEAD_MS, RenderAhead
 from soundnet_app.engine.song import Song

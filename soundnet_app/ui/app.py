@@ -15,21 +15,16 @@ import logging
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
+from soundnet_app.paths import APP_AUTHOR, APP_NAME
 from soundnet_app.separation.cache import StemCache
 from soundnet_app.separation.separator import Separator
 from soundnet_app.ui import theme
 from soundnet_app.ui.main_window import MainWindow
 from soundnet_app.ui.settings import AppSettings
 from soundnet_app.ui.theme import app_icon
-
-if TYPE_CHECKING:
-    from PySide6.QtWidgets import QApplication
-
-    from soundnet_app.ui.main_window import MainWindow
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -42,6 +43,11 @@ class ExportChoice:
 def audio_file_filter() -> str:
     patterns = " ".join(f"*{s}" for s in sorted(SUPPORTED_INPUT_SUFFIXES))
     return f"Audio files ({patterns});;All files (*)"
+
+
+def output_file_filter() -> str:
+    """``"WAV (lossless) (*.wav);;FLAC ... (*.flac);;..."``: every format of the table, for a save dialog."""
+    return ";;".join(f"{spec.label} (*{spec.extension})" for spec in OUTPUT_FORMATS.values())
 
 
 class ExportDialog(QDialog):
@@ -227,6 +233,20 @@ class Dialogs:
 
     def open_file(self, parent: QWidget, folder: str) -> str | None:
         path, _ = QFileDialog.getOpenFileName(parent, "Open a Song", folder, audio_file_filter())
+        return path or None
+
+    def open_lyrics(self, parent: QWidget, folder: str) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(parent, "Load Lyrics", folder, "Lyrics (*.lrc *.txt);;All files (*)")
+        return path or None
+
+    def paste_lyrics(self, parent: QWidget) -> str | None:
+        """Plain lyrics typed or pasted by the user, one line per line (``None``: cancelled)."""
+        text, ok = QInputDialog.getMultiLineText(parent, "Sync Lyrics", "Paste the lyrics, one line per line:")
+        return text if ok else None
+
+    def save_audio(self, parent: QWidget, title: str, suggested: Path) -> str | None:
+        """Where to write an audio file, in any format of the table (the suffix chooses it)."""
+        path, _ = QFileDialog.getSaveFileName(parent, title, str(suggested), output_file_filter())
         return path or None
 
     def export_options(self, parent: QWidget, folder: str, format: str, song: str, vocal_level: float,

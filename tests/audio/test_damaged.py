@@ -19,7 +19,6 @@ from soundnet_app.audio.errors import AudioError, AudioReadError, AudioWriteErro
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.audio.probe import probe
 
-
 # ----------------------------------------------------------------------------- bad input
 
 

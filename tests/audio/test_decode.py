@@ -11,9 +11,12 @@ import soundfile as sf
 from audiohelpers import LEFT_HZ, assert_tones, encode_av, peak_hz, sha, tones
 
 from soundnet_app.audio.decode import read_audio, stream_audio
-from soundnet_app.audio.formats import SAMPLE_RATE, SUPPORTED_INPUT_SUFFIXES, is_supported_input
+from soundnet_app.audio.formats import (
+    SAMPLE_RATE,
+    SUPPORTED_INPUT_SUFFIXES,
+    is_supported_input,
+)
 from soundnet_app.audio.probe import probe
-
 
 # ----------------------------------------------------------------------------- reading formats
 

@@ -20,7 +20,6 @@ from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.audio.probe import probe
 from soundnet_app.audio.write import AudioWriter, write_audio
 
-
 # ----------------------------------------------------------------------------- writing
 
 

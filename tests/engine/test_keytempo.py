@@ -7,7 +7,12 @@ import time
 import numpy as np
 import pytest
 
-from soundnet_app.engine.keytempo import clamp_key, clamp_tempo, render_offline, shift_label
+from soundnet_app.engine.keytempo import (
+    clamp_key,
+    clamp_tempo,
+    render_offline,
+    shift_label,
+)
 from soundnet_app.engine.mix import ORIGINAL
 from soundnet_app.engine.mixer import PlaybackMixer
 from soundnet_app.engine.song import Song

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from soundnet_app.engine.mix import KARAOKE, ORIGINAL, karaoke_gains, karaoke_mix, mix_gains
+from soundnet_app.engine.mix import (
+    KARAOKE,
+    ORIGINAL,
+    karaoke_gains,
+    karaoke_mix,
+    mix_gains,
+)
 from soundnet_app.engine.mixer import MixParams
 
 

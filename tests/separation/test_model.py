@@ -2,7 +2,12 @@ import numpy as np
 import pytest
 
 from soundnet_app.separation.catalog import available_models
-from soundnet_app.separation.model import ENCODER_FILTERS, build_unet, init_input_normalization, load_model
+from soundnet_app.separation.model import (
+    ENCODER_FILTERS,
+    build_unet,
+    init_input_normalization,
+    load_model,
+)
 
 
 def test_unet_shapes_and_mask_bounds():

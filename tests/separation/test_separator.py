@@ -6,8 +6,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from soundnet_app.devtools.synth import synthetic_song
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.devtools.synth import synthetic_song
 
 
 def collect(chunks):

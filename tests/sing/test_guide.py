@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-
 from voice import MELODY, SR, cents_error, sung_notes
+
 from soundnet_app.sing.guide import GuideBuilder, PitchGuide, guide_path
 from soundnet_app.sing.pitch import hz_to_midi, track_pitch
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-
 from voice import MELODY, SR, cents_error, sung_notes
+
 from soundnet_app.sing.live_pitch import LivePitch
 from soundnet_app.sing.pitch import HOP_S
 

@@ -10,8 +10,19 @@ import numpy as np
 import pytest
 
 from soundnet_app.audio.write import write_audio
-from soundnet_app.sing.lyrics import Line, Lyrics, LyricsError, LyricsExistError, parse_lrc
-from soundnet_app.sing.lyrics_files import find_lyrics, read_lrc, read_tag_lyrics, write_lrc
+from soundnet_app.sing.lyrics import (
+    Line,
+    Lyrics,
+    LyricsError,
+    LyricsExistError,
+    parse_lrc,
+)
+from soundnet_app.sing.lyrics_files import (
+    find_lyrics,
+    read_lrc,
+    read_tag_lyrics,
+    write_lrc,
+)
 
 SR = 44100
 

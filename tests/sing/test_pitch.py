@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from voice import MELODY, SR, cents_error, sung_notes
+
 from soundnet_app.sing.pitch import notes_from_f0, track_pitch
 
 

@@ -7,10 +7,10 @@ import pytest
 from voice import MELODY, SR, sung_notes
 
 from soundnet_app.audio.decode import read_audio
-from soundnet_app.sing.pitch import HOP_S, track_pitch
-from soundnet_app.sing.scoring import LiveScorer, octave_distance_cents, score_take
 from soundnet_app.engine.keytempo import render_offline
 from soundnet_app.engine.mix import karaoke_mix
+from soundnet_app.sing.pitch import HOP_S, track_pitch
+from soundnet_app.sing.scoring import LiveScorer, octave_distance_cents, score_take
 from soundnet_app.sing.take import (
     TakePart,
     align_recording,

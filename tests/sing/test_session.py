@@ -6,8 +6,8 @@ import time
 
 import numpy as np
 import pytest
-
 from voice import SR, tone_vocal
+
 from soundnet_app.audio.decode import read_audio
 from soundnet_app.audio.write import write_audio
 from soundnet_app.engine.song import Song

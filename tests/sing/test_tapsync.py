@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from voice import SR, tone_vocal
+
 from soundnet_app.sing.tapsync import snap_taps, sync_lines, vocal_onsets
 
 

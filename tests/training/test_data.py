@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from soundnet_app.training import data
 from soundnet_app.separation.transforms import MODEL_BINS
+from soundnet_app.training import data
 
 pytestmark = pytest.mark.data
 

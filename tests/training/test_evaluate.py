@@ -7,6 +7,7 @@ import pytest
 
 from soundnet_app.training import evaluate
 
+
 @pytest.mark.data
 @pytest.mark.slow
 def test_eval_writes_the_documented_json(musdb_root, model_path, tmp_path, capsys):

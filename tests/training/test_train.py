@@ -47,8 +47,8 @@ def test_windowed_sdr_measures_the_error_level():
 @pytest.mark.slow
 def test_validation_sdr_of_the_bundled_model(musdb_root, model_path):
     """The in-training validation score is close to museval's for the shipped model (7.1 / 10.5 dB)."""
-    from soundnet_app.training import data
     from soundnet_app.separation.model import load_model
+    from soundnet_app.training import data
 
     tracks = data.spectrogram_bank(data.list_stem_tracks(musdb_root, "train", "valid")[:3])
     sdr = train.validation_sdr(load_model(model_path), tracks, mask_power=1.0)

@@ -34,6 +34,8 @@ class FakeDialogs:
         self.export_choice = None
         self.conflict_answer = "rename"
         self.settings_choice = None
+        self.pasted_lyrics = None
+        self.save_path = None
         self.calls: list[tuple] = []
 
     def open_file(self, parent, folder):
@@ -43,6 +45,18 @@ class FakeDialogs:
     def export_options(self, parent, folder, format, song, vocal_level, subtypes=None, bitrates=None):
         self.calls.append(("export_options", folder, format, song, vocal_level))
         return self.export_choice
+
+    def open_lyrics(self, parent, folder):
+        self.calls.append(("open_lyrics", folder))
+        return self.open_path
+
+    def paste_lyrics(self, parent):
+        self.calls.append(("paste_lyrics",))
+        return self.pasted_lyrics
+
+    def save_audio(self, parent, title, suggested):
+        self.calls.append(("save_audio", title, suggested.name))
+        return self.save_path
 
     def settings(self, parent, model_path, cache):
         self.calls.append(("settings", str(model_path)))

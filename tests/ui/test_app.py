@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import soundnet_app.engine.loading as loading_module
-from soundnet_app.ui.app import create_app, parse_args
 from soundnet_app.engine.jobs import SeparationRunner
+from soundnet_app.ui.app import create_app, parse_args
 from soundnet_app.ui.panels.export import ExportPanel
 
 

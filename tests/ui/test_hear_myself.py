@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 from uihelpers import wait_separated, write_song
 
-from soundnet_app.audio.write import write_audio
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.audio.write import write_audio
 from soundnet_app.ui.panels.sing import SingPanel
 
 VOICE_HZ = 1234.0  # the "singer": a steady tone, easy to find in the mix

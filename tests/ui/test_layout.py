@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QSlider, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QLabel,
+    QSlider,
+    QWidget,
+)
 
 from soundnet_app.ui.panels.keytempo import KeyTempoPanel
 from soundnet_app.ui.panels.sing_views import LyricsView, PitchLane

@@ -6,6 +6,7 @@ import gc
 import weakref
 
 from uihelpers import wait_separated, write_song
+
 from soundnet_app.ui.panels.export import ExportPanel
 
 

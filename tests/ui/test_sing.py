@@ -5,19 +5,17 @@ from __future__ import annotations
 import contextlib
 
 import numpy as np
-import pytest
 from uihelpers import wait_separated, write_song
 
 from soundnet_app.audio.decode import read_audio
+from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.audio.write import write_audio
 from soundnet_app.separation.cache import cache_key
-from soundnet_app.sing.lyrics_files import read_lrc
 from soundnet_app.sing.guide import guide_path
+from soundnet_app.sing.lyrics_files import read_lrc
 from soundnet_app.sing.pitch import track_pitch
-from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.ui.panels.keytempo import KeyTempoPanel
 from soundnet_app.ui.panels.sing import SingPanel
-
 
 
 @contextlib.contextmanager

@@ -7,15 +7,15 @@ import types
 
 import numpy as np
 import soundfile as sf
+from enginehelpers import settle
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
-from enginehelpers import settle
 from uihelpers import assert_audio_equal, shown_title, wait_separated, write_song
 
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.devtools.simulate import drop_files
-from soundnet_app.ui.dialogs import ExportChoice
 from soundnet_app.engine.mix import KARAOKE, ORIGINAL
+from soundnet_app.ui.dialogs import ExportChoice
 from soundnet_app.ui.panels.export import ExportPanel
 
 

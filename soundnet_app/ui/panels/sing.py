@@ -16,7 +16,6 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.engine.loading import error_message
@@ -197,7 +196,7 @@ class SingPanel(Panel):
     def load_lyrics_dialog(self) -> None:
         song = self.singalong.song
         folder = str(song.path.parent) if song else self.host.settings.last_folder
-        path, _ = QFileDialog.getOpenFileName(self.view, "Load Lyrics", folder, "Lyrics (*.lrc *.txt);;All files (*)")
+        path = self.host.dialogs.open_lyrics(self.host, folder)
         if path:
             self.load_lyrics(path)
 
@@ -221,9 +220,8 @@ class SingPanel(Panel):
             if sa.lyrics is not None and sa.lyrics.lines:
                 text = "\n".join(sa.lyrics.texts)
             else:
-                text, ok = QInputDialog.getMultiLineText(self.view, "Sync Lyrics",
-                                                         "Paste the lyrics, one line per line:")
-                if not ok:
+                text = self.host.dialogs.paste_lyrics(self.host)
+                if text is None:
                     return False
         if not sa.start_tap_sync(text):
             return False
@@ -302,8 +300,7 @@ class SingPanel(Panel):
             return
         folder = self.host.settings.export_folder
         name = f"{sa.song.title} - my take.wav" if sa.song else "my take.wav"
-        path, _ = QFileDialog.getSaveFileName(self.view, "Save My Take", str(Path(folder) / name),
-                                              "WAV (*.wav);;FLAC (*.flac);;MP3 (*.mp3)")
+        path = self.host.dialogs.save_audio(self.host, "Save My Take", Path(folder) / name)
         if path:
             self.save_take(path)
 
