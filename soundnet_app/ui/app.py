@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QApplication
 
 from soundnet_app.paths import APP_AUTHOR, APP_NAME
 from soundnet_app.separation.cache import StemCache
-from soundnet_app.separation.separator import Separator
 from soundnet_app.ui import theme
 from soundnet_app.ui.main_window import MainWindow
 from soundnet_app.ui.settings import AppSettings
@@ -63,18 +62,11 @@ def create_app(argv: list[str] | None = None) -> tuple[QApplication, MainWindow,
 
     app.setWindowIcon(app_icon())
     apply_theme(app)
-    separator_factory = None
-    if args.model:
-        model = args.model
-
-        def separator_factory():
-            return Separator(model)
-
     window = MainWindow(
         settings=AppSettings(args.settings),
         cache=None if args.no_cache else StemCache(),
-        separator_factory=separator_factory,
         audio=not args.no_audio,
+        model_path=args.model,  # for this run only; its stems are cached under its own version
     )
     window.show()
     if args.path:

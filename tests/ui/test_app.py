@@ -14,6 +14,20 @@ def test_parse_args():
     assert parse_args([]).path is None
 
 
+def test_soundnet_model_runs_that_model_for_this_run_only(qtbot, monkeypatch, separator, tmp_path, scratch_model_path):
+    """``--model``: the separator, the About box and the cache key all use that model; the setting is left as it was."""
+    loaded = []
+    monkeypatch.setattr(SeparationRunner, "_default_separator", lambda self: loaded.append(self.model_path) or separator)
+    app, window, _ = create_app(["--settings", str(tmp_path / "s.ini"), "--no-audio", "--model", str(scratch_model_path)])
+    qtbot.addWidget(window)
+    try:
+        qtbot.waitUntil(lambda: window.separation.model_state == "ready", timeout=15000)
+        assert loaded == [scratch_model_path] and window.separation.model_path == scratch_model_path
+        assert window.settings.model_path != scratch_model_path
+    finally:
+        window.shutdown()
+
+
 def test_soundnet_path_opens_the_song(qtbot, monkeypatch, separator, song_file, tmp_path):
     monkeypatch.setattr(SeparationRunner, "_default_separator", lambda self: separator)
     app, window, _ = create_app(["--settings", str(tmp_path / "s.ini"), "--no-audio", "--no-cache", str(song_file)])
