@@ -65,7 +65,7 @@ def render_screenshot(
             window.transport.vocal_slider.setValue(25)
             window.panel(KeyTempoPanel).set_shift(2, 0.9)  # two semitones up, a little slower
             wait_until(lambda: window.playback.song_key is not None, 60)
-            window.seek_seconds(min(71.5, 0.4 * window.song.duration_s))
+            window.transport.seek_seconds(min(71.5, 0.4 * window.song.duration_s))
             window.statusBar().clearMessage()
             if size is None:
                 wait_until(lambda: False, 0.1)

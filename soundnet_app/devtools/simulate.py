@@ -21,7 +21,7 @@ from soundnet_app.engine.song import Song
 class FakeAudioThread(threading.Thread):
     """Calls ``mixer.fill`` on a 1024-frame period, as a sound card would.
 
-    Like :class:`~soundnet_app.engine.mixer.AudioOutput`, it starts the mixer's render-ahead
+    Like :class:`~soundnet_app.engine.output.AudioOutput`, it starts the mixer's render-ahead
     worker first (and stops it at the end): ``fill`` is then what the real
     callback runs. ``underruns`` counts the calls the worker left short.
     """

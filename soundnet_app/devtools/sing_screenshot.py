@@ -75,7 +75,7 @@ def render(out: str | Path, seconds: float = 120.0, size: tuple[int, int] = (128
             window.output.available = True
             window.refresh_controls()
             window.transport.vocal_slider.setValue(25)
-            window.seek_seconds(start)
+            window.transport.seek_seconds(start)
             window.panel(SingPanel).mic_action.setChecked(True)
             audio = FakeAudioThread(window.playback.mixer)
             window.playback.play()
