@@ -33,6 +33,7 @@ from soundnet_app.system import release_memory
 from soundnet_app.ui import about, menus
 from soundnet_app.ui.dialogs import Dialogs
 from soundnet_app.ui.header import SongHeader
+from soundnet_app.ui.keys import KeyRouter, set_tab_order
 from soundnet_app.ui.opening import SongOpener
 from soundnet_app.ui.panels import PANELS
 from soundnet_app.ui.panels.host import SLOTS, HostEvents, Panel
@@ -110,7 +111,9 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self.timer = QTimer(self)
         self.panels: list[Panel] = [panel_class(self) for panel_class in PANELS]
-        self._set_tab_order()
+        self.keys = KeyRouter(self, lambda: self.song is not None or self.opener.loading is not None)
+        self.keys.watch(self)  # with a song, Space/A/S/←/→... go to the window, not the focused button
+        set_tab_order(self.centralWidget())
         self._restore_settings()
         self._update_title()
         self.refresh_controls()
@@ -231,17 +234,6 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.statusBar().addPermanentWidget(self.separation.model_label)
         self.statusBar().setSizeGripEnabled(False)
-
-    def _set_tab_order(self) -> None:
-        """Header, banner, drop hint, progress, transport, then the panels' controls in layout order."""
-        t = self.transport.bar
-        header_buttons = [self.header.row.itemAt(i).widget() for i in range(self.header.row.count())]
-        chain = [b for b in header_buttons if b is not None and b.focusPolicy() & Qt.FocusPolicy.TabFocus]
-        chain += [self.banner.action_button, self.banner.close_button, self.drop_hint.button,
-                  self.progress_row.cancel_button, t.play_button, t.ab_button, t.solo_button, t.mute_button,
-                  t.vocal_slider, t.inst_slider]
-        for a, b in zip(chain, chain[1:]):
-            QWidget.setTabOrder(a, b)
 
     def _restore_settings(self) -> None:
         geometry = self.settings.geometry

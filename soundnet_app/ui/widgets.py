@@ -7,7 +7,8 @@ Keyboard: every button and slider takes focus by Tab and by click. The
 window's one-key shortcuts (Space, arrows, Home) would otherwise win over the
 focused control, so :class:`FocusButton` claims Space/Enter and
 :class:`LevelSlider` the arrow, Home/End and page keys while they have focus
-(Qt's ``ShortcutOverride``).
+(Qt's ``ShortcutOverride``). Once a song is open the window's
+:class:`~soundnet_app.ui.keys.KeyRouter` gives its shortcut keys back to it.
 """
 
 from __future__ import annotations
