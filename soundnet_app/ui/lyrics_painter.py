@@ -31,9 +31,9 @@ from soundnet_app.sing.lyrics_frame import LyricsFrame
 from soundnet_app.ui import theme
 
 STAGE_SHARE = 0.08
-DESK_SHARE = 0.2
+DESK_SHARE = 0.16
 DESK_MIN_PX = 14
-DESK_MAX_PX = 32
+DESK_MAX_PX = 64
 PREVIEW_RATIO = 0.7
 MIN_PX = 10  # fonts never shrink below this (then the preview is left out)
 CACHED_ROW_PX = 48  # Qt draws glyphs above ~64 device pixels as paths (ms per row): such rows are drawn once
@@ -298,7 +298,8 @@ def paint_lyrics(p: QPainter, rect: QRectF, lyrics: Lyrics | None, frame: Lyrics
     """Draw ``frame`` of ``lyrics`` into ``rect`` (see the module's docstring); returns the rectangles
     drawn in (a rectangle per row of text, and one for the countdown dots), all inside ``rect``.
 
-    No lyrics: ``message`` centred. Unsynced lyrics: their lines, plainly, from the top.
+    No lyrics: ``message`` centred. Unsynced lyrics: their lines, plainly, from the top (unless the
+    frame names a current line: tap-to-sync shows the line waiting for its tap).
     The painter's state (font, pen, clip) is left as it was.
     """
     drawn: list[QRectF] = []
@@ -308,7 +309,7 @@ def paint_lyrics(p: QPainter, rect: QRectF, lyrics: Lyrics | None, frame: Lyrics
     try:
         if lyrics is None or not lyrics.lines:
             return _draw_message(p, rect, message, style, drawn) if message else drawn
-        if not lyrics.synced:
+        if not lyrics.synced and frame.current < 0:
             return _draw_message(p, rect, "", style, drawn, lines=[ln.text for ln in lyrics.lines], from_top=True)
         blocks, current = _blocks(lyrics, frame, style)
         if not blocks:

@@ -84,6 +84,6 @@ def shortcut_rows(bar: QMenuBar) -> list[tuple[str, str]]:
             text = action.text().replace("&", "").rstrip("…")
             if keys and text.lower() not in SKIPPED_IN_LIST:
                 rows.append((keys, text))
-    rows.append(("Tab / Shift+Tab", "Move between the buttons and sliders; Enter presses a button, "
-                                    "↑ / ↓ move a slider (the keys above work whatever is focused)"))
+    rows.append(("Tab / Shift+Tab", ("Move between the buttons and sliders; Enter presses a button, "
+                                     "↑ / ↓ move a slider (the keys above work whatever is focused)")))
     return rows

@@ -70,7 +70,7 @@ QLabel#dropTitle {{ font-size: 18pt; font-weight: 600; color: {TEXT}; }}
 QLabel#dropHint {{ color: {TEXT_DIM}; font-size: 11pt; }}
 QPushButton, QToolButton {{
     color: {TEXT}; background: #262935; border: 1px solid {BORDER};
-    border-radius: 8px; padding: 6px 14px;
+    border-radius: 8px; padding: 4px 14px;
 }}
 QPushButton:hover, QToolButton:hover {{ background: #2f3342; border-color: #3b3f4f; }}
 QPushButton:pressed, QToolButton:pressed {{ background: #22242f; }}

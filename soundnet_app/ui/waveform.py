@@ -87,7 +87,8 @@ class WaveformView(pg.PlotWidget):
         vb.enableAutoRange(False)
         self.setYRange(-1.05, 1.05, padding=0)
         self.setXRange(0, 1, padding=0)
-        self.setMinimumHeight(56 if show_time_axis else 40)  # the window's minimum height adds these up
+        self.setMinimumHeight(44 if show_time_axis else 26)  # the window's minimum height adds these up
+        self.setMaximumHeight(108 if show_time_axis else 90)  # a bigger window gives the rest to the lyrics
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the window's ←/→ seek; no keys of its own

@@ -54,7 +54,7 @@ class SingPanel(Panel):
         v.reverb_box.toggled.connect(self._reverb_toggled)
         self._apply_monitor()
         v.show_latency(self.latency_s)
-        host.place(v, "below_waveforms", stretch=1)
+        host.place(v, "below_waveforms", stretch=2)  # lyrics before waveforms: 2/3 of a bigger window
         host.events.songLoaded.connect(self.set_song)
         host.events.chunkSeparated.connect(self._chunk_ready)
         host.events.modelReady.connect(self._model_ready)
