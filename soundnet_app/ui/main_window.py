@@ -374,10 +374,10 @@ class MainWindow(QMainWindow):
         self.events.closing.emit()
         for panel in self.panels:
             panel.shutdown()
+        self.playback.pause()  # remembers where the song was
         self.playback.prefs.flush()
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
-        self.playback.pause()
         self.output.close()
         for task in list(self._tasks):
             task.cancel()

@@ -104,3 +104,17 @@ def test_without_a_song_space_presses_the_focused_button(qtbot, window, dialogs)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.header.open_button, timeout=2000)
     press(Qt.Key.Key_Space)
     assert any(call[0] == "open_file" for call in dialogs.calls)
+
+
+def test_solo_from_the_original_goes_back_to_the_original(qtbot, window, song_file):
+    """#18 item 11: S in Original mode solos the vocals; S again is the original again, as before."""
+    loaded_window(qtbot, window, song_file)
+    window.transport.play_button.setFocus()
+    if window.playback.params.mode == KARAOKE:
+        press(Qt.Key.Key_A)
+    assert window.transport.ab_button.text() == "Original"
+    press(Qt.Key.Key_S)
+    assert window.playback.params.solo and window.transport.solo_button.isChecked()
+    press(Qt.Key.Key_S)
+    assert not window.playback.params.solo and not window.transport.solo_button.isChecked()
+    assert window.playback.params.mode == ORIGINAL and window.transport.ab_button.text() == "Original"
