@@ -25,7 +25,7 @@ from soundnet_app.sing.lyrics_files import read_lrc
 from soundnet_app.sing.mic import FileInput, InputSource, MicInput, input_devices
 from soundnet_app.sing.monitor import VoiceMonitor
 from soundnet_app.sing.session import SingAlong
-from soundnet_app.sing.take import calibrate_latency
+from soundnet_app.sing.take import calibrate_latency, file_play_record, latency_problem
 from soundnet_app.ui.panels.host import Panel, PanelHost
 from soundnet_app.ui.panels.sing_views import SingView
 from soundnet_app.ui.threads import TaskThread
@@ -287,10 +287,17 @@ class SingPanel(Panel):
         self.view.score_label.setText("")
 
     def calibrate(self) -> None:
-        task = TaskThread(lambda progress, cancel: calibrate_latency())
+        path = os.environ.get("SOUNDNET_MIC_FILE")
+        device = self.view.device_box.currentData()
+
+        def run(progress, cancel):
+            play_record = file_play_record(FileInput(path).audio) if path else None
+            return calibrate_latency(play_record, input_device=device)
+
+        task = TaskThread(run)
         task.succeeded.connect(lambda s: setattr(self, "latency_s", s))
         task.failed.connect(lambda e: self.host.show_banner(
-            f"Could not measure the latency. {error_message(e)}", "warning"))
+            f"Could not measure the latency. {latency_problem(e)}", "warning"))
         self.host.start_task(task)
 
     def save_take_dialog(self) -> None:
