@@ -76,7 +76,20 @@ def about_html(model: ModelInfo | None, model_state: str = "") -> str:
 
 
 def shortcuts_html(rows: Iterable[tuple[str, str]]) -> str:
-    """A table of ``(keys, what they do)``."""
-    body = "".join(f"<tr><td style='padding-right:16px'><b>{html.escape(k)}</b></td><td>{html.escape(t)}</td></tr>"
-                   for k, t in rows)
+    """A table of ``(keys, what they do)`` in two columns (short enough for a 540-pixel-high screen);
+    the last row, a sentence, spans the table."""
+    rows = list(rows)
+    *pairs, last = rows if rows else [("", "")]
+    half = (len(pairs) + 1) // 2
+
+    def cells(pair: tuple[str, str] | None) -> str:
+        if pair is None:
+            return "<td></td><td></td>"
+        keys, text = (html.escape(x) for x in pair)
+        return f"<td style='padding-right:10px'><b>{keys}</b></td><td style='padding-right:24px'>{text}</td>"
+
+    body = "".join(f"<tr>{cells(pairs[i])}{cells(pairs[i + half] if i + half < len(pairs) else None)}</tr>"
+                   for i in range(half))
+    if last != ("", ""):
+        body += f"<tr><td><b>{html.escape(last[0])}</b></td><td colspan='3'>{html.escape(last[1])}</td></tr>"
     return f"<table>{body}</table>"

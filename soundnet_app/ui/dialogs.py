@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from soundnet_app.audio.formats import OUTPUT_FORMATS, SUPPORTED_INPUT_SUFFIXES
 from soundnet_app.separation.catalog import available_models, model_info
+from soundnet_app.ui.paste_lyrics import PasteLyricsDialog
 
 
 @dataclass
@@ -240,9 +240,9 @@ class Dialogs:
         return path or None
 
     def paste_lyrics(self, parent: QWidget) -> str | None:
-        """Plain lyrics typed or pasted by the user, one line per line (``None``: cancelled)."""
-        text, ok = QInputDialog.getMultiLineText(parent, "Sync Lyrics", "Paste the lyrics, one line per line:")
-        return text if ok else None
+        """Plain lyrics typed or pasted by the user, a sung line per line (``None``: cancelled)."""
+        dialog = PasteLyricsDialog(parent)
+        return dialog.text() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def save_audio(self, parent: QWidget, title: str, suggested: Path) -> str | None:
         """Where to write an audio file, in any format of the table (the suffix chooses it)."""

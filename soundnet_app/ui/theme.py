@@ -98,7 +98,7 @@ QSlider::sub-page:horizontal:disabled {{ background: #3a3d4a; }}
 QSlider::handle:horizontal:disabled {{ background: #5d6070; }}
 QSlider#vocalSlider::sub-page:horizontal {{ background: {VOCALS}; }}
 QPushButton:focus, QToolButton:focus, QComboBox:focus, QLineEdit:focus {{ border: 1px solid {FOCUS}; }}
-QPushButton#play:focus {{ border: 2px solid {FOCUS}; }}
+QPushButton#play:focus, QPushButton#primary:focus {{ border: 2px solid {FOCUS}; }}
 QSlider:focus {{ background: #2a2d3c; border-radius: 6px; }}
 QSlider::handle:horizontal:focus {{ background: {FOCUS}; border: 2px solid {ACCENT}; }}
 QSlider#instrumentalSlider::sub-page:horizontal {{ background: {INSTRUMENTAL}; }}

@@ -43,11 +43,11 @@ class TransportControls:
                              "Jump back five seconds")
         self.forward_action = a("&Forward 5 s", lambda: self.seek_relative(SEEK_STEP_S), Qt.Key.Key_Right,
                                 "Jump forward five seconds")
-        self.start_action = a("Go to &Start", lambda: self.seek_seconds(0.0), Qt.Key.Key_Home,
+        self.start_action = a("Go to S&tart", lambda: self.seek_seconds(0.0), Qt.Key.Key_Home,
                               "Jump to the beginning")
         self.guide_up_action = a("Guide Vocal &Louder", lambda: self.step_level("vocal", 1), Qt.Key.Key_Up,
                                  "Raise the guide vocal by 10 %")
-        self.guide_down_action = a("Guide Vocal &Softer", lambda: self.step_level("vocal", -1), Qt.Key.Key_Down,
+        self.guide_down_action = a("Guide Vocal S&ofter", lambda: self.step_level("vocal", -1), Qt.Key.Key_Down,
                                    "Lower the guide vocal by 10 %")
         self.inst_up_action = a("&Instrumental Louder", lambda: self.step_level("instrumental", 1), "Shift+Up",
                                 "Raise the instrumental by 10 %")

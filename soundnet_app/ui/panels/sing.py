@@ -124,7 +124,7 @@ class SingPanel(Panel):
                                            "Show or hide the lyrics and the pitch lane", checkable=True, menu="sing")
         self.show_action.setChecked(self.settings_bool("sing/visible", True))
         menu.addSeparator()
-        self.load_action = host.add_action("&Load Lyrics…", self.load_lyrics_dialog, tip="Open an .lrc or text file",
+        self.load_action = host.add_action("Load L&yrics…", self.load_lyrics_dialog, tip="Open an .lrc or text file",
                                            menu="sing")
         self.sync_action = host.add_action("&Sync Lyrics by Tapping…", self.start_tap_sync,
                                            tip="Tap a key at the start of each line while the song plays", menu="sing")
@@ -138,7 +138,7 @@ class SingPanel(Panel):
         self.calibrate_action = host.add_action("&Calibrate Latency", self.calibrate,
                                                 tip="Play clicks and record them to measure the round trip",
                                                 menu="sing")
-        self.take_action = host.add_action("Save My &Take…", self.save_take_dialog,
+        self.take_action = host.add_action("Sa&ve My Take…", self.save_take_dialog,
                                            tip="Your recorded voice with the instrumental, in one file", menu="sing")
         self.new_take_action = host.add_action("Start a &New Take", self.new_take,
                                                tip="Forget what was sung so far (singing from the very start does too)",
