@@ -5,8 +5,8 @@ panel ask it, never the :class:`~soundnet_app.engine.mixer.PlaybackMixer`
 below it (which renders the sound on the audio thread). It remembers per
 song, in a :class:`SongPrefs` file, the key shift, the tempo, the
 vocal/instrumental levels and where it was paused, so a song opened again
-plays the way and from where it was left; a new song starts at the default
-levels, not at the previous song's.
+plays the way and from where it was left; a new song starts at
+:attr:`Playback.new_song_levels`, not at the previous song's levels.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from soundnet_app.engine.song import Song
 
 MAX_SONGS = 2000  # remembered songs; the least recently used are forgotten
-RESTART_NEAR_END_S = 10.0  # a song left this close to its end starts from the beginning next time
+RESTART_NEAR_END_S = 10.0  # a song left this close to its end (or its last tenth) starts over next time
 
 
 def song_id(song: Song) -> str:
@@ -133,6 +133,8 @@ class Playback:
         self.song: Song | None = None
         self.song_key: Key | None = None  # detected, of the unshifted song
         self._mode_before_toggle: str | None = None  # the mode solo/mute switched away from
+        # Where a song not played before starts (``vocal_level``, ``instrumental_level``; default: MixParams's).
+        self.new_song_levels: dict[str, float] = {}
 
     # -- song ---------------------------------------------------------------
 
@@ -147,11 +149,10 @@ class Playback:
             return
         stored = self.prefs.get(song_id(song))
         self.mixer.set_shift(stored.get("key", 0), stored.get("tempo", 1.0))
-        defaults = MixParams()
-        self.mixer.update(vocal_level=stored.get("vocal_level", defaults.vocal_level),
-                          instrumental_level=stored.get("instrumental_level", defaults.instrumental_level))
+        defaults = MixParams()._asdict() | self.new_song_levels
+        self.mixer.update(**{k: stored.get(k, defaults[k]) for k in ("vocal_level", "instrumental_level")})
         position = stored.get("position_s", 0.0)
-        if 0 < position < song.duration_s - RESTART_NEAR_END_S:
+        if 0 < position < song.duration_s - min(RESTART_NEAR_END_S, 0.1 * song.duration_s):
             self.seek(round(position * self.mixer.sample_rate))
 
     def remember_position(self) -> None:

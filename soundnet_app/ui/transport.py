@@ -129,7 +129,7 @@ class TransportControls:
     # -- levels -------------------------------------------------------------
 
     def restore_levels(self, vocal_level: float, instrumental_level: float) -> None:
-        """The levels of the last session (before any song)."""
+        """The levels set with no song open (stored in the settings): where new songs start."""
         self.vocal_slider.setValue(round(vocal_level * 100))
         self.inst_slider.setValue(round(instrumental_level * 100))
         self._vocal_level_changed(self.vocal_slider.value())
@@ -144,7 +144,8 @@ class TransportControls:
     def _vocal_level_changed(self, value: int, from_slider: bool = False) -> None:
         self.vocal_value.setText(f"{value} %")
         self.playback.set_levels(vocal_level=value / 100)
-        self.window.settings.vocal_level = value / 100
+        if self.window.song is None:  # with a song open the level is that song's own (Playback remembers it)
+            self.window.settings.vocal_level = self.playback.new_song_levels["vocal_level"] = value / 100
         if from_slider and value > 0 and self.playback.params.mute:
             self.mute_action.setChecked(False)  # moving the guide up means "let me hear it"
         self.update_mode_controls()
@@ -152,7 +153,8 @@ class TransportControls:
     def _inst_level_changed(self, value: int) -> None:
         self.inst_value.setText(f"{value} %")
         self.playback.set_levels(instrumental_level=value / 100)
-        self.window.settings.instrumental_level = value / 100
+        if self.window.song is None:
+            self.window.settings.instrumental_level = self.playback.new_song_levels["instrumental_level"] = value / 100
 
     # -- what the bar shows ------------------------------------------------------
 

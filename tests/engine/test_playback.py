@@ -102,3 +102,10 @@ def test_a_damaged_position_is_ignored(tmp_path):
     p = Playback(prefs=SongPrefs(tmp_path / "songs.json"))
     p.open(make_song(tmp_path / "a.wav"))
     assert p.position == 0
+
+
+def test_new_songs_start_at_the_levels_chosen_for_them(playback, tmp_path):
+    playback.new_song_levels = {"vocal_level": 0.25, "instrumental_level": 0.8}
+    playback.set_levels(vocal_level=0.6)
+    playback.open(make_song(tmp_path / "c.wav"))
+    assert (playback.params.vocal_level, playback.params.instrumental_level) == (0.25, 0.8)

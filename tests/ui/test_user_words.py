@@ -83,3 +83,52 @@ def test_settings_speak_as_a_user_would(qtbot, model_path, tmp_path):
     for word in JARGON:
         assert word not in text, (word, text)
     assert str(tmp_path) not in text and "cache" not in text.lower()
+
+
+def test_the_header_and_the_title_agree_while_a_first_song_opens_and_fails(qtbot, window, tmp_path, song_file):
+    bad = tmp_path / "Broken.mp3"
+    bad.write_bytes(b"not audio at all" * 100)
+    window.open_path(bad)
+    assert window.header.title_label.text() == "Opening Broken.mp3…"  # not "No song loaded" while it opens
+    qtbot.waitUntil(lambda: window.opener.loading is None, timeout=10000)
+    assert window.header.title_label.text() == "No song loaded" and "Broken" not in window.windowTitle()
+    window.open_path(song_file)
+    qtbot.waitUntil(lambda: window.song is not None, timeout=10000)
+    assert window.header.title_label.text() == window.song.title and window.song.title in window.windowTitle()
+
+
+def test_changing_the_model_keeps_the_position(qtbot, window, song_file, scratch_model_path):
+    from soundnet_app.audio.formats import SAMPLE_RATE
+
+    window.open_path(song_file)
+    qtbot.waitUntil(lambda: window.song is not None, timeout=10000)
+    window.transport.seek_seconds(5.0)
+    first = window.song
+    window.set_model(scratch_model_path)
+    qtbot.waitUntil(lambda: window.song is not first and window.opener.loading is None, timeout=20000)
+    assert window.playback.position == 5 * SAMPLE_RATE
+
+
+def test_a_cancelled_song_keeps_what_was_separated_when_reopened(qtbot, window, tmp_path):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    first, other = write_song(tmp_path / "Long.wav", 90.0, seed=3), write_song(tmp_path / "Other.wav", 3.0, seed=4)
+    window.open_path(first)
+    qtbot.waitUntil(lambda: window.song is not None and window.song.coverage.fraction > 0.1, timeout=60000)
+    window.activateWindow()
+    QTest.keyClick(window, Qt.Key.Key_Escape)  # the user stops the separation
+    qtbot.waitUntil(lambda: window.separation.job is not None and window.separation.job.state == "cancelled",
+                    timeout=20000)
+    kept = window.song.coverage.fraction
+    assert 0 < kept < 1
+    window.open_path(other)
+    qtbot.waitUntil(lambda: window.song is not None and window.song.path == other, timeout=20000)
+    at_open = []
+    window.events.songLoaded.connect(lambda song: at_open.append((song.coverage.fraction,
+                                                                  window.progress_row.label.text())))
+    window.open_path(first)
+    qtbot.waitUntil(lambda: bool(at_open), timeout=20000)
+    fraction, text = at_open[0]
+    assert fraction >= kept - 1e-9, (fraction, kept)
+    assert "kept" in text or f"{round(fraction * 100)} %" in text, text
