@@ -34,6 +34,7 @@ from soundnet_app.audio.formats import OUTPUT_FORMATS
 from soundnet_app.audio.write import AudioWriter
 from soundnet_app.engine.export import safe_filename, shifted_paths, write_shifted
 from soundnet_app.fileio import remove_stale_partials
+from soundnet_app.separation.catalog import model_info
 from soundnet_app.separation.separator import Separator, bundled_model_path
 
 if TYPE_CHECKING:
@@ -235,6 +236,8 @@ def load_separator(model: str | None, **options) -> "Separator":
     path = Path(model) if model else bundled_model_path()
     if not path.is_file():
         raise ModelLoadError(f"model not found: {path}")
+    for problem in model_info(path).problems:  # a damaged sidecar: its settings are ignored, said here
+        print(f"warning: {path.name}: {problem}", file=sys.stderr)
     try:
         return Separator(path, **options)
     except Exception as err:
