@@ -75,3 +75,11 @@ def damaged_variants(good: bytes) -> dict[str, bytes]:
     flipped = bytearray(good)
     flipped[len(flipped) // 2] ^= 0x10
     return {"empty": b"", "truncated": good[: len(good) // 2], "bitflip": bytes(flipped)}
+
+
+def sung_notes(seconds: float = 3.0) -> np.ndarray:
+    """A stereo "voice": a note every half second (220-330 Hz sines), the pitch tracker's test tune."""
+    t = np.arange(int(seconds * SR)) / SR
+    freq = 220.0 * 2 ** (np.floor(t * 2) % 8 / 12)
+    voice = 0.3 * np.sin(2 * np.pi * np.cumsum(freq) / SR).astype(np.float32)
+    return np.stack([voice, voice], axis=1)

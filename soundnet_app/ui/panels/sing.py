@@ -186,7 +186,8 @@ class SingPanel(Panel):
         self.view.lyrics_view.set_lyrics(lyrics, message)
 
     def _model_ready(self, version: str) -> None:
-        self.singalong.model_version = version
+        if self.singalong.set_model_version(version):
+            self.view.lane.set_guide(self.singalong.guide)
 
     def _chunk_ready(self, job_id: int, start: int, end: int) -> None:
         self.singalong.chunk_separated(start, end, self.host.song)
