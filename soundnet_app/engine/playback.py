@@ -52,7 +52,7 @@ class SongPrefs:
 
     WRITE_DELAY_S = 0.5
 
-    FIELDS = ("key", "tempo", "vocal_level", "instrumental_level")
+    FIELDS = ("key", "tempo", "vocal_level", "instrumental_level", "lyrics_file")
 
     def __init__(self, path: str | Path | None):
         self.path = Path(path) if path is not None else None
@@ -78,6 +78,8 @@ class SongPrefs:
             for name in ("vocal_level", "instrumental_level"):
                 if name in raw:
                     out[name] = min(1.0, max(0.0, float(raw[name])))
+            if isinstance(raw.get("lyrics_file"), str) and raw["lyrics_file"]:
+                out["lyrics_file"] = raw["lyrics_file"]  # picked with Sing › Load Lyrics…
         except (TypeError, ValueError, OverflowError):  # hand-edited or damaged: ignore the song's entry
             return {}
         return out

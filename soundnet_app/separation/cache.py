@@ -63,6 +63,9 @@ HEADER_BYTES = len(MAGIC) + _FIELDS.size + _CRC.size  # with no key and no inter
 _MAX_INTERVALS = 1 << 16
 _SUFFIX = ".stem"
 _LEGACY_SUFFIXES = (".npy",)  # float32 entries of older versions: counted, evicted and cleared, never read
+# Files kept beside an entry under the same key by other rooms (the sing room's pitch guides):
+# counted in the size, cleared with the cache and evicted with their entry.
+COMPANION_SUFFIXES = (".pitch.npz",)
 _FULL_SCALE = 32767.0
 
 
@@ -300,11 +303,13 @@ class StemCache:
         self.evict(keep=key)
         return path
 
-    def entries(self) -> list[tuple[Path, int, float]]:
-        """``(path, size, last_used)`` of every entry, least recently used first."""
+    def entries(self, companions: bool = False) -> list[tuple[Path, int, float]]:
+        """``(path, size, last_used)`` of every entry, least recently used first (``companions``:
+        with the files kept beside them, :data:`COMPANION_SUFFIXES`)."""
         out = []
+        suffixes = (_SUFFIX, *_LEGACY_SUFFIXES, *(COMPANION_SUFFIXES if companions else ()))
         try:
-            files = [p for suffix in (_SUFFIX, *_LEGACY_SUFFIXES) for p in self.root.glob(f"*{suffix}")]
+            files = [p for suffix in suffixes for p in self.root.glob(f"*{suffix}")]
         except OSError:
             return []
         for p in files:
@@ -317,12 +322,17 @@ class StemCache:
         return out
 
     def size_bytes(self) -> int:
-        return sum(size for _, size, _ in self.entries())
+        """Bytes of the entries and the files kept beside them."""
+        return sum(size for _, size, _ in self.entries(companions=True))
+
+    def song_count(self) -> int:
+        """How many songs have something stored (stems, a pitch guide or both)."""
+        return len({p.name.split(".", 1)[0] for p, _, _ in self.entries(companions=True)})
 
     def clear(self) -> int:
-        """Delete every entry (and stale temporary files); returns the bytes freed."""
+        """Delete every entry, the files beside them and temporary files; returns the bytes freed."""
         freed = 0
-        for path, size, _ in self.entries():
+        for path, size, _ in self.entries(companions=True):
             if self._remove(path):
                 freed += size
         self._remove_temps()
@@ -342,6 +352,8 @@ class StemCache:
             if self._remove(path):
                 total -= size
                 removed.append(path)
+                for suffix in COMPANION_SUFFIXES:  # its pitch guide goes with it
+                    self._remove(path.with_name(path.name.split(".", 1)[0] + suffix))
         remove_stale_partials(self.root)
         return removed
 

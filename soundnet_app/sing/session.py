@@ -106,10 +106,11 @@ class SingAlong:
 
     # -- song, lyrics, guide ------------------------------------------------------
 
-    def open_song(self, song: Song) -> LyricsError | None:
+    def open_song(self, song: Song, read_lyrics: bool = True) -> LyricsError | None:
         """Start over with ``song``: its lyrics and stored guide, no taps, no take.
 
         Returns why the lyrics could not be read (the song then has none), else ``None``.
+        ``read_lyrics=False``: none yet (the caller reads them off its thread and calls :meth:`set_lyrics`).
         """
         self.stop_mic()
         self.song = song
@@ -118,7 +119,7 @@ class SingAlong:
         self.score = None
         error = None
         try:
-            self.set_lyrics(find_lyrics(song.path, self.lyrics_dir))
+            self.set_lyrics(find_lyrics(song.path, self.lyrics_dir) if read_lyrics else None)
         except LyricsError as e:
             self.set_lyrics(None)
             error = e
