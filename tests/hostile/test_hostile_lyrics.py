@@ -90,3 +90,21 @@ def test_item11_a_finite_offset_still_shifts_and_writes_back():
     lyrics = parse_lrc("[offset:500]\n[00:01.00]one\n[00:02.00]two")
     assert [ln.start for ln in lyrics.lines] == [0.5, 1.5]
     assert "[00:01.50]two" in format_lrc(lyrics)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+def test_issue18_item14_an_lrc_is_written_with_the_umasks_mode(tmp_path, umask):
+    import os
+    import stat
+
+    from soundnet_app.sing.lyrics import Line, Lyrics
+    from soundnet_app.sing.lyrics_files import write_lrc
+
+    song = tmp_path / "song.wav"
+    song.write_bytes(b"")
+    old = os.umask(umask)
+    try:
+        path = write_lrc(Lyrics([Line(1.0, "one")]), song)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask  # like any saved document, not 0600
