@@ -156,3 +156,23 @@ def test_item4_the_app_starts_with_a_nested_songs_json(qtbot, monkeypatch, separ
         assert [p.name.split("-")[0] for p in tmp_path.glob("songs.json.damaged-*")] == ["songs.json.damaged"]
     finally:
         window.shutdown()
+
+
+def test_item10_save_my_take_proposes_a_name_not_a_subfolder(make_window, qtbot, tmp_path, dialogs):
+    from mutagen.flac import FLAC
+
+    from soundnet_app.audio.write import write_audio
+    from soundnet_app.sing.take import TakePart
+
+    song = tmp_path / "track.flac"
+    write_audio(song, np.zeros((44100, 2), np.float32))
+    tags = FLAC(song)
+    tags["artist"], tags["title"] = "AC/DC", "Back in Black"
+    tags.save()
+    window = make_window()
+    window.open_path(song)
+    sing = window.panel(SingPanel)
+    qtbot.waitUntil(lambda: window.song is not None and sing.singalong.song is window.song, timeout=20000)
+    sing.singalong.take_parts.append(TakePart(np.zeros(4410, np.float32), 0))  # something was sung
+    sing.take_action.trigger()  # Sing › Save My Take…
+    assert ("save_audio", "Save My Take", "AC DC - Back in Black - my take.wav") in dialogs.calls
