@@ -48,12 +48,12 @@ class SongOpener(QObject):
         self.loading = path
         w.show_status(f"Opening {path.name}…", 0)
         cache = w.cache if w.cache is not None and w.cache.enabled else None
-        model_path = w.separation.model_path
+        model_path, mask_power = w.separation.model_path, w.separation.mask_power
 
         def run(progress, cancel):
             # The model's version is a hash of its file: no TensorFlow, so a cached
             # song is complete here, before the model has loaded.
-            version = (lambda: model_version_of(model_path)) if cache is not None else ""
+            version = (lambda: model_version_of(model_path, mask_power)) if cache is not None else ""
             return load_song(path, hash_content=cache is not None, cache=cache, model_version=version,
                              allow_truncated=allow_truncated)
 

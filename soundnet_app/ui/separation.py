@@ -22,6 +22,7 @@ from soundnet_app.engine.jobs import SeparationJob
 from soundnet_app.engine.song import Song
 from soundnet_app.separation.cache import StemCache
 from soundnet_app.separation.catalog import model_info
+from soundnet_app.separation.removal import mask_power_for
 from soundnet_app.ui.panels.host import PanelHost
 from soundnet_app.ui.threads import SeparationWorker
 from soundnet_app.ui.waveform import format_time
@@ -47,7 +48,9 @@ class SeparationControl(QObject):
         super().__init__()
         self.host = host
         self.model_path = model_path
-        self.worker = SeparationWorker(separator_factory, cache=cache, warm_up=warm_up, model_path=model_path)
+        self.mask_power = mask_power_for(host.settings.removal_step, model_path)  # None: the model's own
+        self.worker = SeparationWorker(separator_factory, cache=cache, warm_up=warm_up, model_path=model_path,
+                                       mask_power=self.mask_power)
         self.job: SeparationJob | None = None
         self.model_state = "loading"  # "ready", "failed"
         self.model_label = QLabel("Loading the separation model…")
@@ -115,11 +118,12 @@ class SeparationControl(QObject):
         self.host.refresh_controls()
 
     def set_model(self, path: Path) -> None:
-        """Separate with another model from now on (the worker reloads it)."""
+        """Separate with another model, or removal strength, from now on (the worker reloads it)."""
         self.model_path = path
+        self.mask_power = mask_power_for(self.host.settings.removal_step, path)
         self.model_state = "loading"
         self.model_label.setText(f"Loading {model_info(path).name}…")
-        self.worker.set_model(path)
+        self.worker.set_model(path, self.mask_power)
 
     def shutdown(self) -> None:
         """No time limit: a QThread destroyed while it runs aborts the process; the worker
