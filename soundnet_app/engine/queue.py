@@ -123,6 +123,17 @@ class SongQueue:
         self.save()
         return added
 
+    def reorder(self, ids: list[int]) -> None:
+        """Put the entries in the order of ``ids`` (a drag in the list); the song on stage stays on stage."""
+        by_id = {e.id: e for e in self.entries}
+        if sorted(ids) != sorted(by_id):
+            return
+        on_stage = self.current_entry
+        self.entries = [by_id[i] for i in ids]
+        if on_stage is not None:
+            self.current = self.entries.index(on_stage)
+        self.save()
+
     def set_singer(self, index: int, singer: str) -> None:
         self.entries[index].singer = clean_singer(singer)
         self.save()
@@ -223,3 +234,40 @@ class SongQueue:
         for entry in queue.entries:
             entry.missing = not entry.path.is_file()
         return queue, ""
+
+
+class Interlude:
+    """The countdown between two songs ("Next: Anna — Song" in 10, 9...), which can be paused.
+
+    Times are ``time.monotonic()`` seconds (given, so tests need no clock).
+    """
+
+    def __init__(self, entry: QueueEntry, seconds: float, now: float):
+        self.entry = entry
+        self._left = max(0.0, float(seconds))
+        self._since: float | None = now  # None while paused
+
+    @property
+    def paused(self) -> bool:
+        return self._since is None
+
+    def remaining(self, now: float) -> float:
+        if self._since is None:
+            return self._left
+        return max(0.0, self._left - (now - self._since))
+
+    def toggle_pause(self, now: float) -> bool:
+        """Pause or go on; returns whether it is paused now."""
+        if self._since is None:
+            self._since = now
+        else:
+            self._left, self._since = self.remaining(now), None
+        return self.paused
+
+    def finished(self, now: float) -> bool:
+        return not self.paused and self.remaining(now) <= 0.0
+
+    def text(self, now: float) -> str:
+        """"Next: Anna — Song in 7 s" (paused: "… (paused)")."""
+        seconds = int(-(-self.remaining(now) // 1))
+        return f"Next: {self.entry.label()} in {seconds} s" + (" (paused)" if self.paused else "")

@@ -119,7 +119,7 @@ class SongOpener(QObject):
         return False
 
     def open_dropped(self, paths: list[Path]) -> Path | None:
-        """Open the first supported audio file among dropped files and folders."""
+        """Open a dropped audio file; several (or a folder) go to the queue (``None`` is returned)."""
         w = self.window
         candidates = audio_candidates(paths)
         if not candidates:
@@ -129,8 +129,9 @@ class SongOpener(QObject):
                 return files[0]
             w.show_banner("There is no audio file in what you dropped.", "error")
             return None
+        if len(candidates) > 1:  # several songs, or a folder: a queue of them (the queue panel)
+            w.events.songsDropped.emit(candidates)
+            return None
         chosen = candidates[0]
         self.open(chosen)
-        if len(candidates) > 1:
-            w.show_status(f"Opening {chosen.name}; {len(candidates) - 1} more audio file(s) were ignored", 6000)
         return chosen

@@ -42,6 +42,8 @@ class SeparationControl(QObject):
     """
 
     changed = Signal()  # the song's separated parts changed: redraw the waveforms
+    aheadProgress = Signal(int, float, float, float)  # a song separated ahead: job id, fraction, elapsed, remaining
+    aheadEnded = Signal(int, str)  # job id, "done", "cancelled" or "failed: <message>"
 
     def __init__(self, host: PanelHost, separator_factory: Callable[[], object] | None,
                  cache: StemCache | None, warm_up: bool, model_path: Path):
@@ -52,6 +54,7 @@ class SeparationControl(QObject):
         self.worker = SeparationWorker(separator_factory, cache=cache, warm_up=warm_up, model_path=model_path,
                                        mask_power=self.mask_power)
         self.job: SeparationJob | None = None
+        self.ahead_job: SeparationJob | None = None  # a queued song's, below the current song's in priority
         self.model_state = "loading"  # "ready", "failed"
         self.model_label = QLabel("Loading the separation model…")
         self.model_label.setObjectName("dim")
@@ -64,6 +67,10 @@ class SeparationControl(QObject):
         w.jobFinished.connect(self._job_finished)
         w.jobCancelled.connect(self._job_cancelled)
         w.jobFailed.connect(self._job_failed)
+        w.progress.connect(self._ahead_progress)
+        w.jobFinished.connect(lambda job_id, *_: self._ahead_ended(job_id, "done"))
+        w.jobCancelled.connect(lambda job_id: self._ahead_ended(job_id, "cancelled"))
+        w.jobFailed.connect(lambda job_id, message: self._ahead_ended(job_id, f"failed: {message}"))
 
     @property
     def separating(self) -> bool:
@@ -90,6 +97,32 @@ class SeparationControl(QObject):
         fraction = song.coverage.fraction
         what = "Separating…" if self.model_state == "ready" else "Loading the model…"
         self.host.show_progress(f"{what} {round(fraction * 100)} % kept from before" if fraction else what, fraction)
+
+    def separate_ahead(self, song: Song) -> SeparationJob | None:
+        """Separate a song that is not open (the queue's next) while the worker has nothing else to do.
+
+        ``None`` while the open song is still separating or the model failed. The open song's
+        own job (opening, seeking, resuming) replaces this one at once; its parts done stay cached.
+        """
+        if self.separating or self.model_state == "failed":
+            return None
+        self.start_worker()
+        self.ahead_job = self.worker.submit(song, start=0)
+        return self.ahead_job
+
+    def cancel_ahead(self) -> None:
+        job = self.ahead_job
+        if job is not None and job.active and not self.separating:
+            self.worker.cancel()
+
+    def _ahead_progress(self, job_id: int, fraction: float, elapsed: float, remaining: float) -> None:
+        if self.ahead_job is not None and self.ahead_job.id == job_id:
+            self.aheadProgress.emit(job_id, fraction, elapsed, remaining)
+
+    def _ahead_ended(self, job_id: int, how: str) -> None:
+        if self.ahead_job is not None and self.ahead_job.id == job_id:
+            self.ahead_job = None
+            self.aheadEnded.emit(job_id, how)
 
     def seeked(self, song: Song, frame: int) -> None:
         """The player jumped to ``frame``: a part not separated yet moves the worker there."""

@@ -92,3 +92,27 @@ def test_missing_file_is_a_quiet_empty_queue(tmp_path):
     q, message = SongQueue.load(tmp_path / "none.json")
     assert len(q) == 0 and message == ""
     assert load_state(tmp_path / "none.json", "queue") == (None, "")
+
+
+def test_reorder_by_ids_keeps_the_song_on_stage(tmp_path):
+    songs = [write_song(tmp_path / f"{n}.wav") for n in "abc"]
+    q = SongQueue()
+    q.add(songs)
+    q.advance()
+    ids = [e.id for e in q.entries]
+    q.reorder([ids[2], ids[1], ids[0]])
+    assert [e.path.stem for e in q.entries] == ["c", "b", "a"] and q.current_entry.path.stem == "a"
+    q.reorder([ids[0]])  # not a permutation: ignored
+    assert len(q) == 3
+
+
+def test_interlude_counts_down_and_pauses(tmp_path):
+    from soundnet_app.engine.queue import Interlude, QueueEntry
+
+    interlude = Interlude(QueueEntry(tmp_path / "Song.wav", "Anna"), 10, now=0.0)
+    assert interlude.text(3.2) == "Next: Anna — Song in 7 s"
+    assert interlude.toggle_pause(4.0) is True
+    assert interlude.remaining(100.0) == 6.0 and not interlude.finished(100.0)
+    assert interlude.text(100.0).endswith("(paused)")
+    interlude.toggle_pause(100.0)
+    assert not interlude.finished(105.0) and interlude.finished(106.0)

@@ -45,6 +45,7 @@ class SingPanel(Panel):
         host.playback.set_monitor(self.monitor)  # the voice is added to what plays
         self.singalong = SingAlong(self.make_source, self.monitor)
         self.singalong.latency_s = self._stored_latency()
+        self._shown_score = None  # the last Score told to HostEvents.scoreChanged
         self._build_actions()
         self._fill_devices()
         v = self.view
@@ -178,12 +179,14 @@ class SingPanel(Panel):
             self.host.show_banner(f"The lyrics could not be read. {error}", "warning")
         else:
             self.view.lyrics_view.set_lyrics(self.singalong.lyrics)
+        self.host.events.lyricsChanged.emit(self.singalong.lyrics)
         self.view.lane.set_guide(self.singalong.guide)
         self.view.score_label.setText("")
 
     def set_lyrics(self, lyrics: Lyrics | None, message: str = "") -> None:
         self.singalong.set_lyrics(lyrics)
         self.view.lyrics_view.set_lyrics(lyrics, message)
+        self.host.events.lyricsChanged.emit(lyrics)
 
     def _model_ready(self, version: str) -> None:
         self.singalong.model_version = version
@@ -349,6 +352,9 @@ class SingPanel(Panel):
         view.lane.key_shift = playback.key  # the guide's notes where the singer hears them
         view.lane.set_time(t, sa.mic.sung() if sa.mic is not None else None)
         score = sa.score_now()
+        if score is not self._shown_score:  # a new score object every SCORE_EVERY_S while singing
+            self._shown_score = score
+            self.host.events.scoreChanged.emit(score)
         if score is not None:
             i = sa.lyrics.line_at(t) if sa.lyrics is not None else -1
             line = score.lines[i] if 0 <= i < len(score.lines) else None
