@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from soundnet_app.ui.separation import SeparationControl
     from soundnet_app.ui.settings import AppSettings
     from soundnet_app.ui.threads import TaskThread
+    from soundnet_app.ui.transport import TransportControls
 
 MENUS = ("file", "playback", "help")  # the window's own menus; panels may add theirs (add_menu)
 SLOTS = ("header", "below_waveforms", "above_transport")  # where a panel's widget may go, top to bottom
@@ -69,6 +70,7 @@ class PanelHost(Protocol):
     dialogs: Dialogs
     cache: StemCache | None
     separation: SeparationControl  # the worker: separate_ahead, mask_power, model_path
+    transport: TransportControls  # toggle_play() starts the sound output too
 
     @property
     def song(self) -> Song | None:

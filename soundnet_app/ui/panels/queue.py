@@ -13,8 +13,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QActionGroup, QGuiApplication
 
+from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.engine.playback import song_id
 from soundnet_app.engine.queue import Interlude, QueueEntry, SongQueue
 from soundnet_app.engine.song import Song
@@ -41,6 +43,7 @@ class QueuePanel(Panel):
         self.score = None  # the latest Score of the take on stage
         self._ended = False  # the song on stage ran out and was handled
         self._play_on_open: Path | None = None
+        self._song_best: list[str] = []  # the best takes of the song that just ended (for the interlude)
         self._ticks = 0
         self._build_actions()
         self.view = QueueView(self.actions)
@@ -53,6 +56,7 @@ class QueuePanel(Panel):
         v.list.playRequested.connect(self.play_row)
         v.list.orderChanged.connect(self._reordered)
         v.singer.returnPressed.connect(self.set_singer)
+        v.list.currentRowChanged.connect(lambda _row: self.update_controls())
         host.events.songsDropped.connect(self.add)
         host.events.songLoaded.connect(self._song_loaded)
         host.events.lyricsChanged.connect(self.stage.set_lyrics)
@@ -61,13 +65,13 @@ class QueuePanel(Panel):
         host.events.tick.connect(self.tick)
         self.ahead.changed.connect(self.refresh)
         self.refresh()
-        for message in (queue_message, board_message):
-            if message:
-                host.show_banner(message, "warning")
+        message = " ".join(m for m in (queue_message, board_message) if m)
+        if message:  # after the window's own start-up messages (no sound device...), which would hide it
+            QTimer.singleShot(0, self, lambda: host.show_banner(message, "warning"))
 
     def _build_actions(self) -> None:
         h = self.host
-        h.add_menu("queue", "&Queue")
+        menu = h.add_menu("queue", "&Queue")
         self.actions = {
             "add": h.add_action("&Add to Queue…", self.add_dialog, "Ctrl+Shift+O", "Add songs to the queue",
                                 menu="file"),
@@ -88,6 +92,22 @@ class QueuePanel(Panel):
             "stage": h.add_action("&Stage View", self.show_stage, "F11", "The lyrics full screen, for the room "
                                   "(on a second screen when there is one)", checkable=True, menu="queue"),
         }
+        self.screen_menu = menu.addMenu("Stage S&creen")
+        self.screen_menu.aboutToShow.connect(self._fill_screens)
+
+    def _fill_screens(self) -> None:
+        """One entry per screen; the chosen one is remembered (``stage/screen``)."""
+        self.screen_menu.clear()
+        group = QActionGroup(self.screen_menu)
+        chosen = str(self.host.settings.q.value("stage/screen", "") or "")
+        for name, label in [("", "Automatic (a second screen when there is one)")] + [
+                (s.name(), f"{s.name()} ({s.geometry().width()}×{s.geometry().height()})")
+                for s in QGuiApplication.screens()]:
+            action = self.screen_menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(name == chosen)
+            group.addAction(action)
+            action.triggered.connect(lambda _=False, n=name: self.host.settings.q.setValue("stage/screen", n))
 
     # -- the queue ------------------------------------------------------------------------------
 
@@ -212,6 +232,7 @@ class QueuePanel(Panel):
         """The song on stage ran out: store the score, then the interlude (or straight on with 0 s)."""
         self._ended = True
         self.record_score()
+        self._song_best = self.song_best_lines(self.host.song)
         following = self.queue.peek_next()
         if following is None:
             self.queue.advance()
@@ -222,7 +243,7 @@ class QueuePanel(Panel):
             self.start(self.queue.advance())
             return
         self.interlude = Interlude(following, seconds, time.monotonic())
-        self.stage.show_interlude(self.interlude.text(time.monotonic()), self.best_lines(following))
+        self._show_interlude()
         self.update_controls()
 
     @property
@@ -236,11 +257,17 @@ class QueuePanel(Panel):
         if self.interlude is not None:
             self.interlude.toggle_pause(time.monotonic())
             self._show_interlude()
+            self.update_controls()
+
+    def song_best_lines(self, song: Song | None) -> list[str]:
+        """"Best for <song>:" and its best takes (any night)."""
+        best = self.board.best_for_song(song_id(song), 3) if song is not None else []
+        return [f"Best for {song.title}:"] + [r.label() for r in best] if best else []
 
     def best_lines(self, entry: QueueEntry | None = None) -> list[str]:
-        """"Best tonight" and, for the song (by its content when it was separated), its best takes."""
-        lines = ["Best tonight:"] + [r.label() for r in self.board.best_of_night(self.queue.night, 3)]
-        return lines if len(lines) > 1 else []
+        """The best takes of the song just sung, then "Best tonight" (one per singer)."""
+        night = self.board.best_of_night(self.queue.night, 3)
+        return self._song_best + (["Best tonight:"] + [r.label() for r in night] if night else [])
 
     def show_end_of_queue(self) -> None:
         self.host.show_status("That was the last song in the queue", 8000)
@@ -265,7 +292,7 @@ class QueuePanel(Panel):
     def tick(self) -> None:
         playback, song = self.host.playback, self.host.song
         if self.stage.isVisible():
-            t = max(0, playback.position - self.host.output_delay_frames) / 44100
+            t = max(0, playback.position - self.host.output_delay_frames) / SAMPLE_RATE
             self.stage.set_time(t)
         self._ticks += 1
         if self._ticks % PUMP_EVERY_TICKS == 0:
@@ -314,5 +341,3 @@ class QueuePanel(Panel):
         self.queue.save()
         self.stage.close()
 
-
-__all__ = ["QueuePanel", "Qt"]
