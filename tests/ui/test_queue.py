@@ -130,3 +130,22 @@ def test_separate_all_shows_overall_progress_and_finishes(qtbot, make_window, tm
     qtbot.waitUntil(lambda: not panel.busy, timeout=180000)
     assert panel.ahead.plan.batch_counts(panel.queue) == (3, 3)
     assert "The queue is separated: 3 of 3 songs" in window.statusBar().currentMessage()
+
+
+@pytest.mark.slow
+def test_vocal_removal_strength_reloads_the_separator_and_reopens_the_song(qtbot, make_window, settings, song_file):
+    from soundnet_app.separation.catalog import model_info
+    from soundnet_app.ui.panels.removal import RemovalPanel
+
+    window = make_window()
+    window.open_path(song_file)
+    wait_separated(qtbot, window)
+    first = window.song
+    removal = window.panel(RemovalPanel)
+    assert removal.actions["standard"].isChecked() and window.separation.mask_power is None
+    removal.actions["strongest"].trigger()
+    tuned = model_info(window.separation.model_path).settings.mask_power
+    assert settings.removal_step == "strongest" and removal.actions["strongest"].isChecked()
+    assert window.separation.mask_power == 2 * tuned == window.separation.worker.runner.mask_power
+    qtbot.waitUntil(lambda: window.song is not None and window.song is not first, timeout=60000)
+    assert window.song.path == song_file  # reopened, to be separated at that strength
