@@ -54,12 +54,8 @@ def track_scores(references: dict[str, np.ndarray], estimates: dict[str, np.ndar
 
     ref = np.stack([references[t] for t in TARGETS]).astype(np.float64)
     est = np.stack([estimates[t] for t in TARGETS]).astype(np.float64)
-    sdr, _isr, sir, sar = museval.evaluate(ref, est, win=SAMPLE_RATE, hop=SAMPLE_RATE)
-    scores = {t: float(np.nanmedian(sdr[i])) for i, t in enumerate(TARGETS)}
-    # SIR (how little of the other source leaks in) and SAR (how few artefacts): what a removal strength trades.
-    scores.update({f"{t}_sir": float(np.nanmedian(sir[i])) for i, t in enumerate(TARGETS)})
-    scores.update({f"{t}_sar": float(np.nanmedian(sar[i])) for i, t in enumerate(TARGETS)})
-    return scores
+    sdr, _isr, _sir, _sar = museval.evaluate(ref, est, win=SAMPLE_RATE, hop=SAMPLE_RATE)
+    return {t: float(np.nanmedian(sdr[i])) for i, t in enumerate(TARGETS)}
 
 
 def ideal_ratio_mask(references: dict[str, np.ndarray], mixture: np.ndarray) -> dict[str, np.ndarray]:
@@ -132,10 +128,6 @@ def main(argv: list[str] | None = None) -> int:
         result["mean"] = {t: float(np.mean([r[t] for r in tracks])) for t in TARGETS}
         print(f"  model:   vocals {result['median']['vocals']:6.2f}  accompaniment {result['median']['accompaniment']:6.2f}"
               f"   (mean {result['mean']['vocals']:.2f} / {result['mean']['accompaniment']:.2f})")
-        extra = {k: float(np.median([r[k] for r in tracks])) for k in ("vocals_sir", "vocals_sar",
-                                                                        "accompaniment_sir", "accompaniment_sar")}
-        result["median_sir_sar"] = extra
-        print("           " + "  ".join(f"{k} {v:6.2f}" for k, v in extra.items()))
     if not args.no_mixture:
         result["mixture_median"] = median_of(tracks, "mixture")
         print(f"  mixture: vocals {result['mixture_median']['vocals']:6.2f}  accompaniment {result['mixture_median']['accompaniment']:6.2f}")
