@@ -47,6 +47,9 @@ and warmed up first), drops a generated 3-minute song on it and measures:
     a fresh ``python`` process (cold: nothing imported) that builds the window,
     opens the 3-minute song whose stems are in the cache, until those stems
     are drawn (target <= 1.5 s: no waiting for the model).
+
+Then the karaoke night's figures (:mod:`~soundnet_app.devtools.bench_night`): ``queue_next_song_start_s``,
+``stage_ahead_max_ui_stall_ms``, ``stage_frame_ms``.
 """
 
 from __future__ import annotations

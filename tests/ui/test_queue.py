@@ -5,8 +5,10 @@ Real model, real files written by the test; waits are for conditions, never slee
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QTest
 from uihelpers import wait_separated, write_song
 
@@ -51,6 +53,12 @@ def test_dropped_songs_form_a_queue_kept_across_a_restart(qtbot, make_window, se
     assert [e.label() for e in panel.queue.entries] == ["Anna — Alpha", "Ben — Gamma"]
     assert lst.item(1).data(Qt.ItemDataRole.AccessibleTextRole).startswith("2. Ben — Gamma")
     assert lst.accessibleName() == "Song queue"
+    # A drag inside the list moves the row in the list's model (what InternalMove does on a drop).
+    assert lst.model().moveRow(QModelIndex(), 1, QModelIndex(), 0)
+    assert [e.label() for e in panel.queue.entries] == ["Ben — Gamma", "Anna — Alpha"]
+    assert panel.queue.current_entry.label() == "Anna — Alpha"  # still on stage
+    qtbot.waitUntil(lambda: rows(panel)[1] == "2. Anna — Alpha · on stage", timeout=10000)
+    lst.model().moveRow(QModelIndex(), 1, QModelIndex(), 0)
     window.shutdown()
     # A restart: the same queue, the same song on stage.
     again = make_window(settings=settings).panel(QueuePanel)
@@ -59,8 +67,6 @@ def test_dropped_songs_form_a_queue_kept_across_a_restart(qtbot, make_window, se
 
 
 def test_damaged_queue_file_gives_an_empty_queue_and_a_message(qtbot, make_window, settings):
-    from pathlib import Path
-
     data = Path(settings.q.fileName()).parent
     (data / "queue.json").write_text('{"songs": [{"path": ')
     window = make_window()

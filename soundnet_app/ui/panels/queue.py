@@ -136,7 +136,7 @@ class QueuePanel(Panel):
     def _reordered(self, ids: list[int]) -> None:
         self.queue.reorder(ids)
         self.ahead.forget()
-        self.refresh()
+        QTimer.singleShot(0, self, self.refresh)  # not inside the list's own drop handling
 
     def remove(self, row: int) -> None:
         if 0 <= row < len(self.queue):
