@@ -42,7 +42,7 @@ def audio_files_under(folder: Path, limit: int = FOLDER_FILE_LIMIT) -> list[Path
 
 def clean_singer(name: object) -> str:
     """A singer's name as shown: one line, trimmed, at most :data:`MAX_SINGER_CHARS` characters."""
-    text = " ".join(str(name or "").split())
+    text = " ".join("".join(ch for ch in str(name or "") if ch.isprintable() or ch.isspace()).split())
     return text[:MAX_SINGER_CHARS]
 
 

@@ -23,7 +23,7 @@ def test_add_songs_and_a_folder_with_singers(tmp_path):
     write_song(tmp_path / "folder" / "b.flac")
     (tmp_path / "folder" / "notes.txt").write_text("not audio")
     q = SongQueue()
-    q.add([a], singer="  Anna \n ")
+    q.add([a], singer="  An\x00na \n ")
     q.add([tmp_path / "folder"], singer="Ben")
     assert [e.path.name for e in q.entries] == ["a.wav", "b.flac", "c.wav"]
     assert [e.singer for e in q.entries] == ["Anna", "Ben", "Ben"]

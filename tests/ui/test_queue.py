@@ -99,6 +99,7 @@ def test_next_song_is_separated_ahead_and_starts_from_memory_after_the_interlude
     assert panel.stage.interlude.startswith("Next: Ben — Second in ")
     assert any("Anna — 80 % (First)" in line for line in panel.stage.best)
     assert panel.board.best_of_night(panel.queue.night)[0].singer == "Anna"
+    assert "best tonight: Anna — 80 % (First)" in panel.view.status.text()
     # Pause the countdown from the keyboard, go on, then let it end at once.
     press(qtbot, window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     assert panel.interlude.paused and panel.view.buttons["pause"].text() == "Go On"

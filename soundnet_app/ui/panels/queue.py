@@ -276,7 +276,8 @@ class QueuePanel(Panel):
 
     def _show_interlude(self) -> None:
         text = self.interlude.text(time.monotonic())
-        self.view.status.setText(text)
+        night = self.board.best_of_night(self.queue.night, 1)
+        self.view.status.setText(text + (f" · best tonight: {night[0].label()}" if night else ""))
         self.stage.show_interlude(text, self.best_lines(self.interlude.entry))
 
     # -- stage --------------------------------------------------------------------------------
