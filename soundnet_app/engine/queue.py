@@ -111,6 +111,9 @@ class SongQueue:
 
     def add(self, paths: Iterable[str | Path], singer: str = "") -> list[QueueEntry]:
         """Append songs (a folder adds the audio files in it); returns the entries added."""
+        # After the last song, the queue stood past its end: the last song becomes the current
+        # one again, so songs added now are the next ones (not "on stage" unplayed).
+        self.current = min(self.current, len(self.entries) - 1)
         added = []
         for p in paths:
             p = Path(p)

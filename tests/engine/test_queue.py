@@ -58,6 +58,9 @@ def test_a_vanished_file_is_marked_and_skipped(tmp_path):
     assert q.entries[1].missing
     assert q.advance() is None  # the end of the night
     assert q.peek_next() is None
+    d = write_song(tmp_path / "d.wav")
+    q.add([d])  # one more song after the end: it is next, not on stage unplayed
+    assert q.current_entry.path == c and q.peek_next().path == d
 
 
 def test_queue_survives_a_restart(tmp_path):

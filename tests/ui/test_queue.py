@@ -156,3 +156,18 @@ def test_vocal_removal_strength_reloads_the_separator_and_reopens_the_song(qtbot
     assert window.separation.mask_power == 2 * tuned == window.separation.worker.runner.mask_power
     qtbot.waitUntil(lambda: window.song is not None and window.song is not first, timeout=60000)
     assert window.song.path == song_file  # reopened, to be separated at that strength
+
+
+def test_play_next_and_skip_from_the_keyboard(qtbot, make_window, tmp_path):
+    songs = [write_song(tmp_path / f"{n}.wav", 2.0, seed=i) for i, n in enumerate(("One", "Two", "Three"))]
+    window = make_window()
+    panel = window.panel(QueuePanel)
+    panel.add(songs)
+    qtbot.waitUntil(lambda: window.song is not None and window.song.path == songs[0], timeout=30000)
+    panel.view.select_row(2)
+    assert panel.actions["play_next"].isEnabled()
+    press(qtbot, window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert [e.path.stem for e in panel.queue.entries] == ["One", "Three", "Two"]
+    press(qtbot, window, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.song.path == songs[2], timeout=30000)
+    assert rows(panel)[0].endswith("sung") and rows(panel)[1].endswith("on stage")

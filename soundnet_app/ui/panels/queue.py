@@ -148,7 +148,10 @@ class QueuePanel(Panel):
     def play_next(self) -> None:
         row = self.view.selected_row()
         if row >= 0:
-            self.move(row, self.queue.play_next(row))
+            new = self.queue.play_next(row)
+            self.ahead.forget()
+            self.refresh()
+            self.view.select_row(new)
 
     def set_singer(self) -> None:
         row = self.view.selected_row()
