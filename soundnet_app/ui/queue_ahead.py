@@ -198,6 +198,13 @@ class AheadSeparation(QObject):
                               + (f" ({failed} could not be)" if failed else ""), 8000)
         self.changed.emit()
 
+    def model_changed(self) -> None:
+        """Another model or removal strength: what was separated ahead was separated with the old one."""
+        self.plan.done.clear()
+        self.plan.failed.clear()
+        self.ready = None
+        self.changed.emit()
+
     def forget(self) -> None:
         """Drop the kept song (the queue changed so that it is no longer next)."""
         if self.ready is not None:

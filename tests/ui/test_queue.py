@@ -150,12 +150,16 @@ def test_vocal_removal_strength_reloads_the_separator_and_reopens_the_song(qtbot
     first = window.song
     removal = window.panel(RemovalPanel)
     assert removal.actions["standard"].isChecked() and window.separation.mask_power is None
+    queue = window.panel(QueuePanel)
+    queue.ahead.plan.done.add(-1)  # as if a queued song had been separated ahead at the old strength
     removal.actions["strongest"].trigger()
     tuned = model_info(window.separation.model_path).settings.mask_power
     assert settings.removal_step == "strongest" and removal.actions["strongest"].isChecked()
     assert window.separation.mask_power == 2 * tuned == window.separation.worker.runner.mask_power
     qtbot.waitUntil(lambda: window.song is not None and window.song is not first, timeout=60000)
     assert window.song.path == song_file  # reopened, to be separated at that strength
+    qtbot.waitUntil(lambda: window.separation.model_state == "ready" and not queue.ahead.plan.done, timeout=60000)
+    assert not queue.ahead.plan.done and queue.ahead.ready is None  # nothing kept from the old strength
 
 
 def test_play_next_and_skip_from_the_keyboard(qtbot, make_window, tmp_path):

@@ -62,6 +62,7 @@ class QueuePanel(Panel):
         host.events.lyricsChanged.connect(self.stage.set_lyrics)
         host.events.scoreChanged.connect(self._score_changed)
         host.events.separationFinished.connect(lambda *_: self.ahead.pump())
+        host.events.modelReady.connect(lambda _version: self.ahead.model_changed())
         host.events.tick.connect(self.tick)
         self.ahead.changed.connect(self.refresh)
         self.refresh()
