@@ -165,11 +165,11 @@ class StageWindow(QWidget):
             p.setFont(font)
             bm = QFontMetricsF(font)
             top = message_rect.bottom()
-            for i, line in enumerate(self.best):
+            for line in self.best:
                 text = bm.elidedText(line, Qt.TextElideMode.ElideRight, body.width())
                 w = bm.horizontalAdvance(text)
                 r = QRectF(body.center().x() - w / 2, top, w, bm.height())
-                p.setPen(QColor(theme.TEXT if i else theme.ACCENT))
+                p.setPen(QColor(theme.ACCENT if line.endswith(":") else theme.TEXT))  # headings in the accent
                 p.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
                 drawn.append(("best", r))
                 top += best_px * 1.4
