@@ -113,6 +113,11 @@ def check(width: int, height: int, times: tuple[float, ...] = (0.5, 5.0, 13.0, 2
                          ["Best tonight:", "Anna — 91 % (Midnight Drive)", "Ben — 80 % (Song Two, +2)"])
     image = render(stage, 30.0)
     problems += [f"interlude: {p}" for p in layout_problems(stage, image)]
+    stage.show_interlude("", [])
+    stage.set_lane_visible(True)  # the pitch lane under the lyrics
+    for t in times[:2]:
+        image = render(stage, t)
+        problems += [f"with the pitch lane, t={t}: {p}" for p in layout_problems(stage, image)]
     return {"problems": problems, "device_pixel_ratio": image.devicePixelRatio(), "rects": len(stage.drawn)}
 
 

@@ -29,10 +29,12 @@ from soundnet_app.sing.lyrics import Lyrics
 from soundnet_app.sing.lyrics_frame import LyricsFrame, lyrics_frame_at
 from soundnet_app.ui import theme
 from soundnet_app.ui.lyrics_painter import LyricsStyle, paint_lyrics
+from soundnet_app.ui.panels.sing_views import PitchLane
 
 HEADER_SHARE = 0.04  # the singer and song line, of the height
 MARGIN_SHARE = 0.03  # around everything, of the height
 BEST_SHARE = 0.035  # the best-scores lines at the interlude
+LANE_SHARE = 0.18  # the pitch lane (when shown), of the height
 
 
 def pick_screen(wanted: str = ""):
@@ -67,6 +69,9 @@ class StageWindow(QWidget):
         self.best: list[str] = []
         self.drawn: list[tuple[str, QRectF]] = []  # what the last paint drew where (tests)
         self._style_for: tuple[int, LyricsStyle] | None = None
+        self.lane = PitchLane(self)  # the guide's notes under the lyrics (optional: set_lane_visible)
+        self.lane.setAccessibleName("Pitch lane")
+        self.lane.hide()
 
     # -- what to show ---------------------------------------------------------------------------
 
@@ -89,10 +94,37 @@ class StageWindow(QWidget):
     def set_time(self, t: float) -> None:
         """The song's time (the player's, so key, tempo, seeking and A/B are followed); repaints on change."""
         self.t = t
+        if self.lane.isVisibleTo(self):
+            self.lane.set_time(t)
         frame = lyrics_frame_at(self.lyrics, t)
         if frame != self.frame:
             self.frame = frame
             self.update()
+
+    def set_lane_visible(self, on: bool) -> None:
+        self.lane.setVisible(on)
+        self._place_lane()
+        self.update()
+
+    def set_guide(self, guide) -> None:
+        self.lane.set_guide(guide)
+
+    def set_key(self, semitones: int) -> None:
+        """The player's key shift: the guide's notes where the singer hears them."""
+        self.lane.key_shift = semitones
+
+    def _lane_rect(self, rect: QRectF) -> QRectF:
+        h = rect.height()
+        margin = round(MARGIN_SHARE * h)
+        lane_h = round(LANE_SHARE * h)
+        return QRectF(rect.left() + margin, rect.bottom() + 1 - margin - lane_h, rect.width() - 2 * margin, lane_h)
+
+    def _place_lane(self) -> None:
+        self.lane.setGeometry(self._lane_rect(QRectF(self.rect())).toRect())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_lane()
 
     def set_score(self, score) -> None:
         text = f"{score.percent} %" if score is not None else ""
@@ -153,7 +185,12 @@ class StageWindow(QWidget):
             p.setPen(QColor(theme.TEXT_DIM))
             p.drawText(who_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
             drawn.append(("singer", who_rect))
-        body = QRectF(inner.left(), header.bottom() + margin, inner.width(), inner.bottom() - header.bottom() - margin)
+        bottom = inner.bottom()
+        if self.lane.isVisibleTo(self):  # the lane (a child widget, drawn by Qt) takes the bottom of the screen
+            lane = QRectF(self.lane.geometry())
+            drawn.append(("lane", lane))
+            bottom = lane.top() - margin
+        body = QRectF(inner.left(), header.bottom() + margin, inner.width(), bottom - header.bottom() - margin)
         style = self._style(round(h))
         if self.interlude:
             best_px = max(12, round(BEST_SHARE * h))

@@ -17,7 +17,9 @@ from uihelpers import write_song
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.devtools.stage_frames import check, layout_problems, make_stage, render
 from soundnet_app.ui.lyrics_painter import STAGE_SHARE
+from soundnet_app.ui.panels.keytempo import KeyTempoPanel
 from soundnet_app.ui.panels.queue import QueuePanel
+from soundnet_app.ui.panels.sing import SingPanel
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,6 +71,12 @@ def test_f11_shows_the_stage_following_the_song(qtbot, window, tmp_path):
     window.transport.seek_seconds(6.5)  # the stage follows the player's position
     qtbot.waitUntil(lambda: stage.frame.current == 1, timeout=10000)
     assert window.playback.position >= 6 * SAMPLE_RATE
+    # The pitch lane under the lyrics (Queue › Pitch Lane on Stage): the sing panel's guide, at the player's key.
+    panel.actions["lane"].trigger()
+    assert stage.lane.isVisible() and window.settings.q.value("stage/pitch_lane") in (True, "true")
+    assert stage.lane.guide is not None and stage.lane.guide is window.panel(SingPanel).singalong.guide
+    window.panel(KeyTempoPanel).step_key(2)
+    qtbot.waitUntil(lambda: stage.lane.key_shift == 2, timeout=10000)
     QTest.keyClick(stage, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not stage.isVisible(), timeout=10000)
     assert not panel.actions["stage"].isChecked()

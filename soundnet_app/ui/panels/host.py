@@ -55,6 +55,7 @@ class HostEvents(QObject):
     songsDropped = Signal(object)  # several audio files (a list of Path) dropped or given at once: the queue takes them
     lyricsChanged = Signal(object)  # the open song's Lyrics (or None), whenever the sing panel sets them
     scoreChanged = Signal(object)  # the take's Score while it is sung (None: a new take or song)
+    guideChanged = Signal(object)  # the open song's PitchGuide (filled in place as the voice is separated), or None
     closing = Signal()  # the window is shutting down (after this, no other event)
 
 

@@ -45,10 +45,10 @@ class QueuePanel(Panel):
         self._play_on_open: Path | None = None
         self._song_best: list[str] = []  # the best takes of the song that just ended (for the interlude)
         self._ticks = 0
+        self.stage = StageWindow()
         self._build_actions()
         self.view = QueueView(self.actions)
         host.place(self.view, "below_waveforms")
-        self.stage = StageWindow()
         self.stage.closed.connect(lambda: self.actions["stage"].setChecked(False))
         v = self.view
         v.list.moveRequested.connect(self.move)
@@ -60,6 +60,7 @@ class QueuePanel(Panel):
         host.events.songsDropped.connect(self.add)
         host.events.songLoaded.connect(self._song_loaded)
         host.events.lyricsChanged.connect(self.stage.set_lyrics)
+        host.events.guideChanged.connect(self.stage.set_guide)
         host.events.scoreChanged.connect(self._score_changed)
         host.events.separationFinished.connect(lambda *_: self.ahead.pump())
         host.events.modelReady.connect(lambda _version: self.ahead.model_changed())
@@ -93,6 +94,10 @@ class QueuePanel(Panel):
             "stage": h.add_action("&Stage View", self.show_stage, "F11", "The lyrics full screen, for the room "
                                   "(on a second screen when there is one)", checkable=True, menu="queue"),
         }
+        self.actions["lane"] = h.add_action("Pitch &Lane on Stage", self._lane_toggled,
+                                            tip="Show the melody's notes under the lyrics on the stage",
+                                            checkable=True, menu="queue")
+        self.actions["lane"].setChecked(str(h.settings.q.value("stage/pitch_lane", "false")).lower() == "true")
         self.screen_menu = menu.addMenu("Stage S&creen")
         self.screen_menu.aboutToShow.connect(self._fill_screens)
 
@@ -286,6 +291,10 @@ class QueuePanel(Panel):
 
     # -- stage --------------------------------------------------------------------------------
 
+    def _lane_toggled(self, on: bool) -> None:
+        self.host.settings.q.setValue("stage/pitch_lane", bool(on))
+        self.stage.set_lane_visible(on)
+
     def show_stage(self, on: bool) -> None:
         if on:
             self.stage.show_on_screen(self.host.settings.q.value("stage/screen", ""))
@@ -297,6 +306,7 @@ class QueuePanel(Panel):
     def tick(self) -> None:
         playback, song = self.host.playback, self.host.song
         if self.stage.isVisible():
+            self.stage.set_key(playback.key)
             t = max(0, playback.position - self.host.output_delay_frames) / SAMPLE_RATE
             self.stage.set_time(t)
         self._ticks += 1

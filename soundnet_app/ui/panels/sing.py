@@ -181,6 +181,7 @@ class SingPanel(Panel):
             self.view.lyrics_view.set_lyrics(self.singalong.lyrics)
         self.host.events.lyricsChanged.emit(self.singalong.lyrics)
         self.view.lane.set_guide(self.singalong.guide)
+        self.host.events.guideChanged.emit(self.singalong.guide)
         self.view.score_label.setText("")
 
     def set_lyrics(self, lyrics: Lyrics | None, message: str = "") -> None:
