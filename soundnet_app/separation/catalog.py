@@ -171,12 +171,14 @@ def model_version(path: str | Path, settings: SeparationSettings | None = None) 
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-_versions: dict[tuple[str, int, int], str] = {}  # (resolved path, size, mtime_ns) -> version
+_versions: dict[tuple, str] = {}  # (resolved path, size, mtime_ns, mask power) -> version
 _versions_lock = threading.Lock()
 
 
-def model_version_of(path: str | Path) -> str:
+def model_version_of(path: str | Path, mask_power: float | None = None) -> str:
     """:func:`model_version` of a model file, remembered per file state (path, size, mtime).
+
+    ``mask_power`` overrides the model's soft-mask exponent (the vocal removal strength), as the separator's does.
 
     No TensorFlow: the stem cache can be looked up before the model loads.
     ``""`` when the file cannot be read.
@@ -186,12 +188,12 @@ def model_version_of(path: str | Path) -> str:
         st = path.stat()
     except OSError:
         return ""
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, mask_power)
     with _versions_lock:
         if key in _versions:
             return _versions[key]
     try:
-        version = model_version(path)
+        version = model_version(path, model_info(path).settings.replace(mask_power=mask_power))
     except OSError:
         return ""
     with _versions_lock:

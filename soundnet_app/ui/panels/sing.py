@@ -48,6 +48,7 @@ class SingPanel(Panel):
         self.singalong = SingAlong(self.make_source, self.monitor)
         self.lyrics_reader = LyricsReader(host, self._lyrics_read)  # parsing off the UI thread
         self.singalong.latency_s = self._stored_latency()
+        self._shown_score = None  # the last Score told to HostEvents.scoreChanged
         self._build_actions()
         self._fill_devices()
         v = self.view
@@ -177,18 +178,22 @@ class SingPanel(Panel):
         self.view.setVisible(self.show_action.isChecked())
         self.view.lyrics_view.tap_index = None
         self.view.lyrics_view.set_lyrics(None)
+        self.host.events.lyricsChanged.emit(None)  # until the reader delivers (set_lyrics emits them)
         chosen = self.host.playback.prefs.get(song_id(song)).get("lyrics_file")  # picked with Load Lyrics…
         self.lyrics_reader.read_song(song.path, self.singalong.lyrics_dir, Path(chosen) if chosen else None)
         self.view.lane.set_guide(self.singalong.guide)
+        self.host.events.guideChanged.emit(self.singalong.guide)
         self.view.score_label.setText("")
 
     def set_lyrics(self, lyrics: Lyrics | None, message: str = "") -> None:
         self.singalong.set_lyrics(lyrics)
         self.view.lyrics_view.set_lyrics(lyrics, message)
+        self.host.events.lyricsChanged.emit(lyrics)
 
     def _model_ready(self, version: str) -> None:
         if self.singalong.set_model_version(version):
             self.view.lane.set_guide(self.singalong.guide)
+            self.host.events.guideChanged.emit(self.singalong.guide)
 
     def _chunk_ready(self, job_id: int, start: int, end: int) -> None:
         self.singalong.chunk_separated(start, end, self.host.song)
@@ -360,6 +365,9 @@ class SingPanel(Panel):
         view.lane.key_shift = playback.key  # the guide's notes where the singer hears them
         view.lane.set_time(t, sa.mic.sung() if sa.mic is not None else None)
         score = sa.score_now()
+        if score is not self._shown_score:  # a new score object every SCORE_EVERY_S while singing
+            self._shown_score = score
+            self.host.events.scoreChanged.emit(score)
         if score is not None:
             i = sa.lyrics.line_at(t) if sa.lyrics is not None else -1
             line = score.lines[i] if 0 <= i < len(score.lines) else None
