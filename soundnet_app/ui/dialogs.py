@@ -152,7 +152,7 @@ def format_bytes(n: int) -> str:
 
 
 class SettingsDialog(QDialog):
-    """The separation model, and the stem cache's size with a Clear button.
+    """The separation model, and the separated songs kept (the stem cache) with a button to forget them.
 
     Args:
         model_path: the model in use (listed even if it is not a bundled one).
@@ -213,13 +213,21 @@ class SettingsDialog(QDialog):
             self.clear_button.setEnabled(False)
             return
         size = cache.size_bytes()
-        count = len(cache.entries())
-        self.cache_label.setText(f"{count} song{'s' if count != 1 else ''}, {format_bytes(size)} on disk")
+        count = cache.song_count()  # stems and pitch guides
+        self.cache_label.setText(f"{format_bytes(size)} in {count} song{'s' if count != 1 else ''}")
         self.cache_label.setToolTip("Kept so that they open at once next time")
         self.clear_button.setEnabled(count > 0)
 
     def clear_cache(self) -> None:
-        if self.cache is not None:
+        """Ask first: the stems took minutes to separate."""
+        if self.cache is None:
+            return
+        answer = QMessageBox.question(
+            self, "Forget the Separated Songs",
+            f"Delete the separated voices and melodies kept, {self.cache_label.text()}?\n\n"
+            "Songs are separated again when they are opened.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Yes:
             self.cache.clear()
         self.update_cache_size()
 
