@@ -159,3 +159,16 @@ def test_a_full_hd_frame_paints_well_under_8_ms(qapp):
     p.end()
     median_ms = sorted(times[5:])[len(times[5:]) // 2] * 1000
     assert median_ms < 8.0, median_ms
+
+
+def test_crafted_lyrics_cost_what_a_screenful_does(qapp):
+    """A megabyte-long line without spaces, and thousands of plain lines: painted in a blink, inside the rect."""
+    huge = "1" * 1_000_000
+    for lyrics, frame in ((parse_plain(huge), LyricsFrame(-1, -1, -1, 0.0, 0)),
+                          (Lyrics([Line(0.0, huge), Line(5.0, huge)]), LyricsFrame(0, -1, 1, 0.5, 0)),
+                          (parse_plain("\n".join(f"line {k}" for k in range(20000))), LyricsFrame(-1, -1, -1, 0.0, 0))):
+        start = time.perf_counter()
+        _, rects = _paint(900, 160, lyrics, frame)
+        assert time.perf_counter() - start < 1.0
+        assert rects
+        _assert_inside_and_apart(rects, 900, 160)
