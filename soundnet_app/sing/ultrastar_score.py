@@ -12,13 +12,17 @@ As UltraStar Deluxe scores (its ``UNote.pas`` / ``UScreenSingController.pas``):
 * each line with something to score gets the same share of the bonus, times
   its perfection: ``points / (max points - 2)``, clamped to 0..1 (the 2
   points are USDX's slack);
-* the shown numbers are rounded down to tens.
+* the shown numbers are rounded to tens (:attr:`UltraStarScore.total`).
+
+The tone "sung at a beat" is the median of the singer's frames in that beat
+(USDX samples one analysis per beat; the median is as steady and needs no clock).
 
 The singer's f0 is on the app's pitch grid (``hop_s``; 0 or ``nan`` where unheard).
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -46,8 +50,11 @@ class UltraStarScore:
 
     @property
     def total(self) -> int:
-        """What the games show: each part rounded down to tens, then added."""
-        return sum(int(round(v) // 10 * 10) for v in (self.notes, self.golden, self.line_bonus))
+        """What USDX shows: notes rounded to tens, golden rounded the other way (a perfect song
+        makes 10,000), line bonus rounded down to tens; added."""
+        notes = round(self.notes / 10) * 10
+        golden = (math.ceil if notes < self.notes else math.floor)(self.golden / 10) * 10
+        return int(notes + golden + round(self.line_bonus) // 10 * 10)
 
 
 def _tone_at(midi: np.ndarray, a: int, b: int) -> float:
