@@ -23,8 +23,8 @@ from soundnet_app.sing.ultrastar import MAX_PITCH, MIN_PITCH, UltraStarNote, Ult
 
 PITCHED = (":", "*")  # the kinds with a pitch to sing; rap and freestyle notes have none that counts
 HOLD = "~"  # a syllable that holds the previous vowel
-LINE_GAP_S = 1.0  # without lyrics, a rest this long starts a new line
-MAX_LINE_S = 10.0  # ... and so does a line this long
+LINE_GAP_S = 0.5  # without lyrics, a rest this long starts a new line (a breath)
+MAX_LINE_S = 8.0  # ... and so does a line this long
 MIN_CELL_S = 0.09  # the written BPM is the tempo doubled until a beat (quarter note / 4) is at most this
 
 
@@ -140,6 +140,7 @@ def notes_from_guide(f0: np.ndarray, hop_s: float, bpm: float, gap_s: float) -> 
             values = midi[bounds[c]:bounds[c + 1]]
             if values.size and np.isfinite(values).sum() * 2 >= values.size:
                 pitch[c] = np.nanmedian(values)
+    onset = _onset_cells(np.isfinite(midi), cells, n_cells)
     notes: list[UltraStarNote] = []
     c = 0
     while c < n_cells:
@@ -148,12 +149,25 @@ def notes_from_guide(f0: np.ndarray, hop_s: float, bpm: float, gap_s: float) -> 
             continue
         semitone = round(pitch[c])
         d = c + 1
-        while d < n_cells and np.isfinite(pitch[d]) and round(pitch[d]) == semitone:
+        while d < n_cells and np.isfinite(pitch[d]) and round(pitch[d]) == semitone and not onset[d]:
             d += 1
         p = int(np.clip(semitone - 60, MIN_PITCH, MAX_PITCH))
         notes.append(UltraStarNote(":", c, d - c, p, ""))
         c = d
     return notes
+
+
+def _onset_cells(voiced: np.ndarray, cells: np.ndarray, n_cells: int, min_gap: int = 2) -> np.ndarray:
+    """``(n_cells,)`` bool: a new syllable starts in the cell after a short break in the voice
+    (at least ``min_gap`` unvoiced frames between voiced ones), so repeated notes stay apart."""
+    onset = np.zeros(n_cells, dtype=bool)
+    edges = np.flatnonzero(np.diff(voiced.astype(np.int8)))  # frame i: voiced changes after it
+    starts = edges[voiced[edges + 1]] + 1  # first voiced frame of each voiced run
+    for f in starts:
+        gap_start = edges[edges < f - 1]
+        if gap_start.size and f - 1 - gap_start[-1] >= min_gap:
+            onset[cells[f]] = True
+    return onset
 
 
 def _split_at(notes: list[UltraStarNote], beats: list[int]) -> list[UltraStarNote]:
@@ -201,11 +215,11 @@ def add_syllables(song: UltraStarSong, notes: list[UltraStarNote], lyrics: Lyric
             current.append(b)
         lines.append(current)
         return [[UltraStarNote(n.kind, n.start, n.length, n.pitch, HOLD) for n in ln] for ln in lines]
-    word_beats = [round(song.seconds_to_beat(w.start)) for ln in lyrics.lines for w in ln.words]
-    notes = _split_at(notes, word_beats)
+    starts = [ln.start for ln in lyrics.lines] + [w.start for ln in lyrics.lines for w in ln.words]
+    notes = _split_at(notes, [round(song.seconds_to_beat(t)) for t in starts])
     groups: dict[int, list[UltraStarNote]] = {}
-    for n in notes:  # a note belongs to the line sung where it starts (or the first line)
-        groups.setdefault(max(0, lyrics.line_at(song.beat_s(n.start) + 1e-6)), []).append(n)
+    for n in notes:  # a note belongs to the line sung where it starts (within half a beat), or the first line
+        groups.setdefault(max(0, lyrics.line_at(song.beat_s(n.start + 0.5))), []).append(n)
     lines = []
     for i, line_notes in sorted(groups.items()):
         ln = lyrics.lines[i]
