@@ -107,3 +107,21 @@ def test_conflicts_cancel_and_failure_leave_nothing_behind(tmp_path, melody_song
     with pytest.raises(ExportCancelled):  # cancelled half-way through an overwrite: the old files stay
         export_ultrastar(*args, title="T", tempo=100.0, overwrite=True, cancel=lambda: next(calls) > 1)
     assert {p: p.stat().st_mtime_ns for p in paths["txt"].parent.iterdir()} == before
+
+
+def test_an_independent_parser_reads_the_export(tmp_path, melody_song):
+    """``ultrastarparser`` (PyPI) reads our file as version 1.1.0 with our audio, and what it writes back reads the same."""
+    ultrastarparser = pytest.importorskip("ultrastarparser")
+    original, vocals, instrumental, lyrics = melody_song
+    paths, song = export_ultrastar(tmp_path, original, vocals, instrumental, track_pitch(vocals, SR), HOP_S, lyrics,
+                                   title="Melody", artist="Synth", tempo=100.0)
+    theirs = ultrastarparser.Song(str(paths["txt"]))
+    assert theirs.get_version() == "1.1.0" and theirs.get_primary_audio() == paths["audio"].name
+    assert theirs.get_attribute("VOCALS") == paths["vocals"].name and float(theirs.get_attribute("BPM")) == song.bpm
+    body = [line for line in theirs.get_songtext() if line[:1] in (":", "*", "F", "R", "G")]
+    assert [tuple(int(x) for x in line.split()[1:4]) for line in body] == [(n.start, n.length, n.pitch)
+                                                                         for n in song.notes()]
+    theirs.set_attribute("COMMENT", "checked")
+    theirs.flush()  # their writer
+    again = read_ultrastar(paths["txt"])
+    assert again.notes() == song.notes() and again.tags["COMMENT"] == "checked"
