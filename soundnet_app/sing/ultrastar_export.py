@@ -21,11 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
+from soundnet_app.audio.decode import read_audio
 from soundnet_app.audio.formats import OUTPUT_FORMATS, SAMPLE_RATE
 from soundnet_app.audio.write import AudioWriter
 from soundnet_app.engine.export import ExportCancelled, ExportConflict, safe_filename
 from soundnet_app.fileio import PartialFile
-from soundnet_app.sing.lyrics import Lyrics
+from soundnet_app.sing.lyrics import Lyrics, LyricsError
+from soundnet_app.sing.lyrics_files import find_lyrics
+from soundnet_app.sing.pitch import HOP_S, track_pitch
 from soundnet_app.sing.ultrastar import UltraStarSong, format_ultrastar
 from soundnet_app.sing.ultrastar_notes import build_song, estimate_bpm
 
@@ -115,3 +118,30 @@ def export_ultrastar(outdir: str | Path, original: str | Path, vocals: np.ndarra
                 pass
         raise
     return paths, song
+
+
+def export_file(separator, path: str | Path, outdir: str | Path, *, tempo: float | None = None,
+                overwrite: bool = False, progress: Callable[[float], None] | None = None) -> dict[str, Path]:
+    """Separate the song file ``path`` with ``separator`` (a
+    :class:`~soundnet_app.separation.separator.Separator`), track its vocal's pitch,
+    take its lyrics (``.lrc`` or tags) and write its UltraStar folder in ``outdir``.
+
+    ``progress`` gets 0..1 (separation up to 0.8). Returns the paths written.
+    """
+    path = Path(path)
+    report = progress or (lambda fraction: None)
+    audio, info = read_audio(path)
+    vocals = np.empty_like(audio)
+    for chunk in separator.separate_array(audio):
+        vocals[chunk.start:chunk.end] = chunk.vocals
+        report(0.8 * chunk.end / max(1, audio.shape[0]))
+    instrumental = audio - vocals
+    try:
+        lyrics = find_lyrics(path)
+    except LyricsError:
+        lyrics = None  # unreadable lyrics: the notes still sing (~)
+    f0 = track_pitch(vocals, SAMPLE_RATE, HOP_S)
+    paths, _ = export_ultrastar(outdir, path, vocals, instrumental, f0, HOP_S, lyrics,
+                                title=info.title or path.stem, artist=info.artist or "", tempo=tempo,
+                                mixture=audio, overwrite=overwrite, progress=lambda f: report(0.8 + 0.2 * f))
+    return paths
