@@ -32,9 +32,10 @@ from tqdm import tqdm
 from soundnet_app.audio.errors import AudioReadError, AudioWriteError
 from soundnet_app.audio.formats import OUTPUT_FORMATS
 from soundnet_app.audio.write import AudioWriter
-from soundnet_app.engine.export import safe_filename, shifted_name, shifted_paths, write_shifted
+from soundnet_app.engine.export import safe_filename, shifted_paths, write_shifted
 from soundnet_app.fileio import remove_stale_partials
 from soundnet_app.separation.separator import Separator, bundled_model_path
+from soundnet_app.sing.ultrastar_export import export_file
 
 if TYPE_CHECKING:
     from soundnet_app.separation.separator import Separator
@@ -58,11 +59,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help='also write the stems N semitones up or down (-6..6), e.g. "vocals (key +2).wav"')
     p.add_argument("--tempo", type=_tempo, default=1.0, metavar="F",
                    help='also write the stems at speed F (0.5..1.5, pitch kept), e.g. "vocals (80 %%).wav"')
-    p.add_argument("--video", action="store_true", help="also write a karaoke video (karaoke.mp4: the karaoke "
-                   "mix at --key/--tempo with the song's synced lyrics, from its .lrc or tags)")
-    p.add_argument("--video-size", choices=("720p", "1080p"), default="720p", help="(default: %(default)s)")
-    p.add_argument("--background", default=None, metavar="COLOUR|PICTURE",
-                   help="the video's background: a colour (#203040) or a picture file")
     p.add_argument("--ultrastar", metavar="OUTDIR", help="instead of stems, write each song as an UltraStar song "
                    "folder in OUTDIR (notes from its sung melody, syllables from its synced lyrics)")
     p.add_argument("--bpm", type=float, default=None, metavar="BPM",
@@ -205,8 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     for input_path, outputs in zip(inputs, plan_outputs(inputs, outdir, args.format)):
         remove_stale_partials(outputs["vocals"].parent)  # left by a run that was killed outright
         shifted = shifted_paths(outputs, args.key, args.tempo)
-        video = {"video": video_path(outputs, args.key, args.tempo)} if args.video else {}
-        problem = output_problem({**outputs, **shifted, **video}, input_files, args.overwrite)
+        problem = output_problem({**outputs, **shifted}, input_files, args.overwrite)
         if problem:
             failures.append(f"{input_path}: {problem}")
             print(f"error: {failures[-1]}", file=sys.stderr)
@@ -217,8 +212,6 @@ def main(argv: list[str] | None = None) -> int:
             separate_file(separator, input_path, outputs, args.format, show_progress)
             if shifted:
                 write_shifted(outputs, args.key, args.tempo, args.format)
-            if video:
-                write_video(input_path, outputs, video["video"], args)
         except ModelLoadError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
@@ -240,28 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def video_path(outputs: dict[str, Path], key: int, tempo: float) -> Path:
-    """``<song folder>/karaoke.mp4`` (``karaoke (key +2).mp4`` at a shift)."""
-    return outputs["vocals"].parent / f"{shifted_name('karaoke', key, tempo)}.mp4"
-
-
-def write_video(input_path: Path, outputs: dict[str, Path], path: Path, args: argparse.Namespace) -> None:
-    """The karaoke video of a song whose stems were just written (read back from ``outputs``)."""
-    from soundnet_app.ui.karaoke_video import VideoError, video_from_files  # Qt draws frames: only for --video
-
-    try:
-        warnings = video_from_files(path, input_path, outputs["vocals"], outputs["instrumental"], key=args.key,
-                                    tempo=args.tempo, size=args.video_size, background=args.background)
-    except VideoError as err:
-        raise AudioWriteError(path, str(err)) from err
-    for warning in warnings:
-        print(f"warning: {input_path}: {warning}", file=sys.stderr)
-
-
 def ultrastar_main(args: argparse.Namespace, inputs: list[Path]) -> int:
     """``--ultrastar OUTDIR``: each song separated, its melody tracked, written as an UltraStar folder."""
-    from soundnet_app.sing.ultrastar_export import export_file  # pitch tracking: loaded only for this option
-
     failures = 0
     separator = None
     for input_path in inputs:
@@ -281,7 +254,7 @@ def ultrastar_main(args: argparse.Namespace, inputs: list[Path]) -> int:
         except Interrupted as sig:
             print(f"\nstopped by {sig}; no partial files were left", file=sys.stderr)
             return 128 + sig.signum
-        except Exception as err:  # one bad song must not stop the batch
+        except Exception as err:  # noqa: BLE001 - one bad song must not stop the batch
             failures += 1
             why = (f"{input_path}: {err}; use --overwrite to replace them" if isinstance(err, FileExistsError)
                    else _describe_failure(input_path, err))

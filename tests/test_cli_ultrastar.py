@@ -41,26 +41,3 @@ def test_cli_writes_an_ultrastar_folder_whose_notes_follow_the_melody(tmp_path, 
     assert cli.main(args[:1] + args[2:]) == 1  # exists: not replaced without --overwrite
     assert "--overwrite" in capsys.readouterr().err
     assert cli.main(args[:1] + args[2:] + ["--overwrite"]) == 0
-
-
-@pytest.mark.slow
-def test_cli_writes_a_karaoke_video_at_the_key_and_tempo(tmp_path, model_path, capsys):
-    import av
-
-    voice, _ = sung_notes(MELODY, SECONDS, seed=4)
-    song = tmp_path / "Tune.wav"
-    write_audio(song, np.stack([voice, voice], axis=1) + np.stack([chord_backing(SECONDS)] * 2, axis=1))
-    song.with_suffix(".lrc").write_text("[00:01.00]one two three four\n[00:04.60]five six seven\n")
-    out = tmp_path / "out"
-    base = [str(song), "-o", str(out), "--model", str(model_path), "--quiet", "--video", "--tempo", "1.25"]
-    assert cli.main(base) == 0
-    video = out / "Tune" / "karaoke (125 %).mp4"
-    with av.open(str(video)) as container:
-        audio = container.streams.audio[0]
-        assert container.streams.video[0].width == 1280
-        assert float(audio.duration * audio.time_base) == pytest.approx(SECONDS / 1.25, abs=0.06)
-    bad = tmp_path / "bad.jpg"
-    bad.write_bytes(b"no picture")
-    assert cli.main(base + ["--overwrite", "--background", str(bad)]) == 1
-    assert "bad.jpg could not be read" in capsys.readouterr().err
-    assert video.exists()  # the earlier video stays

@@ -93,6 +93,7 @@ class SingAlong:
         self.guide: PitchGuide | None = None
         self.scorer: LiveScorer | None = None
         self.score: Score | None = None  # the last score computed (score_now), None after a new take
+        self.game_score: UltraStarScore | None = None  # the same take by the UltraStar rules (score_now)
         self._score_at = 0.0
         self.latency_s = 0.0  # the measured round trip, taken off each recording
         self.cache_root: Path | None = None  # where guides are stored (the stem cache's folder)
@@ -311,6 +312,7 @@ class SingAlong:
         now = time.perf_counter() if now is None else now
         if self.score is None or now - self._score_at >= SCORE_EVERY_S:
             self.score, self._score_at = self.scorer.score(), now
+            self.game_score = self.ultrastar_score()  # a few ms of NumPy too
         return self.score
 
     def ultrastar_sheet(self):

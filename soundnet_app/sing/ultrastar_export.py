@@ -48,7 +48,7 @@ def ultrastar_paths(outdir: str | Path, name: str, original_suffix: str) -> dict
 def export_ultrastar(outdir: str | Path, original: str | Path, vocals: np.ndarray, instrumental: np.ndarray,
                      guide_f0: np.ndarray, hop_s: float, lyrics: Lyrics | None, *, title: str, artist: str = "",
                      tempo: float | None = None, mixture: np.ndarray | None = None, overwrite: bool = False,
-                     progress: Callable[[float], None] | None = None,
+                     folder_name: str | None = None, progress: Callable[[float], None] | None = None,
                      cancel: Callable[[], bool] | None = None) -> tuple[dict[str, Path], UltraStarSong]:
     """Write the song folder; returns its paths and the song written.
 
@@ -58,13 +58,14 @@ def export_ultrastar(outdir: str | Path, original: str | Path, vocals: np.ndarra
         guide_f0: the pitch guide, ``(n_hops,)`` Hz on the grid ``k * hop_s`` (0 unvoiced).
         lyrics: synced lyrics for the syllables (``None``: ``~`` placeholders).
         tempo: the song's BPM; ``None`` estimates it from ``mixture`` (or the stems' sum).
+        folder_name: the song folder's and files' name (default: ``Artist - Title``).
 
     Raises :class:`~soundnet_app.engine.export.ExportConflict` when files of those names
     exist (without ``overwrite``), :class:`~soundnet_app.engine.export.ExportCancelled`
     when ``cancel()`` turned true, ``OSError`` / ``AudioWriteError`` from the disk.
     """
     original = Path(original)
-    name = f"{artist} - {title}" if artist else title
+    name = folder_name or (f"{artist} - {title}" if artist else title)
     paths = ultrastar_paths(outdir, name, original.suffix)
     clashes = [p for p in paths.values() if p.exists()]
     if clashes and not overwrite:

@@ -26,7 +26,10 @@ from soundnet_app.audio.errors import AudioError
 from soundnet_app.engine.loading import load_song
 from soundnet_app.engine.song import Song
 from soundnet_app.separation.cache import StemCache
+from soundnet_app.sing.lyrics import Lyrics, LyricsError
+from soundnet_app.sing.lyrics_files import find_lyrics
 from soundnet_app.sing.ultrastar import MAX_TXT_BYTES, UltraStarError, UltraStarSong, parse_ultrastar
+from soundnet_app.sing.ultrastar_notes import song_lyrics
 
 _END = re.compile(rb"[\r\n][ \t]*E[ \t]*(?:\r\n|\r|\n)")  # the line that ends the song
 MAX_FOLDER_FILES = 200  # a song folder holds a handful; more is not a song folder
@@ -92,6 +95,12 @@ def find_ultrastar_txt(folder: str | Path) -> Path | None:
         if looks_like_ultrastar(Path(folder) / name):
             return Path(folder) / name
     return None
+
+
+def is_ultrastar_source(path: str | Path) -> bool:
+    """Whether opening ``path`` means opening an UltraStar song: such a ``.txt``, or a folder holding one."""
+    path = Path(path)
+    return find_ultrastar_txt(path) is not None if path.is_dir() else looks_like_ultrastar(path)
 
 
 def media_path(song: UltraStarSong, tag: str) -> Path | None:
@@ -165,3 +174,14 @@ def load_ultrastar(path: str | Path, cache: StemCache | None = None,
             except AudioError as e:
                 us.warnings.append(f"The song's own stems could not be read ({e}); it is separated instead.")
     return song
+
+
+def lyrics_for(song: Song) -> Lyrics | None:
+    """A song's synced lyrics for its exports: its UltraStar syllables, else its ``.lrc`` or tags
+    (``None``: none, or none readable)."""
+    if song.ultrastar is not None:
+        return song_lyrics(song.ultrastar)
+    try:
+        return find_lyrics(song.path)
+    except LyricsError:
+        return None

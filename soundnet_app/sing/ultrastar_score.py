@@ -57,18 +57,24 @@ class UltraStarScore:
         return int(notes + golden + round(self.line_bonus) // 10 * 10)
 
 
-def _tone_at(midi: np.ndarray, a: int, b: int) -> float:
-    """The median MIDI tone sung in frames ``a:b`` (``nan`` when less than half of them are voiced)."""
-    part = midi[max(0, a):max(0, b)]
-    if part.size == 0 or np.isfinite(part).sum() * 2 < part.size:
-        return float("nan")
+def beat_tones(midi: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The median MIDI tone sung in frames ``starts[k]:ends[k]`` of ``midi`` (``nan`` unvoiced) for every
+    beat ``k``; ``nan`` where less than half of a beat's frames are voiced (or it lies off the take)."""
+    starts, ends = np.clip(starts, 0, midi.size), np.clip(ends, 0, midi.size)
+    width = int(max(1, (ends - starts).max(initial=1)))
+    index = starts[:, None] + np.arange(width)[None, :]
+    inside = index < ends[:, None]
+    values = np.where(inside, np.append(midi, np.nan)[np.minimum(index, midi.size)], np.nan)
+    voiced = np.isfinite(values).sum(axis=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return float(np.nanmedian(part))
+        tones = np.nanmedian(values, axis=1) if values.size else np.zeros(0)
+    return np.where((voiced * 2 >= inside.sum(axis=1)) & (voiced > 0), tones, np.nan)
 
 
 def beat_hit(sung_tone: float, note_midi: int, kind: str, tolerance: int = 1) -> bool:
-    """Whether a beat scores: the sung tone (rounded, in any octave) within ``tolerance`` semitones."""
+    """Whether a beat scores: the sung tone (rounded, in any octave) within ``tolerance`` semitones
+    (the rule :func:`score_ultrastar` applies to all beats at once)."""
     if not np.isfinite(sung_tone):
         return False
     if kind in ("R", "G"):
@@ -79,38 +85,27 @@ def beat_hit(sung_tone: float, note_midi: int, kind: str, tolerance: int = 1) ->
 
 def score_ultrastar(song: UltraStarSong, sung_f0: np.ndarray, hop_s: float = 0.01, track: int = 0,
                     tolerance: int = 1, line_bonus: bool = True) -> UltraStarScore:
-    """Score ``sung_f0`` (``(n_hops,)`` Hz on the grid ``k * hop_s``) against ``track``'s notes."""
+    """Score ``sung_f0`` (``(n_hops,)`` Hz on the grid ``k * hop_s``; 0 or ``nan`` unheard) against ``track``'s notes."""
     midi = hz_to_midi(np.nan_to_num(np.asarray(sung_f0, dtype=np.float64), nan=0.0))
     lines = song.tracks[track] if track < len(song.tracks) else []
-    track_value = sum(n.length * SCORE_FACTOR[n.kind] for ln in lines for n in ln)
-    if track_value <= 0:
+    # Every scored beat: its line, score factor, note tone and kind.
+    beats = [(li, b, SCORE_FACTOR[n.kind], n.midi, n.kind in ("R", "G"), n.kind in ("*", "G"))
+             for li, ln in enumerate(lines) for n in ln if SCORE_FACTOR[n.kind] for b in range(n.start, n.end)]
+    if not beats:
         return UltraStarScore(0.0, 0.0, 0.0, [], 0, 0)
-    max_notes = MAX_SONG_SCORE - (MAX_LINE_BONUS if line_bonus else 0)
-    per_value = max_notes / track_value
-    scored_lines = [ln for ln in lines if sum(n.length * SCORE_FACTOR[n.kind] for n in ln) > 0]
-    bonus_per_line = MAX_LINE_BONUS / len(scored_lines) if scored_lines else 0.0
-    notes_pts = golden_pts = bonus = 0.0
-    hits = beats = 0
-    perfection: list[float] = []
-    for ln in scored_lines:
-        line_pts = line_max = 0.0
-        for n in ln:
-            factor = SCORE_FACTOR[n.kind]
-            if not factor:
-                continue
-            for b in range(n.start, n.end):
-                a_frame = int(np.ceil(song.beat_s(b) / hop_s - 1e-9))
-                b_frame = int(np.ceil(song.beat_s(b + 1) / hop_s - 1e-9))
-                beats += 1
-                line_max += per_value * factor
-                if beat_hit(_tone_at(midi, a_frame, b_frame), n.midi, n.kind, tolerance):
-                    hits += 1
-                    line_pts += per_value * factor
-                    if n.kind in ("*", "G"):
-                        golden_pts += per_value * factor
-                    else:
-                        notes_pts += per_value * factor
-        p = 1.0 if line_max <= LINE_SLACK else min(1.0, max(0.0, line_pts / (line_max - LINE_SLACK)))
-        perfection.append(p)
-        bonus += bonus_per_line * p
-    return UltraStarScore(notes_pts, golden_pts, bonus if line_bonus else 0.0, perfection, hits, beats)
+    line_of, beat, factor, tone, rap, golden = (np.array(column) for column in zip(*beats))
+    times = song.beat_s(np.stack([beat, beat + 1]).astype(np.float64)) / hop_s
+    sung = beat_tones(midi, np.ceil(times[0] - 1e-9).astype(np.int64), np.ceil(times[1] - 1e-9).astype(np.int64))
+    distance = (np.round(np.nan_to_num(sung)).astype(np.int64) - tone) % 12
+    hit = np.isfinite(sung) & (rap | (np.minimum(distance, 12 - distance) <= tolerance))
+    per_value = (MAX_SONG_SCORE - (MAX_LINE_BONUS if line_bonus else 0)) / factor.sum()
+    points = hit * factor * per_value
+    n_lines = len(lines)
+    line_max = np.bincount(line_of, factor * per_value, minlength=n_lines)
+    line_points = np.bincount(line_of, points, minlength=n_lines)
+    scored = line_max > 0  # lines of freestyle notes only get no bonus
+    with np.errstate(divide="ignore", invalid="ignore"):
+        perfection = np.where(line_max <= LINE_SLACK, 1.0, np.clip(line_points / (line_max - LINE_SLACK), 0.0, 1.0))
+    bonus = MAX_LINE_BONUS / scored.sum() * perfection[scored].sum() if line_bonus else 0.0
+    return UltraStarScore(float(points[~golden].sum()), float(points[golden].sum()), float(bonus),
+                          [float(p) for p in perfection[scored]], int(hit.sum()), int(hit.size))

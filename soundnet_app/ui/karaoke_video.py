@@ -22,10 +22,8 @@ import numpy as np
 from PySide6.QtCore import QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
 
-from soundnet_app.audio.decode import read_audio
 from soundnet_app.engine.video import FPS, SIZES, karaoke_audio, write_mp4
-from soundnet_app.sing.lyrics import Lyrics, LyricsError
-from soundnet_app.sing.lyrics_files import find_lyrics
+from soundnet_app.sing.lyrics import Lyrics
 from soundnet_app.sing.lyrics_frame import lyrics_frame_at
 from soundnet_app.ui.lyrics_painter import LyricsStyle, paint_lyrics
 
@@ -146,20 +144,3 @@ def write_karaoke_video(path: str | Path, vocals: np.ndarray, instrumental: np.n
     return write_mp4(path, audio, frames.frame_at, fps=fps, size=size, progress=lambda f: report(0.1 + 0.9 * f),
                      cancel=cancel)
 
-
-def video_from_files(path: str | Path, song: str | Path, vocals: str | Path, instrumental: str | Path, *,
-                     key: int = 0, tempo: float = 1.0, size: str = "720p", background: str | None = None) -> list[str]:
-    """The command line's karaoke video: stems read from files, lyrics found for ``song`` (``.lrc`` or
-    tags), ``background`` a colour (``#203040``) or a picture file. Returns warnings for the user."""
-    ensure_gui_app()
-    warnings = []
-    try:
-        lyrics = find_lyrics(song)
-    except LyricsError as e:
-        warnings.append(f"{e} The video shows no lyrics.")
-        lyrics = None
-    picture = background if background and not background.startswith("#") else None
-    colour = background if background and picture is None else BACKGROUND
-    write_karaoke_video(path, read_audio(vocals)[0], read_audio(instrumental)[0], lyrics, key=key, tempo=tempo,
-                        size=SIZES[size], colour=colour, picture=picture, title=Path(song).stem)
-    return warnings

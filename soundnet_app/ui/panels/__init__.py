@@ -8,5 +8,6 @@ in this order: their widgets and menu entries appear in it).
 from soundnet_app.ui.panels.export import ExportPanel
 from soundnet_app.ui.panels.keytempo import KeyTempoPanel
 from soundnet_app.ui.panels.sing import SingPanel
+from soundnet_app.ui.panels.ultrastar import UltraStarPanel
 
-PANELS = (ExportPanel, KeyTempoPanel, SingPanel)
+PANELS = (ExportPanel, KeyTempoPanel, SingPanel, UltraStarPanel)

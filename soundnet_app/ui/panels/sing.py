@@ -355,6 +355,8 @@ class SingPanel(Panel):
             text = f"Score {score.percent} %"
             if line is not None:
                 text += f" · this line {round(line * 100)} %"
+            if sa.game_score is not None:  # the same take by the UltraStar games' rules
+                text += f" · UltraStar {sa.game_score.total:,}"
             view.show_score(text)
         elif sa.score is None:  # a new take (or song): no score yet
             view.show_score("")
