@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 NOTE_KINDS = {":": "normal", "*": "golden", "F": "freestyle", "R": "rap", "G": "golden rap"}
 SCORE_FACTOR = {":": 1, "*": 2, "F": 0, "R": 1, "G": 2}  # golden notes count double; freestyle is not scored
 MIN_PITCH, MAX_PITCH = -60, 67  # MIDI 0..127
-MAX_BPM = 100_000.0
-MAX_SONG_S = 3 * 3600.0  # a note later than this is broken
+MAX_BPM = 2_000.0  # a beat of 7.5 ms, finer than the pitch tracker; real files stay under ~1,000
+MAX_SONG_S = 3600.0  # a note later than this is broken (the app opens songs up to an hour)
 MAX_TXT_BYTES = 4 << 20  # the longest songs are ~100 kB; a larger file is not an UltraStar song
 MAX_LINE_CHARS = 10_000
 MAX_REPORTED = 5  # broken line numbers listed in a warning

@@ -13,13 +13,13 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import warnings
 
 import numpy as np
 
 from soundnet_app.sing.lyrics import Line, Lyrics, Word
 from soundnet_app.sing.pitch import hz_to_midi, midi_to_hz
 from soundnet_app.sing.ultrastar import MAX_PITCH, MIN_PITCH, UltraStarNote, UltraStarSong
+from soundnet_app.sing.ultrastar_score import beat_tones
 
 PITCHED = (":", "*")  # the kinds with a pitch to sing; rap and freestyle notes have none that counts
 HOLD = "~"  # a syllable that holds the previous vowel
@@ -133,13 +133,7 @@ def notes_from_guide(f0: np.ndarray, hop_s: float, bpm: float, gap_s: float) -> 
     cells, midi = cells[keep], midi[keep]
     n_cells = int(cells[-1]) + 1
     bounds = np.searchsorted(cells, np.arange(n_cells + 1))
-    pitch = np.full(n_cells, np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        for c in range(n_cells):
-            values = midi[bounds[c]:bounds[c + 1]]
-            if values.size and np.isfinite(values).sum() * 2 >= values.size:
-                pitch[c] = np.nanmedian(values)
+    pitch = beat_tones(midi, bounds[:-1], bounds[1:])  # nan where under half of a cell is voiced
     onset = _onset_cells(np.isfinite(midi), cells, n_cells)
     notes: list[UltraStarNote] = []
     c = 0

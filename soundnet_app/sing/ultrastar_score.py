@@ -88,14 +88,21 @@ def score_ultrastar(song: UltraStarSong, sung_f0: np.ndarray, hop_s: float = 0.0
     """Score ``sung_f0`` (``(n_hops,)`` Hz on the grid ``k * hop_s``; 0 or ``nan`` unheard) against ``track``'s notes."""
     midi = hz_to_midi(np.nan_to_num(np.asarray(sung_f0, dtype=np.float64), nan=0.0))
     lines = song.tracks[track] if track < len(song.tracks) else []
-    # Every scored beat: its line, score factor, note tone and kind.
-    beats = [(li, b, SCORE_FACTOR[n.kind], n.midi, n.kind in ("R", "G"), n.kind in ("*", "G"))
-             for li, ln in enumerate(lines) for n in ln if SCORE_FACTOR[n.kind] for b in range(n.start, n.end)]
-    if not beats:
+    # Every scored beat (a song has thousands): its line, score factor, note tone and kind, as arrays.
+    notes = [(li, n) for li, ln in enumerate(lines) for n in ln if SCORE_FACTOR[n.kind]]
+    if not notes:
         return UltraStarScore(0.0, 0.0, 0.0, [], 0, 0)
-    line_of, beat, factor, tone, rap, golden = (np.array(column) for column in zip(*beats))
-    times = song.beat_s(np.stack([beat, beat + 1]).astype(np.float64)) / hop_s
-    sung = beat_tones(midi, np.ceil(times[0] - 1e-9).astype(np.int64), np.ceil(times[1] - 1e-9).astype(np.int64))
+    lengths = np.array([n.length for _, n in notes])
+    first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    beat = np.repeat([n.start for _, n in notes], lengths) + np.arange(lengths.sum()) - first
+    line_of, factor, tone, rap, golden = (np.repeat(column, lengths) for column in (
+        [li for li, _ in notes], [SCORE_FACTOR[n.kind] for _, n in notes], [n.midi for _, n in notes],
+        [n.kind in ("R", "G") for _, n in notes], [n.kind in ("*", "G") for _, n in notes]))
+    t0, t1 = song.beat_s(beat.astype(np.float64)) / hop_s, song.beat_s(beat + 1.0) / hop_s
+    starts, ends = np.ceil(t0 - 1e-9).astype(np.int64), np.ceil(t1 - 1e-9).astype(np.int64)  # frames in the beat
+    short = ends <= starts  # a beat shorter than a frame (BPM over 1,500) hears the frame nearest its middle
+    starts[short] = np.round((t0[short] + t1[short]) / 2).astype(np.int64)
+    sung = beat_tones(midi, starts, np.maximum(ends, starts + 1))
     distance = (np.round(np.nan_to_num(sung)).astype(np.int64) - tone) % 12
     hit = np.isfinite(sung) & (rap | (np.minimum(distance, 12 - distance) <= tolerance))
     per_value = (MAX_SONG_SCORE - (MAX_LINE_BONUS if line_bonus else 0)) / factor.sum()

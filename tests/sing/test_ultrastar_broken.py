@@ -32,6 +32,7 @@ CASES: dict[str, tuple[bytes, str]] = {
     "BPM nan": (HEAD.replace("#BPM:200", "#BPM:nan").encode() + NOTES.encode(), "error"),
     "BPM inf": (HEAD.replace("#BPM:200", "#BPM:inf").encode() + NOTES.encode(), "error"),
     "BPM huge": (HEAD.replace("#BPM:200", "#BPM:1e300").encode() + NOTES.encode(), "error"),
+    "BPM 50000": (HEAD.replace("#BPM:200", "#BPM:50000").encode() + NOTES.encode(), "error"),
     "BPM missing": (HEAD.replace("#BPM:200\n", "").encode() + NOTES.encode(), "error"),
     "BPM empty": (HEAD.replace("#BPM:200", "#BPM:").encode() + NOTES.encode(), "error"),
     "GAP text": (HEAD.replace("#GAP:500", "#GAP:soon").encode() + NOTES.encode(), "error"),
@@ -47,6 +48,7 @@ CASES: dict[str, tuple[bytes, str]] = {
     "length negative": ((HEAD + ": 0 -4 0 a\n" + NOTES).encode(), "unreadable"),
     "start beat far away": ((HEAD + NOTES.replace("E\n", "") + ": 999999999999 4 0 a\n").encode(), "impossible"),
     "start beat far before": ((HEAD + ": -999999999999 4 0 a\n" + NOTES).encode(), "impossible"),
+    "a note hours long": ((HEAD + ": 0 99999999 0 a\n" + NOTES).encode(), "impossible"),
     "numbers that are words": ((HEAD + ": a b c la\n" + NOTES).encode(), "unreadable"),
     "too few fields": ((HEAD + ": 0 4\n" + NOTES).encode(), "unreadable"),
     "unknown note kind": ((HEAD + "X 0 4 0 a\n" + NOTES).encode(), "unreadable"),
@@ -134,3 +136,18 @@ def test_stems_outside_the_folder_are_ignored_with_a_warning(tmp_path):
     song = load_ultrastar(folder)
     assert song.ultrastar is not None and any("outside" in w for w in song.ultrastar.warnings)
     assert not song.coverage.complete  # it will be separated
+
+
+def test_four_megabytes_of_notes_at_the_highest_bpm_read_and_score_in_bounded_time(tmp_path):
+    """The largest file accepted, every note as long and as fine-grained as allowed: no hang, no memory blow-up."""
+    from soundnet_app.sing.ultrastar_notes import guide_from_notes, song_lyrics
+    from soundnet_app.sing.ultrastar_score import score_ultrastar
+
+    body = "\n".join(f": {k * 1000} 1000 {k % 12} la" for k in range(300_000))
+    path = tmp_path / "huge.txt"
+    path.write_text(("#TITLE:x\n#BPM:2000\n" + body)[: MAX_TXT_BYTES - 10])
+    song = read_ultrastar(path)
+    assert any("impossible" in w for w in song.warnings)  # the notes past an hour
+    assert song_lyrics(song) is not None
+    guide = guide_from_notes(song, 360_000, 0.01)
+    assert score_ultrastar(song, guide).total > 9000
