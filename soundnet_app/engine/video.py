@@ -9,6 +9,8 @@ video plays: the karaoke mix at the chosen key, tempo and guide level.
 
 from __future__ import annotations
 
+import collections
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,7 +48,8 @@ def write_mp4(path: str | Path, audio: np.ndarray, frame_at: Callable[[int], Pic
     ``frame_at(i)`` returns frame ``i`` as ``(picture, top, bottom)``: ``(height, width, 4)``
     uint8 BGRA (a ``QImage``'s ``Format_RGB32`` bytes on little-endian machines) of ``size`` =
     ``(width, height)`` and the rows that differ from frame ``i - 1`` (all of them for frame 0);
-    or ``None`` when it looks the same as frame ``i - 1``. Only the changed rows are converted
+    or ``None`` when it looks the same as frame ``i - 1`` (then nothing is encoded: the picture
+    is held until the next one, a variable frame rate). Only the changed rows are converted
     to YUV (the lyrics move, the background stays). x264's ``ultrafast`` preset: karaoke frames
     are still pictures, small at any preset; chroma is sampled by point (4x faster, sharp text).
     Raises :class:`~soundnet_app.engine.export.ExportCancelled` when ``cancel()`` turns true,
@@ -65,28 +68,31 @@ def write_mp4(path: str | Path, audio: np.ndarray, frame_at: Callable[[int], Pic
         sound.layout = "stereo"
         sound.bit_rate = AUDIO_KBPS * 1000
         sound.options = {"aac_coder": "fast"}  # the default two-loop search costs 4x the time for no audible gain
-        written = 0
         i420 = np.zeros((height * 3 // 2, width), dtype=np.uint8)  # the frame as YUV 4:2:0, planes one after another
-        for i in range(n_frames):
-            if cancel is not None and cancel():
-                raise ExportCancelled()
-            shown = frame_at(i)
-            if shown is not None or i == 0:
-                _convert_rows(i420, *(shown if shown is not None else (np.zeros((height, width, 4), np.uint8),
-                                                                       0, height)))
-                frame = av.VideoFrame.from_ndarray(i420, format="yuv420p")
-            frame.pts = i
-            for packet in video.encode(frame):
+        audio_encoder = _AudioEncoder(sound, samples, sample_rate)
+        audio_encoder.start()
+        try:
+            for i in range(n_frames):
+                if cancel is not None and cancel():
+                    raise ExportCancelled()
+                shown = frame_at(i)
+                if shown is not None or i == 0:
+                    _convert_rows(i420, *(shown if shown is not None else (np.zeros((height, width, 4), np.uint8),
+                                                                           0, height)))
+                    frame = av.VideoFrame.from_ndarray(i420, format="yuv420p")
+                if shown is not None or i == 0 or i == n_frames - 1:  # a repeated picture is just held (VFR)
+                    frame.pts = i
+                    for packet in video.encode(frame):
+                        container.mux(packet)
+                audio_encoder.mux_ready(container)
+                if progress is not None and i % fps == 0:
+                    progress(i / n_frames)
+            for packet in video.encode(None):
                 container.mux(packet)
-            # The audio up to the end of this frame, in whole AAC frames (the rest at the end).
-            until = min(n, round((i + 1) / fps * sample_rate) // AAC_FRAME * AAC_FRAME)
-            written = _encode_audio(container, sound, samples, written, until, sample_rate)
-            if progress is not None and i % fps == 0:
-                progress(i / n_frames)
-        _encode_audio(container, sound, samples, written, n, sample_rate)
-        for stream in (video, sound):
-            for packet in stream.encode(None):
-                container.mux(packet)
+        except BaseException:
+            audio_encoder.abort()
+            raise
+        audio_encoder.finish(container)
     if progress is not None:
         progress(1.0)
     return path
@@ -109,13 +115,42 @@ def _convert_rows(i420: np.ndarray, picture: np.ndarray, top: int, bottom: int) 
         plane[top // 2:bottom // 2] = source.reshape(rows // 2, half)
 
 
-def _encode_audio(container, stream, samples: np.ndarray, start: int, end: int, sample_rate: int) -> int:
-    """Encode ``samples[:, start:end]`` (planar float) in AAC-frame pieces; returns ``end``."""
-    for a in range(start, end, AAC_FRAME):
-        b = min(end, a + AAC_FRAME)
-        frame = av.AudioFrame.from_ndarray(samples[:, a:b], format="fltp", layout="stereo")
-        frame.sample_rate = sample_rate
-        frame.pts = a
-        for packet in stream.encode(frame):
-            container.mux(packet)
-    return max(start, end)
+class _AudioEncoder(threading.Thread):
+    """Encodes the whole track to AAC on its own thread (PyAV lets go of the GIL while FFmpeg encodes,
+    so it runs beside the frames' drawing); the writer muxes its packets as they come."""
+
+    def __init__(self, stream, samples: np.ndarray, sample_rate: int):
+        super().__init__(name="aac-encoder", daemon=True)
+        self.stream, self.samples, self.sample_rate = stream, samples, sample_rate
+        self.packets: collections.deque = collections.deque()
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            n = self.samples.shape[1]
+            for a in range(0, n, AAC_FRAME):
+                if self.stop.is_set():
+                    return
+                frame = av.AudioFrame.from_ndarray(self.samples[:, a:a + AAC_FRAME], format="fltp", layout="stereo")
+                frame.sample_rate, frame.pts = self.sample_rate, a
+                self.packets.extend(self.stream.encode(frame))
+            self.packets.extend(self.stream.encode(None))
+        except BaseException as e:  # noqa: BLE001 - handed to the writer's thread, raised there
+            self.error = e
+
+    def mux_ready(self, container) -> None:
+        while self.packets:
+            container.mux(self.packets.popleft())
+
+    def abort(self) -> None:
+        """Stop encoding (the video failed or was cancelled)."""
+        self.stop.set()
+        self.join()
+
+    def finish(self, container) -> None:
+        """Wait for the whole track and mux the rest."""
+        self.join()
+        if self.error is not None:
+            raise self.error
+        self.mux_ready(container)
