@@ -29,6 +29,7 @@ import numpy as np
 from soundnet_app.audio.decode import stream_audio
 from soundnet_app.audio.write import AudioWriter
 from soundnet_app.devtools.bench_app import run_app_benchmark
+from soundnet_app.devtools.bench_ultrastar import run_ultrastar_benchmark
 from soundnet_app.devtools.synth import write_synthetic_song
 from soundnet_app.engine.mixer import PlaybackMixer
 from soundnet_app.engine.song import Song
@@ -176,8 +177,6 @@ def main(argv: list[str] | None = None) -> int:
     elif args.monitor:
         results = monitor_benchmark()
     elif args.ultrastar:
-        from soundnet_app.devtools.bench_ultrastar import run_ultrastar_benchmark  # Qt: only for this benchmark
-
         results = run_ultrastar_benchmark()
     else:
         results = core_benchmark(args.model, args.long_minutes)

@@ -116,3 +116,4 @@ def score_ultrastar(song: UltraStarSong, sung_f0: np.ndarray, hop_s: float = 0.0
     bonus = MAX_LINE_BONUS / scored.sum() * perfection[scored].sum() if line_bonus else 0.0
     return UltraStarScore(float(points[~golden].sum()), float(points[golden].sum()), float(bonus),
                           [float(p) for p in perfection[scored]], int(hit.sum()), int(hit.size))
+

@@ -86,3 +86,22 @@ def test_a_singer_who_sings_the_notes_scores_over_9000_and_a_whole_tone_off_unde
     off = score_ultrastar(song, _sing(tmp_path, song, 2))
     assert off.total < 2000, off
     assert midi_to_hz(60) == pytest.approx(261.63, abs=0.01)
+
+
+def test_the_command_line_scores_a_take_file(tmp_path, capsys):
+    import json
+
+    from soundnet_app.sing.ultrastar_take import main
+
+    song_path = tmp_path / "song.txt"
+    song_path.write_text(SONG)
+    song = parse_ultrastar(SONG)
+    melody = [(song.beat_s(n.start) + 0.02, song.beat_s(n.end) - 0.02, n.midi) for n in song.notes() if n.kind != "F"]
+    audio, _ = sung_notes(melody, 6.0, seed=8)
+    take = tmp_path / "take.wav"
+    write_audio(take, np.stack([audio, audio], axis=1))
+    assert main([str(song_path), str(take)]) == 0
+    [score] = json.loads(capsys.readouterr().out)
+    assert score["total"] >= 9000 and score["beats"] == 28
+    assert main([str(song_path), str(tmp_path / "missing.wav")]) == 1
+    assert "missing.wav" in capsys.readouterr().err
