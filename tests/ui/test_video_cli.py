@@ -34,3 +34,28 @@ def test_video_command_at_a_tempo_with_failures_reported(qapp, tmp_path, model_p
     assert video.exists()  # the earlier video stays
     assert video_cli.main([str(tmp_path / "missing.wav"), "-o", str(out)]) == 1
     assert "missing.wav" in capsys.readouterr().err
+
+
+def test_video_of_an_ultrastar_folder_needs_no_model(qapp, tmp_path, capsys):
+    """The folder brings its stems (nothing separated) and its syllables (the lyrics); a broken one is explained."""
+    from tests.ui.test_ultrastar_window import NOTES, SECONDS, TXT
+
+    folder = tmp_path / "Tester - Window Song"
+    folder.mkdir()
+    (folder / "song.txt").write_text(TXT)
+    voice, _ = sung_notes(NOTES, SECONDS, seed=1)
+    stereo = np.stack([voice, voice], axis=1)
+    for name in ("song.wav", "vocals.wav"):
+        write_audio(folder / name, stereo)
+    write_audio(folder / "instrumental.wav", 0 * stereo)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "song.txt").write_text("#TITLE:x\n#BPM:0\n: 0 1 0 a\n")
+    out = tmp_path / "out"
+    rc = video_cli.main([str(folder), str(broken), "-o", str(out), "--model", str(tmp_path / "no-model.keras"),
+                         "--size", "720p", "--key", "-1"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "broken" in err and "BPM" in err and "1 of 2 song(s) failed" in err
+    with av.open(str(out / "Tester - Window Song (key -1).mp4")) as container:
+        audio = container.streams.audio[0]
+        assert float(audio.duration * audio.time_base) == pytest.approx(SECONDS, abs=0.06)
