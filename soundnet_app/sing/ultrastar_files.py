@@ -185,3 +185,11 @@ def lyrics_for(song: Song) -> Lyrics | None:
         return find_lyrics(song.path)
     except LyricsError:
         return None
+
+
+def singer_lyrics(song: Song) -> tuple[Lyrics | None, Lyrics | None]:
+    """The lyrics a karaoke video shows: ``(lyrics, None)``, or a duet's two singers apart (two rows)."""
+    sheet = song.ultrastar
+    if sheet is not None and sheet.duet:
+        return song_lyrics(sheet, 0), song_lyrics(sheet, 1)
+    return lyrics_for(song), None

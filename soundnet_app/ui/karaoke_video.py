@@ -69,11 +69,13 @@ class KaraokeFrames:
     Args:
         lyrics: synced lyrics (``None`` or unsynced: ``message`` is shown instead).
         size: ``(width, height)`` in pixels.
+        second: a duet's second singer: their lyrics in the lower half, the first singer's in the upper.
     """
 
     def __init__(self, lyrics: Lyrics | None, size: tuple[int, int] = SIZES["720p"], *, tempo: float = 1.0,
-                 fps: int = FPS, background: QImage | None = None, message: str = ""):
+                 fps: int = FPS, background: QImage | None = None, message: str = "", second: Lyrics | None = None):
         self.lyrics = lyrics if lyrics is not None and lyrics.synced else None
+        self.second = second if second is not None and second.synced else None
         self.size = size
         self.tempo = tempo
         self.fps = fps
@@ -84,6 +86,11 @@ class KaraokeFrames:
         self.style = LyricsStyle.for_height(height, stage=True)
         margin = 0.06 * height
         self.rect = QRectF(margin, margin, width - 2 * margin, height - 2 * margin)
+        if self.second is not None:
+            self.rects = [QRectF(margin, margin, width - 2 * margin, height / 2 - 1.5 * margin),
+                          QRectF(margin, height / 2 + 0.5 * margin, width - 2 * margin, height / 2 - 1.5 * margin)]
+        else:
+            self.rects = [self.rect]
         self._shown: tuple | None = None
         self._rects: list[QRect] = []  # where the last frame drew (its text rows and dots)
         self.drawn = 0  # frames actually painted (the rest repeated the last one)
@@ -95,9 +102,10 @@ class KaraokeFrames:
         """Frame ``i`` as ``(picture, top, bottom)``: ``(height, width, 4)`` uint8 BGRA (a view of the frame
         buffer, valid until the next call) and the rows that changed since the frame asked for before;
         ``None`` when it looks the same as that one."""
-        frame = lyrics_frame_at(self.lyrics, self.song_time(i))
+        singers = [self.lyrics, self.second] if self.second is not None else [self.lyrics]
+        frames = [lyrics_frame_at(lyrics, self.song_time(i)) for lyrics in singers]
         # The wipe moves in whole pixels: a frame whose wipe moved less than one looks the same.
-        look = (frame.current, frame.previous, frame.next, frame.countdown, round(frame.wipe * self.size[0]))
+        look = tuple((f.current, f.previous, f.next, f.countdown, round(f.wipe * self.size[0])) for f in frames)
         if look == self._shown:
             return None
         p = QPainter(self.image)
@@ -106,7 +114,8 @@ class KaraokeFrames:
         else:  # only where the last frame drew: the rest is background already
             for r in self._rects:
                 p.drawImage(r, self.background, r)
-        rects = [r.toAlignedRect() for r in paint_lyrics(p, self.rect, self.lyrics, frame, self.style, self.message)]
+        rects = [r.toAlignedRect() for k, (lyrics, frame, area) in enumerate(zip(singers, frames, self.rects))
+                 for r in paint_lyrics(p, area, lyrics, frame, self.style, "" if k else self.message)]
         p.end()
         changed = rects + self._rects
         top, bottom = (min(r.top() for r in changed), max(r.bottom() + 1 for r in changed)) if changed else (0, 0)
@@ -127,16 +136,17 @@ def write_karaoke_video(path: str | Path, vocals: np.ndarray, instrumental: np.n
                         key: int = 0, tempo: float = 1.0, vocal_level: float = 0.0, instrumental_level: float = 1.0,
                         mute: bool = False, size: tuple[int, int] = SIZES["720p"], colour: str = BACKGROUND,
                         picture: str | Path | None = None, title: str = "", fps: int = FPS,
-                        progress: Callable[[float], None] | None = None,
+                        second: Lyrics | None = None, progress: Callable[[float], None] | None = None,
                         cancel: Callable[[], bool] | None = None) -> Path:
     """Write a karaoke MP4 of the ``(n, 2)`` stems (see the module's docstring); returns ``path``.
 
-    ``progress`` gets 0..1 (rendering the audio at a key or tempo is the first 10 %). Raises
+    ``second``: a duet's second singer (two rows of lyrics). ``progress`` gets 0..1 (rendering the
+    audio at a key or tempo is the first 10 %). Raises
     :class:`VideoError` for a picture that does not load,
     :class:`~soundnet_app.engine.export.ExportCancelled` on cancel.
     """
     frames = KaraokeFrames(lyrics, size, tempo=tempo, fps=fps, background=background_image(size, colour, picture),
-                           message=f"♪ {title} ♪" if title else "♪")
+                           message=f"♪ {title} ♪" if title else "♪", second=second)
     report = progress or (lambda fraction: None)
     audio = karaoke_audio(vocals, instrumental, key=key, tempo=tempo, vocal_level=vocal_level,
                           instrumental_level=instrumental_level, mute=mute)

@@ -23,7 +23,7 @@ from soundnet_app.engine.export import ExportConflict, safe_filename, shifted_na
 from soundnet_app.engine.loading import error_message, load_song
 from soundnet_app.engine.video import SIZES
 from soundnet_app.sing.ultrastar import UltraStarError
-from soundnet_app.sing.ultrastar_files import is_ultrastar_source, load_ultrastar, lyrics_for
+from soundnet_app.sing.ultrastar_files import is_ultrastar_source, load_ultrastar, singer_lyrics
 from soundnet_app.ui.karaoke_video import BACKGROUND, VideoError, ensure_gui_app, write_karaoke_video
 
 
@@ -53,7 +53,8 @@ def make_video(path: Path, song_path: Path, args: argparse.Namespace, separator_
         for chunk in separator.separate_array(song.mixture):
             song.write_chunk(chunk.start, chunk.vocals, chunk.instrumental)
     picture = None if args.background.startswith("#") else args.background
-    write_karaoke_video(path, song.vocals, song.instrumental, lyrics_for(song), key=args.key, tempo=args.tempo,
+    first, second = singer_lyrics(song)
+    write_karaoke_video(path, song.vocals, song.instrumental, first, second=second, key=args.key, tempo=args.tempo,
                         vocal_level=args.guide_level, size=SIZES[args.size], title=song.title,
                         colour=args.background if picture is None else BACKGROUND, picture=picture)
 

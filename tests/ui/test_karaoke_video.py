@@ -95,3 +95,20 @@ def test_a_picture_covers_the_frame_dimmed(qapp, tmp_path):
     image = background_image(SIZE, picture=path)
     corners = [QColor(image.pixel(x, y)) for x in (0, SIZE[0] - 1) for y in (0, SIZE[1] - 1)]
     assert all(c.red() > 80 and c.green() == 0 and c.red() < 200 for c in corners)  # covered, dimmed
+
+
+def test_a_duet_shows_each_singer_in_their_own_half(qapp):
+    from soundnet_app.sing.ultrastar import parse_ultrastar
+    from soundnet_app.sing.ultrastar_notes import song_lyrics
+
+    duet = parse_ultrastar("#TITLE:D\n#BPM:120\n#GAP:0\nP1\n: 0 8 0 First\n- 10\n: 40 8 0 third\n"
+                           "P2\n: 4 16 7 Second\nE\n")
+    size = (640, 360)
+    frames = KaraokeFrames(song_lyrics(duet, 0), size, fps=10, second=song_lyrics(duet, 1),
+                           background=background_image(size, "#000000"))
+    picture, _, _ = frames.frame_at(7)  # 0.7 s: both sing ("First" from 0 s, "Second" from 0.5 s)
+    lit = picture[:, :, :3].max(axis=(1, 2)) > 100
+    top, bottom = lit[: size[1] // 2], lit[size[1] // 2:]
+    assert top.any() and bottom.any()  # a row of lyrics in each half
+    single = KaraokeFrames(song_lyrics(duet), size, fps=10, background=background_image(size, "#000000"))
+    assert not np.array_equal(single.frame_at(7)[0], picture)

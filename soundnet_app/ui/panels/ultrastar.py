@@ -20,7 +20,7 @@ from soundnet_app.engine.video import SIZES
 from soundnet_app.sing.pitch import HOP_S, track_pitch
 from soundnet_app.sing.ultrastar import UltraStarError
 from soundnet_app.sing.ultrastar_export import export_ultrastar, ultrastar_paths
-from soundnet_app.sing.ultrastar_files import lyrics_for, media_path
+from soundnet_app.sing.ultrastar_files import lyrics_for, media_path, singer_lyrics
 from soundnet_app.sing.ultrastar_notes import guide_from_notes
 from soundnet_app.ui.karaoke_video import BACKGROUND, VideoError, write_karaoke_video
 from soundnet_app.ui.panels.host import Panel, PanelHost
@@ -141,7 +141,8 @@ class UltraStarPanel(Panel):
         vocals, instrumental = song.vocals, song.instrumental
 
         def run(progress, cancel):
-            return write_karaoke_video(path, vocals, instrumental, lyrics_for(song), key=key, tempo=tempo,
+            first, second = singer_lyrics(song)
+            return write_karaoke_video(path, vocals, instrumental, first, second=second, key=key, tempo=tempo,
                                        vocal_level=params.vocal_level, instrumental_level=params.instrumental_level,
                                        mute=params.mute, size=SIZES[size], colour=colour, picture=picture,
                                        title=song.title, progress=progress, cancel=cancel.is_set)
