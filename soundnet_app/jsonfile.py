@@ -1,11 +1,12 @@
-"""Reading the app's own JSON files (song preferences, model sidecars, the queue) without trusting them.
+"""Reading the app's own JSON files (song preferences, model sidecars, the queue, the scores) without trusting them.
 
 A settings file may be hand-edited, cut short by a full disk, or sent by someone else.
 :func:`read_json_file` never raises for what is in the file: a missing file gives the default;
 a damaged one (not UTF-8, not JSON, nested or larger than a settings file can be, or of the wrong
 shape) gives the default and a message for the user, and is moved aside as
 ``<name>.damaged-<timestamp>`` (:func:`~soundnet_app.fileio.move_aside`) so the next save starts fresh
-and the old bytes are kept.
+and the old bytes are kept. A file that is JSON of the right type but does not hold what its reader
+expects is set aside the same way with :func:`set_aside_damaged`.
 """
 
 from __future__ import annotations
@@ -74,13 +75,14 @@ def _problem(path: Path, expect: type, max_bytes: int, max_depth: int) -> tuple[
 
 def read_json_file(path: PathLike, default: Any, *, what: str = "", expect: type = dict,
                    max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH,
-                   set_aside: bool = True) -> JsonRead:
+                   set_aside: bool = True, instead: str = "using defaults") -> JsonRead:
     """The JSON in ``path``, or ``default`` when it is missing, unreadable or damaged.
 
     Args:
         what: what the file is, for the message ("your per-song settings").
         expect: the type the top level must have.
         set_aside: move a damaged file to ``<name>.damaged-<timestamp>`` (``False``: leave it).
+        instead: what the app does then, for the message ("starting with an empty queue").
     """
     path = Path(path)
     what = what or path.name
@@ -90,11 +92,21 @@ def read_json_file(path: PathLike, default: Any, *, what: str = "", expect: type
         return JsonRead(default)
     except OSError as e:
         log.warning("cannot read %s: %s", path, e)
-        return JsonRead(default, f"Could not read {what} ({path.name}: {e.strerror or e}); using defaults.")
+        return JsonRead(default, f"Could not read {what} ({path.name}: {e.strerror or e}); {instead}.")
     if not why:
         return JsonRead(value)
+    return set_aside_damaged(path, default, why, what=what, set_aside=set_aside, instead=instead)
+
+
+def set_aside_damaged(path: PathLike, default: Any, why: str, *, what: str = "", set_aside: bool = True,
+                      instead: str = "using defaults") -> JsonRead:
+    """``default`` and the message for a damaged ``path`` (``why``: "it does not hold a queue"), the file
+    moved to ``<name>.damaged-<timestamp>`` (unless ``set_aside`` is ``False``); for a reader that finds the
+    JSON of :func:`read_json_file` is not what it expects."""
+    path = Path(path)
+    what = what or path.name
     moved = move_aside(path) if set_aside else None
     kept = f" It was kept as {moved.name}." if moved is not None else ""
     log.warning("damaged %s: %s", path, why)
     return JsonRead(default, f"{what[0].upper()}{what[1:]} ({path.name}) was damaged ({why}); "
-                             f"using defaults.{kept}", moved)
+                             f"{instead}.{kept}", moved)

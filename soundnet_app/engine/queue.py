@@ -15,15 +15,18 @@ those stored with it (:mod:`soundnet_app.sing.scoreboard`).
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from soundnet_app.audio.formats import is_supported_input
-from soundnet_app.engine.json_state import keep_aside, load_state, save_state
+from soundnet_app.fileio import atomic_write
+from soundnet_app.jsonfile import read_json_file, set_aside_damaged
 
 MAX_ENTRIES = 1000  # a night, not a library
+_WHAT, _INSTEAD = "the song queue", "starting with an empty queue"  # for the message about a damaged file
 MAX_SINGER_CHARS = 60
 FOLDER_FILE_LIMIT = 500
 
@@ -205,17 +208,20 @@ class SongQueue:
         if self.path is None:
             return
         try:
-            save_state(self.path, self.to_dict())
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.path, json.dumps(self.to_dict(), indent=1, ensure_ascii=False))
         except OSError:
             pass  # a full or read-only disk: the queue keeps working; the next change tries again
 
     @classmethod
     def load(cls, path: str | Path) -> tuple[SongQueue, str]:
-        """The queue saved in ``path`` and a message (``""``; or why it is empty: the file was damaged)."""
+        """The queue saved in ``path`` and a message (``""``; or why it is empty: the file was damaged,
+        and moved aside as ``queue.json.damaged-<time>``)."""
         queue = cls(path)
-        data, message = load_state(queue.path, "queue")
+        read = read_json_file(queue.path, None, what=_WHAT, instead=_INSTEAD)
+        data = read.value
         if data is None:
-            return queue, message
+            return queue, read.message
         try:
             songs = data.get("songs", [])
             if not isinstance(songs, list):
@@ -229,11 +235,8 @@ class SongQueue:
             if isinstance(data.get("night"), str):
                 queue.night = data["night"][:40]
         except (ValueError, TypeError):
-            kept = keep_aside(queue.path)
-            fresh = cls(path)
-            where = f" It was kept as {kept.name}." if kept is not None else ""
-            return fresh, ("The queue file could not be read: it does not hold a queue. "
-                           f"Starting with an empty one.{where}")
+            read = set_aside_damaged(queue.path, None, "it does not hold a queue", what=_WHAT, instead=_INSTEAD)
+            return cls(path), read.message
         for entry in queue.entries:
             entry.missing = not entry.path.is_file()
         return queue, ""

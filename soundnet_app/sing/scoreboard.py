@@ -5,20 +5,23 @@ app's data folder (written whole and atomically after each new score), and
 answers the two lists a karaoke night shows: the best scores for a song
 (:meth:`Scoreboard.best_for_song`) and the best of the night
 (:meth:`Scoreboard.best_of_night`, the queue's ``night`` id). A damaged file
-gives an empty board and a message, the file kept aside.
+gives an empty board and a message, the file moved aside (``scores.json.damaged-<time>``).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from soundnet_app.engine.json_state import keep_aside, load_state, save_state
 from soundnet_app.engine.keytempo import clamp_key, clamp_tempo
 from soundnet_app.engine.queue import clean_singer
+from soundnet_app.fileio import atomic_write
+from soundnet_app.jsonfile import read_json_file, set_aside_damaged
 
 MAX_RECORDS = 5000  # the oldest are dropped beyond this
+_WHAT, _INSTEAD = "the score list", "starting with no scores"  # for the message about a damaged file
 MIN_SUNG_FRAMES = 100  # a take of less than ~1 s of the guide's singing is not a score (10 ms frames)
 
 
@@ -65,20 +68,20 @@ class Scoreboard:
 
     @classmethod
     def load(cls, path: str | Path) -> tuple[Scoreboard, str]:
-        """The board in ``path`` and a message (``""`` unless the file was damaged: then it is kept aside)."""
+        """The board in ``path`` and a message (``""`` unless the file was damaged: then it is moved aside)."""
         board = cls(path)
-        data, message = load_state(board.path, "scores")
+        read = read_json_file(board.path, None, what=_WHAT, instead=_INSTEAD)
+        data = read.value
         if data is None:
-            return board, message
+            return board, read.message
         try:
             rows = data["scores"]
             if not isinstance(rows, list):
                 raise TypeError
             board.records = [_record(item) for item in rows[-MAX_RECORDS:]]
         except (KeyError, TypeError, ValueError, OverflowError):
-            kept = keep_aside(board.path)
-            where = f" It was kept as {kept.name}." if kept is not None else ""
-            return cls(path), f"The scores file could not be read: it does not hold scores. Starting afresh.{where}"
+            read = set_aside_damaged(board.path, None, "it does not hold scores", what=_WHAT, instead=_INSTEAD)
+            return cls(path), read.message
         return board, ""
 
     def add(self, singer: str, song: str, title: str, total: float, key: int, tempo: float,
@@ -90,7 +93,9 @@ class Scoreboard:
         del self.records[:-MAX_RECORDS]
         if self.path is not None:
             try:
-                save_state(self.path, {"version": 1, "scores": [asdict(r) for r in self.records]})
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                data = {"version": 1, "scores": [asdict(r) for r in self.records]}
+                atomic_write(self.path, json.dumps(data, indent=1, ensure_ascii=False))
             except OSError:
                 pass  # kept in memory; the next score tries to write again
         return record

@@ -56,6 +56,7 @@ class SeparationControl(QObject):
         self.job: SeparationJob | None = None
         self.ahead_job: SeparationJob | None = None  # a queued song's, below the current song's in priority
         self.model_state = "loading"  # "ready", "failed"
+        self._problems_shown: tuple | None = None  # (model path, problems) last shown in the banner
         self.model_label = QLabel("Loading the separation model…")
         self.model_label.setObjectName("dim")
         w = self.worker
@@ -168,8 +169,13 @@ class SeparationControl(QObject):
 
     def _model_ready(self, version: str) -> None:
         self.model_state = "ready"
+        info = model_info(self.model_path)
         self.model_label.setText("Separation model ready")
-        self.model_label.setToolTip(f"{model_info(self.model_path).name}, version {version}")
+        self.model_label.setToolTip(f"{info.name}, version {version}")
+        if info.problems and (info.path, info.problems) != self._problems_shown:
+            # A damaged sidecar: the model runs with defaults (said once per model, not at every reload).
+            self._problems_shown = (info.path, info.problems)
+            self.host.show_banner(f"{info.name}: {' '.join(info.problems)}", "warning")
         if self.separating:
             song = self.host.song
             self.host.show_progress("Separating…", song.coverage.fraction if song else 0.0)

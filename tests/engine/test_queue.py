@@ -7,8 +7,8 @@ import json
 import numpy as np
 import soundfile as sf
 
-from soundnet_app.engine.json_state import MAX_DEPTH, load_state
 from soundnet_app.engine.queue import SongQueue
+from soundnet_app.jsonfile import MAX_JSON_DEPTH
 
 
 def write_song(path, seconds: float = 0.2):
@@ -78,23 +78,24 @@ def test_queue_survives_a_restart(tmp_path):
 
 def test_damaged_queue_file_gives_empty_queue_message_and_is_kept(tmp_path):
     file = tmp_path / "queue.json"
-    for content in ("{not json", "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5),
+    for content in ("{not json", "[" * (MAX_JSON_DEPTH + 5) + "]" * (MAX_JSON_DEPTH + 5),
                     json.dumps({"songs": [{"path": 3}]}), json.dumps([1, 2])):
         file.write_text(content)
         q, message = SongQueue.load(file)
         assert len(q) == 0 and q.current == -1
-        assert "queue file could not be read" in message and "kept as" in message
-        kept = sorted(tmp_path.glob("queue.damaged-*.json"))
-        assert kept and kept[-1].read_text() == content
-        assert file.read_text() == content  # untouched until the next change writes a good one
-        for k in kept:
-            k.unlink()
+        assert "The song queue (queue.json) was damaged" in message and "empty queue" in message
+        kept = sorted(tmp_path.glob("queue.json.damaged-*"))
+        assert len(kept) == 1 and kept[0].read_text() == content and f"kept as {kept[0].name}" in message
+        assert not file.exists()  # moved aside: the next change writes a good one
+        q.add([write_song(tmp_path / "a.wav")])
+        assert len(SongQueue.load(file)[0]) == 1
+        kept[0].unlink()
 
 
 def test_missing_file_is_a_quiet_empty_queue(tmp_path):
     q, message = SongQueue.load(tmp_path / "none.json")
     assert len(q) == 0 and message == ""
-    assert load_state(tmp_path / "none.json", "queue") == (None, "")
+    assert not (tmp_path / "none.json").exists()
 
 
 def test_reorder_by_ids_keeps_the_song_on_stage(tmp_path):

@@ -25,7 +25,8 @@ def test_damaged_scores_file_gives_empty_board_message_and_is_kept(tmp_path):
     for content in ('{"scores": [{"percent": 500, "song": "x"}]}', "\x00\x01", '{"scores": 3}'):
         file.write_text(content)
         board, message = Scoreboard.load(file)
-        assert board.records == [] and "scores file could not be read" in message
-        assert any(p.read_text() == content for p in tmp_path.glob("scores.damaged-*.json"))
-        for p in tmp_path.glob("scores.damaged-*.json"):
-            p.unlink()
+        assert board.records == [] and "The score list (scores.json) was damaged" in message
+        kept = list(tmp_path.glob("scores.json.damaged-*"))
+        assert len(kept) == 1 and kept[0].read_text() == content and f"kept as {kept[0].name}" in message
+        assert not file.exists()
+        kept[0].unlink()

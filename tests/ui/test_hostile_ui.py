@@ -176,3 +176,21 @@ def test_item10_save_my_take_proposes_a_name_not_a_subfolder(make_window, qtbot,
     sing.singalong.take_parts.append(TakePart(np.zeros(4410, np.float32), 0))  # something was sung
     sing.take_action.trigger()  # Sing › Save My Take…
     assert ("save_audio", "Save My Take", "AC DC - Back in Black - my take.wav") in dialogs.calls
+
+
+def test_item4_a_damaged_model_sidecar_is_shown_in_the_banner(make_window, qtbot, settings, tmp_path):
+    """The CLI prints a damaged sidecar's message; the app shows it when the model loads (defaults are used)."""
+    import shutil
+
+    from soundnet_app.separation.catalog import default_model_path
+
+    model = tmp_path / "mine" / "soundnet.keras"
+    model.parent.mkdir()
+    shutil.copyfile(default_model_path(), model)
+    (model.parent / "soundnet.json").write_text('{"name": "Mine", "settings": {"mask_power": ')
+    settings.model_path = model
+    window = make_window()
+    assert window.separation.model_path == model
+    qtbot.waitUntil(lambda: "settings file (soundnet.json) was damaged" in window.banner.text(), timeout=10000)
+    assert window.banner.kind == "warning" and "using defaults" in window.banner.text()
+    assert (model.parent / "soundnet.json").exists()  # a model's file is left as it is

@@ -71,9 +71,9 @@ def test_damaged_queue_file_gives_an_empty_queue_and_a_message(qtbot, make_windo
     (data / "queue.json").write_text('{"songs": [{"path": ')
     window = make_window()
     assert len(window.panel(QueuePanel).queue) == 0
-    qtbot.waitUntil(lambda: "queue file could not be read" in window.banner.label.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "song queue (queue.json) was damaged" in window.banner.label.text(), timeout=10000)
     assert window.banner.isVisibleTo(window)
-    assert list(data.glob("queue.damaged-*.json"))
+    assert [p.read_text() for p in data.glob("queue.json.damaged-*")] == ['{"songs": [{"path": ']
 
 
 @pytest.mark.slow
