@@ -268,6 +268,7 @@ class MainWindow(QMainWindow):
         self.playback.open(song)
         self.transport.show_levels()
         self.waveforms.set_song(song)
+        self.transport.show_position()  # where the song was left (Playback remembers it)
         self.stack.setCurrentWidget(self.waveforms)
         if self.banner.kind != "warning":  # errors and "Exported…" were about the previous song
             self.banner.hide()

@@ -122,6 +122,12 @@ class TransportControls:
         self.show_time(frame)
         w.separation.seeked(w.song, frame)
 
+    def show_position(self) -> None:
+        """The playhead and the time where the playback is (a song opened where it was left)."""
+        frame = self.playback.position
+        self.window.waveforms.set_playhead(frame / SAMPLE_RATE)
+        self.show_time(frame)
+
     def seek_relative(self, delta_s: float) -> None:
         if self.window.song is not None:
             self.seek_seconds(self.playback.position / SAMPLE_RATE + delta_s)
