@@ -1,9 +1,11 @@
 """The public entry point: :class:`Separator` splits a song into vocals and instrumental.
 
-A song is processed in overlapping chunks (about 10 s, overlapping by 1 s).
+A song is processed in overlapping chunks (about 18 s, overlapping by 4 s).
 Each chunk goes through STFT -> U-Net -> soft mask -> inverse STFT on its own,
-and neighbouring chunks are cross-faded over the overlap, so memory stays
-bounded for songs of any length and there are no seams at chunk boundaries.
+and neighbouring chunks are cross-faded over the middle of the overlap, so
+memory stays bounded for songs of any length, and each output sample comes
+from a chunk in which it sits at least a second from the edge (edge frames hear
+less of the song: a held note would flip stems there, see :func:`seam_fade`).
 The instrumental is always ``mixture - vocals``, so the stems add up to the
 mixture exactly.
 """
@@ -29,6 +31,22 @@ ProgressCallback = Callable[[float], None]
 def bundled_model_path() -> Path:
     """The default model (``$SOUNDNET_MODEL`` overrides it); see :mod:`.catalog`."""
     return catalog.default_model_path()
+
+
+def seam_fade(overlap: int) -> np.ndarray:
+    """The next chunk's weight over an ``overlap``-sample seam, ``(overlap,)`` float32 rising 0 -> 1.
+
+    A chunk's frames near its edges see less music around them than its centre and are
+    less reliable (a held note can flip between the stems there): over the first and last
+    quarter of the overlap each side keeps the chunk in which those samples sit further
+    from an edge, and a raised cosine over the middle half hands over between them.
+    """
+    edge = overlap // 4
+    fade = np.zeros(overlap, dtype=np.float32)
+    middle = overlap - 2 * edge
+    fade[edge : edge + middle] = 0.5 - 0.5 * np.cos(np.pi * (np.arange(middle) + 0.5) / middle)
+    fade[edge + middle :] = 1.0
+    return fade
 
 
 @dataclass
@@ -95,7 +113,7 @@ class Separator:
         # What the stem cache keys on: the model file's content and every
         # setting that changes the stems, so a new model never serves stale stems.
         self.model_version = catalog.model_version(self.model_path, settings)
-        self._fade_in = np.linspace(0.0, 1.0, self.overlap, dtype=np.float32)[:, None]
+        self._fade_in = seam_fade(self.overlap)[:, None]
         self._infer = self._compile_inference()
 
     def _compile_inference(self):
