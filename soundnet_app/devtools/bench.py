@@ -101,7 +101,8 @@ def monitor_benchmark(blocks: int = 400) -> dict:
     rng = np.random.default_rng(0)
     n = 20 * rate
     song = Song("bench.wav", (rng.standard_normal((n, 2)) * 0.1).astype(np.float32))
-    song.write_chunk(0, song.mixture * 0.5, song.mixture * 0.5)
+    half = np.asarray(song.mixture) * 0.5
+    song.write_chunk(0, half, half)
     voice = (0.3 * np.sin(2 * np.pi * 330 * np.arange(frames) / rate)).astype(np.float32)
 
     def stats(times: list[float]) -> list[float]:

@@ -146,7 +146,7 @@ def cached_reopen_seconds(song: Path, window, tmp: Path) -> float:
     """Store ``window.song``'s stems in a fresh cache, then time a cold app process reopening ``song``."""
     cache_dir = tmp / "reopen-cache"
     key = cache_key(file_hash(song), model_version_of(window.separation.model_path))
-    if StemCache(cache_dir).put(key, window.song.vocals, window.song.instrumental) is None:
+    if StemCache(cache_dir).put(key, window.song.vocals.data, window.song.instrumental) is None:
         raise RuntimeError("could not fill the cache")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="2")
     t0 = time.time()

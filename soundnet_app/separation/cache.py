@@ -95,18 +95,11 @@ class CacheHit(NamedTuple):
 def encode_vocals(vocals: np.ndarray, intervals: list[tuple[int, int]] | None = None) -> bytes:
     """``(n, 2)`` float32 vocals -> one cache entry's bytes (header + FLAC payload).
 
+    int16 vocals are taken as 16-bit samples already (``value = q / 32767``: the app's song arrays).
     ``intervals``: the separated ``(start, end)`` parts; ``None``: all of it.
     """
     n = vocals.shape[0]
-    peak = float(np.max(np.abs(vocals))) if n else 0.0
-    if not np.isfinite(peak):
-        raise ValueError("vocals contain NaN or infinite samples")
-    scale = 1.0 / peak if peak > 1.0 else 1.0  # 16 bits must not clip
-    q = np.empty((n, 2), dtype=np.int16)
-    block = 1 << 18
-    for i in range(0, n, block):  # in blocks: no full-length float64 temporaries
-        np.clip(np.rint(vocals[i : i + block] * np.float32(scale * _FULL_SCALE)), -32768, 32767,
-                out=q[i : i + block], casting="unsafe")
+    q, scale = (vocals, 1.0) if vocals.dtype == np.int16 else _quantize(vocals)
     buf = io.BytesIO()
     if n:
         with sf.SoundFile(buf, "w", 44100, 2, "PCM_16", format="FLAC", compression_level=0.0) as f:
@@ -118,9 +111,26 @@ def encode_vocals(vocals: np.ndarray, intervals: list[tuple[int, int]] | None = 
     return MAGIC + fields + _CRC.pack(zlib.crc32(fields)) + payload
 
 
-def decode_vocals(data: bytes | memoryview, n_frames: int | None = None) -> tuple[np.ndarray, list[tuple[int, int]]]:
+def _quantize(vocals: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(n, 2)`` float32 -> int16 samples and the scale applied first (peaks above full scale)."""
+    n = vocals.shape[0]
+    peak = float(np.max(np.abs(vocals))) if n else 0.0
+    if not np.isfinite(peak):
+        raise ValueError("vocals contain NaN or infinite samples")
+    scale = 1.0 / peak if peak > 1.0 else 1.0  # 16 bits must not clip
+    q = np.empty((n, 2), dtype=np.int16)
+    block = 1 << 18
+    for i in range(0, n, block):  # in blocks: no full-length float64 temporaries
+        np.clip(np.rint(vocals[i : i + block] * np.float32(scale * _FULL_SCALE)), -32768, 32767,
+                out=q[i : i + block], casting="unsafe")
+    return q, scale
+
+
+def decode_vocals(data: bytes | memoryview, n_frames: int | None = None,
+                  pcm16: bool = False) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """One entry's bytes -> ``(n, 2)`` float32 vocals and the separated intervals.
 
+    ``pcm16``: the vocals as int16 instead, ``value = q / 32767`` (half the memory).
     Raises :class:`DamagedEntry` if anything is off.
     """
     data = memoryview(data)
@@ -156,6 +166,8 @@ def decode_vocals(data: bytes | memoryview, n_frames: int | None = None) -> tupl
         raise DamagedEntry(f"payload does not decode: {e}") from e
     if q.shape != (n, 2):
         raise DamagedEntry("payload is short")
+    if pcm16:  # an entry scaled down to fit 16 bits (rare) goes back to full scale, clipped
+        return (q if scale == 1.0 else np.clip(np.rint(q / scale), -32768, 32767).astype(np.int16)), intervals
     out = q.astype(np.float32)
     out *= np.float32(1.0 / (scale * _FULL_SCALE))
     return out, intervals
@@ -219,6 +231,30 @@ class StemCache:
         except OSError:
             pass
         return CacheHit(vocals, instrumental, intervals)
+
+    def lookup_pcm16(self, key: str, n_frames: int) -> tuple[np.ndarray, list[tuple[int, int]]] | None:
+        """The stored vocals of an ``n_frames`` song as ``(n, 2)`` int16 (``value = q / 32767``) and the
+        separated intervals; ``None`` on a miss. Like :meth:`lookup` (damage is a miss), without
+        building any float32 song-long array."""
+        if not self.enabled:
+            return None
+        path = self.path_for(key)
+        try:
+            vocals, intervals = decode_vocals(path.read_bytes(), n_frames, pcm16=True)
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            log.warning("cannot read cache entry %s: %s", path.name, e)
+            return None
+        except Exception as e:  # any damage is a miss
+            log.warning("dropping damaged cache entry %s: %s", path.name, e)
+            self._remove(path)
+            return None
+        try:
+            os.utime(path)  # most recently used
+        except OSError:
+            pass
+        return vocals, intervals
 
     def put(self, key: str, vocals: np.ndarray, instrumental: np.ndarray | None = None,
             intervals: list[tuple[int, int]] | None = None) -> Path | None:
