@@ -28,6 +28,8 @@ import numpy as np
 from soundnet_app.audio.decode import stream_audio
 from soundnet_app.audio.write import AudioWriter
 from soundnet_app.devtools.bench_app import run_app_benchmark
+from soundnet_app.devtools.bench_memory import long_song_memory
+from soundnet_app.devtools.bench_underruns import underruns_under_load
 from soundnet_app.devtools.synth import write_synthetic_song
 from soundnet_app.engine.mixer import PlaybackMixer
 from soundnet_app.engine.song import Song
@@ -172,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.app:
         results = run_app_benchmark()
+        results.update(**long_song_memory(args.long_minutes), **underruns_under_load())  # 60-min song; CPU load
     elif args.monitor:
         results = monitor_benchmark()
     else:
