@@ -169,3 +169,26 @@ def test_the_ring_shrinks_back_once_the_machine_is_calm():
     out = np.zeros((ring.written - ring.read_frames, 2), np.float32)
     ring.read(out)
     assert out[-1, 0] == src_k - 1  # the stream stays in order through the changes
+
+
+def test_the_audio_clock_follows_the_blocks_heard_not_wall_time():
+    """A 2 s stall of the output (tap-to-sync under load): the heard frame waits for the sound, so taps
+    timed against it stay on the song; wall time would put them 2 s early."""
+    from soundnet_app.engine.output import AudioClock
+
+    rate, frames = 44100, 1024
+    clock = AudioClock(rate)
+    assert clock.frame_at(0.0) is None
+    dac, frame = 0.1, 0
+    for _ in range(40):  # ~0.93 s played
+        clock.mark(dac, frame, frames)
+        dac, frame = dac + frames / rate, frame + frames
+    stalled_at = dac  # nothing reaches the speaker for 2 s
+    dac += 2.0
+    for _ in range(40):
+        clock.mark(dac, frame, frames)
+        dac, frame = dac + frames / rate, frame + frames
+    assert clock.frame_at(stalled_at + 1.0) == 40 * frames  # during the stall: where the sound stopped
+    assert clock.frame_at(stalled_at + 2.0 + 0.5) == 40 * frames + round(0.5 * rate)
+    clock.mark(dac, frame, frames, tempo=0.8)
+    assert clock.frame_at(dac + 0.01) == frame + round(round(0.01 * rate) * 0.8)  # song frames at the tempo
