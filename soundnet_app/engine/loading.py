@@ -95,10 +95,11 @@ def load_song(path: str | Path, hash_content: bool = True, cache: StemCache | No
         song = _load(path, hash_content, allow_truncated)
         model_version = version.result() if version is not None else model_version
     if cache is not None and song.content_hash and model_version:
-        hit = cache.lookup_pcm16(cache_key(song.content_hash, model_version), song.n_frames)
+        vocals = Pcm16.zeros(song.n_frames)  # decoded into in blocks, each handed back once written
+        hit = cache.lookup_pcm16(cache_key(song.content_hash, model_version), song.n_frames,
+                                 out=vocals.data, block_done=vocals.release)
         if hit is not None:
-            vocals, intervals = hit
-            song.restore(Pcm16(vocals), None, intervals)
+            song.restore(vocals, None, hit[1])
             song.cached = song.coverage.complete
     return song
 

@@ -8,10 +8,19 @@ float32 values, ``np.asarray(x)`` and arithmetic (``x * 0.5``) convert the whole
 :meth:`Pcm16.read_into` fills a caller's buffer without allocating (the audio
 thread). :class:`Difference` is the instrumental, ``mixture - vocals``, computed
 where it is read: it is never stored, so the stems always add up to the mixture.
+
+A long song's samples (over :data:`FILE_BACKED_FRAMES`) live in a shared
+memory map of an unlinked temporary file rather than in anonymous memory: the
+pages a pass has finished with (decoding, the waveform, a separated chunk) are
+handed back with :meth:`Pcm16.release`, so resident memory stays near what is
+in use, and the kernel pages them back in from the page cache (or the file)
+when they are read again. The file goes away with the array.
 """
 
 from __future__ import annotations
 
+import mmap
+import tempfile
 from collections.abc import Iterable
 
 import numpy as np
@@ -19,6 +28,18 @@ import numpy as np
 FULL_SCALE = 32767.0
 STEP = np.float32(1.0 / FULL_SCALE)  # the value of one int16 step
 _PIECE = 1 << 18  # frames converted at a time: no song-long float64 temporaries
+FILE_BACKED_FRAMES = 5 * 60 * 44100  # longer songs are held in a memory-mapped temporary file
+_RELEASE_EVERY = 1 << 23  # frames decoded between two releases while loading (32 MB of 16-bit stereo)
+
+
+def _allocate(n: int, channels: int) -> tuple[np.ndarray, mmap.mmap | None]:
+    """``(n, channels)`` zeroed int16, file-backed (and its map) above :data:`FILE_BACKED_FRAMES`."""
+    if n <= FILE_BACKED_FRAMES:
+        return np.zeros((n, channels), dtype=np.int16), None
+    with tempfile.TemporaryFile(prefix="soundnet-pcm-") as f:  # unlinked: gone once unmapped
+        f.truncate(n * channels * 2)
+        mapped = mmap.mmap(f.fileno(), n * channels * 2)  # the map keeps its own handle on the file
+    return np.frombuffer(mapped, dtype=np.int16).reshape(n, channels), mapped
 
 
 def quantize(values: np.ndarray, out: np.ndarray) -> None:
@@ -49,19 +70,46 @@ class Pcm16(_ReadsAsFloat):
 
     Args:
         data: ``(n, 2)`` int16, taken as it is (not copied).
+        mapped: the memory map ``data`` lives in, if it is file-backed (see :meth:`release`).
     """
 
     dtype = np.dtype(np.float32)  # what reads give
     ndim = 2
 
-    def __init__(self, data: np.ndarray):
+    def __init__(self, data: np.ndarray, mapped: mmap.mmap | None = None):
         if data.dtype != np.int16 or data.ndim != 2:
             raise ValueError("Pcm16 holds (n, channels) int16 samples")
         self.data = data
+        self._mapped = mapped
 
     @classmethod
     def zeros(cls, n: int, channels: int = 2) -> Pcm16:
-        return cls(np.zeros((n, channels), dtype=np.int16))  # lazily committed: free until written
+        return cls(*_allocate(n, channels))  # lazily committed either way: free until written
+
+    @classmethod
+    def from_int16(cls, q: np.ndarray) -> Pcm16:
+        """A copy of ``(n, 2)`` int16 samples (file-backed if long; released as it is copied)."""
+        out = cls.zeros(q.shape[0], q.shape[1])
+        for i in range(0, q.shape[0], _RELEASE_EVERY):
+            out.data[i : i + _RELEASE_EVERY] = q[i : i + _RELEASE_EVERY]
+            out.release(i, i + _RELEASE_EVERY)
+        return out
+
+    @property
+    def file_backed(self) -> bool:
+        return self._mapped is not None
+
+    def release(self, start: int = 0, end: int | None = None) -> None:
+        """Hand the resident pages of frames ``start .. end`` back (file-backed only; the data stays)."""
+        mapped = self._mapped
+        if mapped is None:
+            return
+        row = self.data.strides[0]
+        end = self.data.shape[0] if end is None else min(int(end), self.data.shape[0])
+        a = -(-int(start) * row // mmap.PAGESIZE) * mmap.PAGESIZE  # whole pages inside the range only
+        b = end * row // mmap.PAGESIZE * mmap.PAGESIZE if end < self.data.shape[0] else len(mapped)
+        if b > a:
+            mapped.madvise(mmap.MADV_DONTNEED, a, b - a)
 
     @classmethod
     def from_float(cls, audio: np.ndarray) -> Pcm16:
@@ -78,21 +126,26 @@ class Pcm16(_ReadsAsFloat):
         ``frames_hint`` (the header's length) sizes the array up front, so the song
         is never held twice; blocks past it are appended at the end.
         """
-        data = np.empty((max(0, int(frames_hint)), channels), dtype=np.int16)
-        filled, extra = 0, []
+        out = cls.zeros(max(0, int(frames_hint)), channels)
+        data = out.data
+        filled, extra, released = 0, [], 0
         for block in blocks:
             block = np.asarray(block, dtype=np.float32)
             fit = min(block.shape[0], data.shape[0] - filled)
             if fit > 0:
                 quantize(block[:fit], data[filled : filled + fit])
                 filled += fit
+                if filled - released >= _RELEASE_EVERY:
+                    out.release(released, filled)
+                    released = filled
             if fit < block.shape[0]:
                 rest = np.empty((block.shape[0] - max(fit, 0), channels), dtype=np.int16)
                 quantize(block[max(fit, 0):], rest)
                 extra.append(rest)
-        if extra:
-            return cls(np.concatenate([data[:filled], *extra]))
-        return cls(data[:filled] if filled < data.shape[0] else data)
+        if extra:  # the header said less than there was (rare)
+            return cls.from_int16(np.concatenate([data[:filled], *extra]))
+        out.release(released)
+        return out if filled == data.shape[0] else cls(data[:filled], out._mapped)
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -196,6 +196,7 @@ class Song:
         self.coverage = Coverage(n)
         self.env_mixture = Envelope(n, envelope_points)
         self.env_mixture.update(self.mixture)
+        self.mixture.release()  # a long song's pages back until played or separated (file-backed only)
         self.env_vocals = Envelope(n, envelope_points)
         self.env_instrumental = Envelope(n, envelope_points)
         self.cached = False  # stems came from the cache
@@ -229,6 +230,7 @@ class Song:
             return start, start
         self.vocals[start:end] = vocals[: end - start]
         self._update_envelopes(start, end)
+        self.release(start, end)
         self.coverage.add(start, end)  # last: the audio callback may now use the data
         return start, end
 
@@ -254,6 +256,7 @@ class Song:
         old = self.vocals[start:end]
         self.vocals[start:end] = old + w * (vocals[:n] - old)
         self._update_envelopes(start, end)
+        self.release(start, end)
         return start, end
 
     def set_stems(self, vocals: np.ndarray | Pcm16, instrumental: np.ndarray | None = None) -> None:
@@ -270,6 +273,7 @@ class Song:
         else:
             self.vocals[:] = vocals[:n]
         self._update_envelopes(0, n)
+        self.release(0, n)
         self.coverage.fill()
 
     def restore(self, vocals: np.ndarray | Pcm16, instrumental: np.ndarray | None,
@@ -283,6 +287,11 @@ class Song:
             return
         for start, end in intervals:
             self.write_chunk(start, vocals[start:end], None)
+
+    def release(self, start: int = 0, end: int | None = None) -> None:
+        """Hand back the resident pages of samples ``start .. end`` (a long song's file-backed arrays)."""
+        self.mixture.release(start, end)
+        self.vocals.release(start, end)
 
     def _update_envelopes(self, start: int, end: int) -> None:
         self.env_vocals.update(self.vocals, start, end)

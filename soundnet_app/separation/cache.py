@@ -126,11 +126,35 @@ def _quantize(vocals: np.ndarray) -> tuple[np.ndarray, float]:
     return q, scale
 
 
-def decode_vocals(data: bytes | memoryview, n_frames: int | None = None,
-                  pcm16: bool = False) -> tuple[np.ndarray, list[tuple[int, int]]]:
+class _BufferFile(io.RawIOBase):
+    """A read-only file over a buffer, without copying it (``io.BytesIO`` copies a memoryview)."""
+
+    def __init__(self, buffer: memoryview):
+        self._buffer, self._pos = buffer, 0
+
+    def readinto(self, b) -> int:
+        n = max(0, min(len(b), len(self._buffer) - self._pos))
+        b[:n] = self._buffer[self._pos : self._pos + n]
+        self._pos += n
+        return n
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self._pos = (0, self._pos, len(self._buffer))[whence] + offset
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+
+_READ_BLOCK = 1 << 22  # frames decoded at a time into a caller's int16 array
+
+
+def decode_vocals(data: bytes | memoryview, n_frames: int | None = None, pcm16: bool = False,
+                  out: np.ndarray | None = None, block_done=None) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """One entry's bytes -> ``(n, 2)`` float32 vocals and the separated intervals.
 
-    ``pcm16``: the vocals as int16 instead, ``value = q / 32767`` (half the memory).
+    ``pcm16``: the vocals as int16 instead, ``value = q / 32767`` (half the memory), decoded
+    in blocks into ``out`` (``(n, 2)`` int16) if given, calling ``block_done(start, end)`` after each.
     Raises :class:`DamagedEntry` if anything is off.
     """
     data = memoryview(data)
@@ -158,19 +182,32 @@ def decode_vocals(data: bytes | memoryview, n_frames: int | None = None,
     if n == 0:
         return np.zeros((0, 2), dtype=np.float32), intervals
     try:
-        with sf.SoundFile(io.BytesIO(payload)) as f:
+        with sf.SoundFile(_BufferFile(payload)) as f:
             if f.channels != 2 or f.frames != n:
                 raise DamagedEntry("payload has the wrong shape")
+            if pcm16:
+                return _read_pcm16(f, n, scale, out, block_done), intervals
             q = f.read(n, dtype="int16", always_2d=True)
     except (sf.SoundFileError, RuntimeError, OSError) as e:
         raise DamagedEntry(f"payload does not decode: {e}") from e
     if q.shape != (n, 2):
         raise DamagedEntry("payload is short")
-    if pcm16:  # an entry scaled down to fit 16 bits (rare) goes back to full scale, clipped
-        return (q if scale == 1.0 else np.clip(np.rint(q / scale), -32768, 32767).astype(np.int16)), intervals
     out = q.astype(np.float32)
     out *= np.float32(1.0 / (scale * _FULL_SCALE))
     return out, intervals
+
+
+def _read_pcm16(f: sf.SoundFile, n: int, scale: float, out: np.ndarray | None, block_done) -> np.ndarray:
+    q = np.empty((n, 2), dtype=np.int16) if out is None else out
+    for a in range(0, n, _READ_BLOCK):
+        b = min(n, a + _READ_BLOCK)
+        if f.read(b - a, dtype="int16", always_2d=True, out=q[a:b]).shape[0] != b - a:
+            raise DamagedEntry("payload is short")
+        if scale != 1.0:  # an entry scaled down to fit 16 bits (rare) goes back to full scale, clipped
+            q[a:b] = np.clip(np.rint(q[a:b] / scale), -32768, 32767)
+        if block_done is not None:
+            block_done(a, b)
+    return q
 
 
 class StemCache:
@@ -232,15 +269,16 @@ class StemCache:
             pass
         return CacheHit(vocals, instrumental, intervals)
 
-    def lookup_pcm16(self, key: str, n_frames: int) -> tuple[np.ndarray, list[tuple[int, int]]] | None:
+    def lookup_pcm16(self, key: str, n_frames: int, out: np.ndarray | None = None,
+                     block_done=None) -> tuple[np.ndarray, list[tuple[int, int]]] | None:
         """The stored vocals of an ``n_frames`` song as ``(n, 2)`` int16 (``value = q / 32767``) and the
         separated intervals; ``None`` on a miss. Like :meth:`lookup` (damage is a miss), without
-        building any float32 song-long array."""
+        building any float32 song-long array; ``out``, ``block_done``: see :func:`decode_vocals`."""
         if not self.enabled:
             return None
         path = self.path_for(key)
         try:
-            vocals, intervals = decode_vocals(path.read_bytes(), n_frames, pcm16=True)
+            vocals, intervals = decode_vocals(path.read_bytes(), n_frames, pcm16=True, out=out, block_done=block_done)
         except FileNotFoundError:
             return None
         except OSError as e:
