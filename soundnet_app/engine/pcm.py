@@ -195,6 +195,11 @@ class Difference(_ReadsAsFloat):
     def __len__(self) -> int:
         return len(self.a)
 
+    def release(self, start: int = 0, end: int | None = None) -> None:
+        """See :meth:`Pcm16.release` (both operands)."""
+        self.a.release(start, end)
+        self.b.release(start, end)
+
     def __getitem__(self, index) -> np.ndarray:
         out = self.a.data[index].astype(np.float32)
         out -= self.b.data[index]
