@@ -13,9 +13,8 @@ tempo, A/B, seek) reaches the speaker at most :data:`AHEAD_MS` later than
 without the ring.
 
 On a busy machine the worker can be kept off the CPU for longer than that
-(measured: 10-100 ms at a load of 5-10): then the ring grows. After an underrun,
-or when the worker finds the ring below a quarter of its level, it keeps twice
-as much ready, up to :data:`MAX_AHEAD_MS`; after :data:`CALM_S` in which the ring
+(measured: 10-100 ms at a load of 5-10): then the ring grows. After an underrun
+it keeps twice as much ready, up to :data:`MAX_AHEAD_MS`; after :data:`CALM_S` in which the ring
 never fell below half its level it halves again, down to :data:`AHEAD_MS`. Changes are slower to reach the
 speaker only while the machine is contended.
 """
@@ -123,7 +122,7 @@ class RenderAhead:
         """One pass of the worker at time ``now`` (s): adapt the level to the contention, then top up."""
         ready = self.written - self.read_frames
         underruns = self.underruns
-        if underruns != self._underruns_seen or (self.read_frames and ready < self.level // 4):  # starved, or nearly
+        if underruns != self._underruns_seen:  # starved: a cut was heard
             self._underruns_seen = underruns
             if now - self._starved_at > 0.5 * self.level / self._rate_hz:  # once per dip, not per pass
                 self.level = min(self.max_ahead, 2 * self.level)
