@@ -326,8 +326,8 @@ class SeparationRunner:
             run = GapRun.plan(song.coverage, gap, overlap)
             job.position = run.gap_start
             restart = None
-            # The slice ends the run (and the separator's last chunk) at run.end.
-            chunks = separator.separate_array(song.mixture[: run.end], start=run.start, cancel=job.cancel_event)
+            # The head ends the run (and the separator's last chunk) at run.end; read chunk by chunk.
+            chunks = separator.separate_array(song.mixture.head(run.end), start=run.start, cancel=job.cancel_event)
             try:
                 for chunk in chunks:
                     if job.cancel_event.is_set():

@@ -95,6 +95,10 @@ class Pcm16(_ReadsAsFloat):
             out.release(i, i + _RELEASE_EVERY)
         return out
 
+    def head(self, n: int) -> Pcm16:
+        """The first ``n`` frames, sharing the samples (a lazy slice: ``x[:n]`` reads them all as float32)."""
+        return Pcm16(self.data[: max(0, int(n))], self._mapped)
+
     @property
     def file_backed(self) -> bool:
         return self._mapped is not None
