@@ -144,8 +144,11 @@ class Envelope:
         if end <= start:
             return
         piece = max(1, _ENVELOPE_PIECE // self.bucket) * self.bucket
+        release = getattr(audio, "release", None)  # a long song's pages back as it goes (engine.pcm)
         for a in range(int(start) // self.bucket * self.bucket, end, piece):
             self._update(audio, a, min(end, a + piece))
+            if release is not None:
+                release(a, min(end, a + piece))
         self.version += 1
 
     def _update(self, audio, start: int, end: int) -> None:
