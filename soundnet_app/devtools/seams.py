@@ -19,6 +19,9 @@ import time
 import numpy as np
 
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.separation.separator import Separator
+from soundnet_app.training.data import list_stem_tracks, read_stems
+from soundnet_app.training.evaluate import TARGETS, track_scores
 
 
 def held_tone_over_backing(seconds: float) -> np.ndarray:
@@ -49,9 +52,6 @@ def seam_energy_ratios(separator, seconds: float = 60.0) -> list[float]:
 
 def joined_validation_sdr(separator, root: str) -> dict:
     """Median and mean SDR per target over the validation tracks, separated joined end to end."""
-    from soundnet_app.training.data import list_stem_tracks, read_stems
-    from soundnet_app.training.evaluate import TARGETS, track_scores
-
     tracks = []
     for path in list_stem_tracks(root, "train", "valid"):
         stems = read_stems(path, ("mixture", "drums", "bass", "other", "vocals"))
@@ -82,8 +82,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chunk-frames", type=int, default=None)
     p.add_argument("--overlap", type=float, default=None)
     args = p.parse_args(argv)
-    from soundnet_app.separation.separator import Separator
-
     separator = Separator(chunk_frames=args.chunk_frames, overlap_seconds=args.overlap)
     result: dict = {"chunk_s": round(separator.chunk_samples / SAMPLE_RATE, 2),
                     "overlap_s": round(separator.overlap / SAMPLE_RATE, 2),
