@@ -1,11 +1,12 @@
 """Memory of the app with a long song: its peak, and what is left once another song replaces it.
 
-    python -m soundnet_app.devtools.bench_memory [--minutes 60]
+    python -m soundnet_app.devtools.bench_memory [--minutes 60] [--separate]
     python -m soundnet_app.devtools.bench --app      (adds these numbers to its line)
 
 A generated ``--minutes`` song (WAV) has its vocals put in a fresh stem cache
 first (a stand-in: half the mixture, so no 60-minute separation runs; the
-app holds and draws them exactly as it would separated ones). Then a fresh
+app holds and draws them exactly as it would separated ones; ``--separate``:
+none, the model separates the long song in the app and stores it). Then a fresh
 ``python`` process builds the window with the real model, opens the long
 song (decode, hash, stems from the cache, waveforms drawn), then opens a
 54-s song that the model separates, and reports:
@@ -84,13 +85,14 @@ def put_stand_in_stems(song: Path, cache_dir: Path) -> None:
         raise RuntimeError("could not fill the stem cache")
 
 
-def long_song_memory(minutes: float = 60.0, timeout_s: float = 1200.0) -> dict:
+def long_song_memory(minutes: float = 60.0, timeout_s: float = 1200.0, separate: bool = False) -> dict:
     """Run the measurement in a child process; returns the numbers of the module docstring."""
     with tempfile.TemporaryDirectory(prefix="soundnet-memory-") as tmp:
         tmp = Path(tmp)
         long_song = write_synthetic_song(tmp / "Long Song.wav", minutes * 60.0, seed=5)
         short_song = write_synthetic_song(tmp / "Short Song.wav", 54.0, seed=6)
-        put_stand_in_stems(long_song, tmp / "cache")
+        if not separate:
+            put_stand_in_stems(long_song, tmp / "cache")
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="2")
         done = subprocess.run(
             [sys.executable, "-c", _CHILD, str(long_song), str(short_song), str(tmp / "cache"),
@@ -99,15 +101,17 @@ def long_song_memory(minutes: float = 60.0, timeout_s: float = 1200.0) -> dict:
             cwd=str(Path(__file__).resolve().parents[2]))
         for line in done.stdout.splitlines():
             if line.startswith("RESULT "):
-                return {"long_song_minutes": minutes, **json.loads(line[len("RESULT "):])}
+                return {"long_song_minutes": minutes, "long_song_separated_in_app": separate,
+                        **json.loads(line[len("RESULT "):])}
         raise RuntimeError(f"the memory benchmark failed: {done.stderr[-3000:]}")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m soundnet_app.devtools.bench_memory", description=__doc__.splitlines()[0])
     p.add_argument("--minutes", type=float, default=60.0, help="length of the long song")
+    p.add_argument("--separate", action="store_true", help="no stems in the cache: the app separates the long song")
     args = p.parse_args(argv)
-    print(json.dumps(long_song_memory(args.minutes)))
+    print(json.dumps(long_song_memory(args.minutes, separate=args.separate)))
     return 0
 
 

@@ -354,7 +354,8 @@ class SeparationRunner:
             events.on_cancelled(job.id)
             if key is not None and separated_here:  # keep what was done for the next time
                 try:
-                    self.cache.put(key, song.vocals.data, song.instrumental, intervals=song.coverage.intervals())
+                    self.cache.put(key, song.vocals.data, song.instrumental, intervals=song.coverage.intervals(),
+                                   block_done=song.release)
                 except Exception:
                     log.exception("could not cache the separated part")
             return
@@ -362,6 +363,6 @@ class SeparationRunner:
         events.on_finished(job.id, elapsed, False)
         if key is not None:
             try:
-                self.cache.put(key, song.vocals.data, song.instrumental)
+                self.cache.put(key, song.vocals.data, song.instrumental, block_done=song.release)
             except Exception:
                 log.exception("could not cache the stems")

@@ -92,18 +92,22 @@ class CacheHit(NamedTuple):
         return self.intervals == [(0, self.vocals.shape[0])]
 
 
-def encode_vocals(vocals: np.ndarray, intervals: list[tuple[int, int]] | None = None) -> bytes:
+def encode_vocals(vocals: np.ndarray, intervals: list[tuple[int, int]] | None = None, block_done=None) -> bytes:
     """``(n, 2)`` float32 vocals -> one cache entry's bytes (header + FLAC payload).
 
-    int16 vocals are taken as 16-bit samples already (``value = q / 32767``: the app's song arrays).
-    ``intervals``: the separated ``(start, end)`` parts; ``None``: all of it.
+    int16 vocals are taken as 16-bit samples already (``value = q / 32767``: the app's song arrays),
+    encoded in blocks, ``block_done(start, end)`` called after each. ``intervals``: the separated
+    ``(start, end)`` parts; ``None``: all of it.
     """
     n = vocals.shape[0]
     q, scale = (vocals, 1.0) if vocals.dtype == np.int16 else _quantize(vocals)
     buf = io.BytesIO()
     if n:
         with sf.SoundFile(buf, "w", 44100, 2, "PCM_16", format="FLAC", compression_level=0.0) as f:
-            f.write(q)
+            for a in range(0, n, _READ_BLOCK):
+                f.write(q[a : a + _READ_BLOCK])
+                if block_done is not None:
+                    block_done(a, min(n, a + _READ_BLOCK))
     payload = buf.getvalue()
     spans = [] if intervals is None or list(intervals) == [(0, n)] else [(int(a), int(b)) for a, b in intervals]
     fields = _FIELDS.pack(n, len(payload), scale, zlib.crc32(payload), len(spans))
@@ -295,7 +299,7 @@ class StemCache:
         return vocals, intervals
 
     def put(self, key: str, vocals: np.ndarray, instrumental: np.ndarray | None = None,
-            intervals: list[tuple[int, int]] | None = None) -> Path | None:
+            intervals: list[tuple[int, int]] | None = None, block_done=None) -> Path | None:
         """Store a song's vocals atomically, then evict old entries; returns the entry's path.
 
         ``vocals`` is ``(n, 2)`` float32; ``instrumental`` (the same shape) is
@@ -313,7 +317,7 @@ class StemCache:
             return None
         path = self.path_for(key)
         try:
-            data = encode_vocals(vocals, intervals)
+            data = encode_vocals(vocals, intervals, block_done)
             if len(data) > self.max_bytes:
                 return None
             self.root.mkdir(parents=True, exist_ok=True)
