@@ -95,6 +95,7 @@ def load_song(path: str | Path, hash_content: bool = True, cache: StemCache | No
         song = _load(path, hash_content, allow_truncated)
         model_version = version.result() if version is not None else model_version
     if cache is not None and song.content_hash and model_version:
+        song.model_version = model_version  # the pitch guide beside the entry is found by it, before any model loads
         vocals = Pcm16.zeros(song.n_frames)  # decoded into in blocks, each handed back once written
         hit = cache.lookup_pcm16(cache_key(song.content_hash, model_version), song.n_frames,
                                  out=vocals.data, block_done=vocals.release)

@@ -64,6 +64,11 @@ class _ReadsAsFloat(np.lib.mixins.NDArrayOperatorsMixin):
         """The whole array as a new float32 array."""
         return self[:]
 
+    def __getattr__(self, name: str):  # other ndarray attributes (``.T``, ``.mean``...): on the float32 array
+        if name.startswith("_") or name in ("data", "a", "b"):
+            raise AttributeError(name)
+        return getattr(np.asarray(self), name)
+
 
 class Pcm16(_ReadsAsFloat):
     """``(n, 2)`` audio stored as int16, read and written as float32 (see the module docstring).
