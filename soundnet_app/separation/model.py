@@ -217,6 +217,22 @@ def load_model(path: str | Path) -> keras.Model:
     return keras.saving.load_model(str(path), compile=False, safe_mode=True)
 
 
+def with_dtype_policy(model: keras.Model, policy: str) -> keras.Model:
+    """A copy of ``model`` whose layers compute in ``policy`` (e.g. ``"mixed_bfloat16"``), same weights.
+
+    The saved layers name their own (float32) policy, so setting the global
+    policy before loading would not change them: each layer is rebuilt from its
+    config with the new policy. Variables stay float32.
+    """
+
+    def clone(layer):
+        return layer.__class__.from_config({**layer.get_config(), "dtype": policy})
+
+    copy = keras.models.clone_model(model, clone_function=clone)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 def save_compact(model: keras.Model, path: str | Path) -> None:
     """Save ``model`` as a ``.keras`` file with float16 weights, compressed.
 

@@ -21,6 +21,7 @@ from soundnet_app.audio.decode import stream_audio
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.audio.probe import probe
 from soundnet_app.separation import catalog, filtering, transforms
+from soundnet_app.separation.runtime import TIME_MULTIPLE, load_forward
 from soundnet_app.separation.transforms import HOP, MODEL_BINS
 
 ProgressCallback = Callable[[float], None]
@@ -55,7 +56,10 @@ class Separator:
         model_path: a ``.keras`` model; ``None`` for the default one.
         The other arguments override the model's tuned
         :class:`~.catalog.SeparationSettings` (its sidecar ``.json``); ``None``
-        keeps the model's own value.
+        keeps the model's own value. ``runtime`` and ``precision`` choose what
+        runs the network (:mod:`.runtime`; ``None``: the environment, the
+        app's setting, else automatic); ``self.runtime`` / ``self.precision``
+        say what runs it.
     """
 
     def __init__(
@@ -67,9 +71,9 @@ class Separator:
         wiener_iterations: int | None = None,
         extend_high_band: bool | None = None,
         mask_power: float | None = None,
+        runtime: str | None = None,
+        precision: str | None = None,
     ):
-        from soundnet_app.separation.model import TIME_MULTIPLE, load_model
-
         self.model_path = Path(model_path) if model_path else bundled_model_path()
         # The model's own tuned settings (its sidecar .json); arguments override them.
         self.settings = catalog.model_info(self.model_path).settings.replace(
@@ -83,7 +87,8 @@ class Separator:
         settings = self.settings
         if settings.chunk_frames % TIME_MULTIPLE:
             raise ValueError(f"chunk_frames must be a multiple of {TIME_MULTIPLE}")
-        self._model = load_model(self.model_path)
+        self._forward = load_forward(self.model_path, runtime=runtime, precision=precision)
+        self.runtime, self.precision = self._forward.runtime, self._forward.precision
         self.chunk_samples = (settings.chunk_frames - 1) * HOP
         self.overlap = int(settings.overlap_seconds * SAMPLE_RATE)
         if not 0 < self.overlap < self.chunk_samples // 2:
@@ -94,31 +99,19 @@ class Separator:
         self.mask_power = settings.mask_power
         # What the stem cache keys on: the model file's content and every
         # setting that changes the stems, so a new model never serves stale stems.
-        self.model_version = catalog.model_version(self.model_path, settings)
+        self.model_version = catalog.model_version(self.model_path, settings, self.precision)
         self._fade_in = np.linspace(0.0, 1.0, self.overlap, dtype=np.float32)[:, None]
-        self._infer = self._compile_inference()
-
-    def _compile_inference(self):
-        import tensorflow as tf
-
-        model = self._model
-
-        @tf.function(reduce_retracing=True)
-        def infer(magnitude):
-            return model(magnitude, training=False)
-
-        return infer
 
     # -- one chunk ----------------------------------------------------------
 
     def _estimate_magnitudes(self, magnitude: np.ndarray) -> np.ndarray:
         """``(frames, MODEL_BINS, 2)`` mixture magnitude -> ``(frames, MODEL_BINS, 4)`` estimates."""
         frames = magnitude.shape[0]
-        padded = -(-frames // 64) * 64
+        padded = -(-frames // TIME_MULTIPLE) * TIME_MULTIPLE
         batch = [np.pad(magnitude, ((0, padded - frames), (0, 0), (0, 0)))]
         if self.swap_channels:
             batch.append(batch[0][..., ::-1])
-        estimates = self._infer(np.stack(batch)).numpy()[:, :frames]
+        estimates = self._forward(np.stack(batch))[:, :frames]
         if self.swap_channels:
             # Undo the swap on each source's channel pair before averaging.
             estimates[1] = estimates[1][..., [1, 0, 3, 2]]
