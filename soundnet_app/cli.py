@@ -20,9 +20,11 @@ renames) is separated again without ``--overwrite``.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
+import warnings
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +36,7 @@ from soundnet_app.audio.formats import OUTPUT_FORMATS
 from soundnet_app.audio.write import AudioWriter
 from soundnet_app.engine.export import safe_filename, shifted_paths, write_shifted
 from soundnet_app.fileio import remove_stale_partials
-from soundnet_app.separation.separator import Separator, bundled_model_path
+from soundnet_app.separation.separator import LoadingSeparator, Separator, bundled_model_path
 
 if TYPE_CHECKING:
     from soundnet_app.separation.separator import Separator
@@ -54,6 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--model", default=None, metavar="PATH", help="a .keras model (default: the bundled one)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-v", "--verbose", action="store_true", help="also show the libraries' own log lines and warnings")
     p.add_argument("--key", type=int, default=0, choices=range(-6, 7), metavar="N",
                    help='also write the stems N semitones up or down (-6..6), e.g. "vocals (key +2).wav"')
     p.add_argument("--tempo", type=_tempo, default=1.0, metavar="F",
@@ -181,8 +184,19 @@ def _separate_into(separator, input_path, outputs, fmt, show_progress, tqdm, Aud
             writer.close()
 
 
+def _quiet_libraries(verbose: bool) -> None:
+    """The user sees our messages only; ``-v`` lets TensorFlow's / OpenVINO's log lines and warnings through."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if verbose else "2")  # before anything imports TensorFlow
+    if verbose:
+        logging.basicConfig(level=logging.INFO)
+    else:
+        warnings.filterwarnings("ignore")
+        logging.getLogger("absl").setLevel(logging.ERROR)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    _quiet_libraries(args.verbose)
 
     outdir = Path(args.output)
     show_progress = not args.quiet and sys.stderr.isatty()
@@ -200,8 +214,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {failures[-1]}", file=sys.stderr)
             continue
         try:
-            if separator is None:
-                separator = load_separator(args.model)
+            if separator is None:  # loads on a thread while the first song decodes
+                separator = LoadingSeparator(lambda: load_separator(args.model))
             separate_file(separator, input_path, outputs, args.format, show_progress)
             if shifted:
                 write_shifted(outputs, args.key, args.tempo, args.format)

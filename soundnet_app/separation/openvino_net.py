@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 import zipfile
 from pathlib import Path
 
@@ -93,13 +94,34 @@ def _inputs_of(layer: dict) -> list[str]:
     return names
 
 
+def import_openvino():
+    """``import openvino``, without its model converter (``openvino.tools.ovc``).
+
+    Importing the converter sends a usage event to Intel over the network
+    (``openvino_telemetry``, in a child process that can hold up the exit) and
+    creates ``~/intel``; the app never phones home and converts nothing, so
+    ``openvino``'s optional import of it is made to fail (it catches that).
+    Importing it explicitly afterwards still works.
+    """
+    if "openvino" not in sys.modules:
+        sys.modules["openvino.tools.ovc"] = None  # type: ignore[assignment]  # "not importable"
+        try:
+            import openvino
+        finally:
+            if sys.modules.get("openvino.tools.ovc", 0) is None:
+                del sys.modules["openvino.tools.ovc"]
+    import openvino
+
+    return openvino
+
+
 def build_openvino_model(path: str | Path):
     """An ``openvino.Model`` computing the network of the ``.keras`` file at ``path``.
 
     Raises:
         UnsupportedModelError: a layer type or option that is not translated.
     """
-    import openvino as ov
+    ov = import_openvino()
     import openvino.opset13 as op
 
     layers, variables, output_name = read_keras_file(path)

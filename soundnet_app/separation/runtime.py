@@ -35,7 +35,7 @@ from typing import Protocol
 
 import numpy as np
 
-from soundnet_app.separation.openvino_net import UnsupportedModelError, build_openvino_model
+from soundnet_app.separation.openvino_net import UnsupportedModelError, build_openvino_model, import_openvino
 
 log = logging.getLogger(__name__)
 
@@ -138,9 +138,7 @@ class OpenVINOForward:
     runtime = "openvino"
 
     def __init__(self, model_path: str | Path, precision: str = "float32"):
-        import openvino as ov
-
-        core = ov.Core()
+        core = import_openvino().Core()
         hint = "bf16" if precision == "bfloat16" else "f32"
         self._compiled = core.compile_model(
             build_openvino_model(model_path), "CPU",

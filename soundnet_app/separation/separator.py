@@ -10,6 +10,7 @@ mixture exactly.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ from soundnet_app.separation.runtime import TIME_MULTIPLE, load_forward
 from soundnet_app.separation.transforms import HOP, MODEL_BINS
 
 ProgressCallback = Callable[[float], None]
+# What LoadingSeparator decodes ahead while the model loads: a default chunk plus its overlap (~11.4 s).
+CHUNK_SAMPLES_AHEAD = (448 - 1) * HOP + SAMPLE_RATE
 
 
 def bundled_model_path() -> Path:
@@ -204,10 +207,15 @@ class Separator:
         path: str | Path,
         cancel: threading.Event | None = None,
         progress: ProgressCallback | None = None,
+        blocks: Iterable[np.ndarray] | None = None,
     ) -> Iterator[SeparatedChunk]:
-        """Decode and separate a file in a stream; ``progress`` gets 0..1 per chunk."""
+        """Decode and separate a file in a stream; ``progress`` gets 0..1 per chunk.
+
+        ``blocks``: the file's decoded ``(n, 2)`` blocks if decoding has begun already.
+        """
         total = max(1, int(probe(path).duration_s * SAMPLE_RATE))
-        for separated in self.separate_blocks(stream_audio(path), cancel=cancel):
+        blocks = stream_audio(path) if blocks is None else blocks
+        for separated in self.separate_blocks(blocks, cancel=cancel):
             if progress is not None:
                 progress(min(1.0, separated.end / total))
             yield separated
@@ -218,3 +226,51 @@ class Separator:
         for separated in self.separate_array(audio):
             vocals[separated.start : separated.end] = separated.vocals
         return vocals, np.asarray(audio, dtype=np.float32) - vocals
+
+
+class LoadingSeparator:
+    """A :class:`Separator` that ``load`` builds on a thread; :meth:`separate_file` decodes meanwhile.
+
+    ``soundnet-separate`` starts with one: decoding the first chunk of the
+    first song overlaps loading the model. A failure of ``load`` is raised
+    by :meth:`result` (and so by :meth:`separate_file`).
+    """
+
+    def __init__(self, load: Callable[[], Separator]):
+        self._done = threading.Event()
+        self._separator: Separator | None = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._separator = load()
+            except BaseException as err:  # handed to the caller of result()
+                self._error = err
+            finally:
+                self._done.set()
+
+        # Not a daemon: after a Ctrl+C during the load, the interpreter waits for it (a second or two)
+        # instead of tearing down under OpenVINO's compiler (a crash at exit).
+        threading.Thread(target=run, name="model-loader").start()
+
+    def result(self) -> Separator:
+        """The loaded separator (waits for it)."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._separator
+
+    def separate_file(self, path: str | Path, cancel: threading.Event | None = None,
+                      progress: ProgressCallback | None = None) -> Iterator[SeparatedChunk]:
+        """:meth:`Separator.separate_file`, decoding the first chunk while the model loads."""
+        blocks = stream_audio(path)
+        decoded: list[np.ndarray] = []
+        samples = 0
+        while not self._done.is_set() and samples < CHUNK_SAMPLES_AHEAD:
+            block = next(blocks, None)
+            if block is None:
+                break
+            decoded.append(block)
+            samples += block.shape[0]
+        separator = self.result()
+        yield from separator.separate_file(path, cancel, progress, blocks=itertools.chain(decoded, blocks))

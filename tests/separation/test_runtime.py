@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -117,16 +118,20 @@ def test_the_separator_reports_and_keys_what_runs(model_path, monkeypatch):
     assert np.abs(ov_vocals - tf_vocals).max() <= 1e-3 * np.abs(tf_vocals).max()
 
 
-def test_separating_imports_neither_tensorflow_nor_keras():
+def test_separating_imports_neither_tensorflow_nor_keras_and_sends_nothing(tmp_path):
+    """No TensorFlow; no OpenVINO telemetry (its converter's import sends a usage event and creates ~/intel)."""
     code = (
         "import sys, numpy as np\n"
         "from soundnet_app.separation.separator import Separator\n"
         "s = Separator()\n"
         "vocals, _ = s.separate(np.zeros((44100, 2), np.float32))\n"
         "assert s.runtime == 'openvino', s.runtime\n"
-        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'openvino_telemetry') if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    env = {**os.environ, "HOME": str(tmp_path)}
+    env.pop("CI", None)  # the telemetry stays off in CI by itself
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
     assert out.stderr == ""  # no library noise
+    assert list(tmp_path.iterdir()) == []  # no ~/intel consent folder
