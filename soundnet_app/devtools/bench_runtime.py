@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import site
 import subprocess
 import sys
 import tempfile
@@ -88,8 +89,6 @@ window.shutdown()
 
 def installed_mb(runtime: str) -> float:
     """Megabytes on disk of the site-packages folders ``runtime`` brings."""
-    import site
-
     total = 0
     for root in site.getsitepackages():
         for name in RUNTIME_PACKAGES[runtime]:
