@@ -108,6 +108,8 @@ def choose_runtime(requested: str | None = None) -> str:
     runtime = _pick("runtime", "SOUNDNET_RUNTIME", requested, RUNTIMES)
     if runtime == "auto":
         return "openvino" if importlib.util.find_spec("openvino") is not None else "tensorflow"
+    if importlib.util.find_spec(runtime) is None:  # the bundle leaves TensorFlow out
+        raise ValueError(f"the {runtime} runtime is not installed here")
     return runtime
 
 
