@@ -25,6 +25,7 @@ import json
 import re
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -121,10 +122,12 @@ def build_openvino_model(path: str | Path):
     Raises:
         UnsupportedModelError: a layer type or option that is not translated.
     """
-    ov = import_openvino()
-    import openvino.opset13 as op
+    with ThreadPoolExecutor(1) as pool:
+        reading = pool.submit(read_keras_file, path)  # inflating the weights releases the GIL: overlaps the import
+        ov = import_openvino()
+        import openvino.opset13 as op
 
-    layers, variables, output_name = read_keras_file(path)
+        layers, variables, output_name = reading.result()
     nodes: dict[str, object] = {}
     parameter = None
     for layer in layers:
