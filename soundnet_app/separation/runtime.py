@@ -162,9 +162,9 @@ class TensorFlowForward:
     runtime = "tensorflow"
 
     def __init__(self, model_path: str | Path, precision: str = "float32"):
+        # model.py first: it imports TensorFlow with its start-up lines kept off the terminal.
+        from soundnet_app.separation.model import load_model, with_dtype_policy  # isort: skip
         import tensorflow as tf
-
-        from soundnet_app.separation.model import load_model, with_dtype_policy
 
         model = load_model(model_path)
         if precision == "bfloat16":

@@ -135,3 +135,21 @@ def test_separating_imports_neither_tensorflow_nor_keras_and_sends_nothing(tmp_p
     assert out.stdout.strip() == "[]"
     assert out.stderr == ""  # no library noise
     assert list(tmp_path.iterdir()) == []  # no ~/intel consent folder
+
+
+@pytest.mark.slow
+def test_the_tensorflow_runtime_prints_nothing_either(tmp_path):
+    """TensorFlow's start-up lines (absl, cpu_feature_guard) and AutoGraph warnings stay off the terminal."""
+    code = (
+        "import numpy as np\n"
+        "from soundnet_app.separation.separator import Separator\n"
+        "s = Separator()\n"
+        "s.separate(np.zeros((44100, 2), np.float32))\n"
+        "print(s.runtime)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    env["SOUNDNET_RUNTIME"] = "tensorflow"
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "tensorflow"
+    assert out.stderr == ""
