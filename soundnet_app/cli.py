@@ -20,6 +20,7 @@ renames) is separated again without ``--overwrite``.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import signal
@@ -36,6 +37,7 @@ from soundnet_app.audio.formats import OUTPUT_FORMATS
 from soundnet_app.audio.write import AudioWriter
 from soundnet_app.engine.export import safe_filename, shifted_paths, write_shifted
 from soundnet_app.fileio import remove_stale_partials
+from soundnet_app.separation.catalog import model_info
 from soundnet_app.separation.separator import LoadingSeparator, Separator, bundled_model_path
 
 if TYPE_CHECKING:
@@ -102,17 +104,55 @@ def plan_outputs(inputs: list[Path], outdir: Path, fmt: str) -> list[dict[str, P
     return plans
 
 
-def output_problem(outputs: dict[str, Path], input_files: set[Path], overwrite: bool) -> str | None:
-    """Why these outputs must not be written, or ``None``. Inputs are never replaced."""
-    if any(_resolve(p) in input_files for p in outputs.values()):
+def output_problem(outputs: dict[str, Path], input_files: set[Path], overwrite: bool,
+                   shifted: dict[str, Path] | None = None) -> str | None:
+    """Why these outputs must not be written, or ``None``. Inputs are never replaced.
+
+    A pair with one file (a run killed between the two renames) is finished without
+    ``overwrite``; so are the ``shifted`` copies (``--key``/``--tempo``) of a complete pair.
+    """
+    shifted = shifted or {}
+    if any(_resolve(p) in input_files for p in (*outputs.values(), *shifted.values())):
         return "an output would replace an input file; choose another -o folder"
-    existing = [p for p in outputs.values() if p.exists()]
+    if overwrite:
+        return None
     pair = [outputs[stem] for stem in STEMS if stem in outputs]
-    # One stem of the pair and nothing else: a run was killed between the two renames; finish it.
-    half_pair = existing and set(existing) < set(pair)
-    if existing and not overwrite and not half_pair:
-        return f"output exists ({existing[0]}); use --overwrite to replace it"
+    existing = [p for p in pair if p.exists()]
+    existing_shifted = [p for p in shifted.values() if p.exists()]
+    if existing and len(existing) == len(pair) and (not shifted or len(existing_shifted) == len(shifted)):
+        first = existing_shifted[0] if existing_shifted else existing[0]
+        return f"output exists ({_shown(first)}); use --overwrite to replace it"
+    if existing_shifted and len(existing) < len(pair):  # copies of stems that are not there: not ours to finish
+        return f"output exists ({_shown(existing_shifted[0])}); use --overwrite to replace it"
     return None
+
+
+def stems_complete(outputs: dict[str, Path]) -> bool:
+    """Both stems of a song are there (from an earlier run): only its shifted copies are missing."""
+    return all(outputs[stem].exists() for stem in STEMS if stem in outputs)
+
+
+def _shown(path: Path | str) -> str:
+    """A path as one printable line: newlines, control characters and bytes that are not
+    UTF-8 (``\\xff``) escaped, so a crafted name cannot forge output lines."""
+    text = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode() for c in text)
+
+
+def _os_reason(err: OSError, folder: Path) -> str:
+    """An operating-system error about the output folder, in words."""
+    where = _shown(folder)
+    reasons = {
+        errno.EACCES: f"no permission to write in {where}",
+        errno.EPERM: f"no permission to write in {where}",
+        errno.EROFS: f"{where} is on a read-only disk",
+        errno.ENOTDIR: f"{where} is inside a file, not a folder (choose another -o)",
+        errno.EEXIST: f"{where} is a file, not a folder (choose another -o)",
+        errno.ENOSPC: "no space left on the disk",
+        errno.EDQUOT: "disk quota exceeded",
+        errno.ENAMETOOLONG: "a file name is too long for this disk",
+    }
+    return reasons.get(err.errno, f"{where}: {err.strerror or err}")
 
 
 class Interrupted(BaseException):
@@ -139,18 +179,24 @@ def _install_signal_handlers() -> None:
 
 def _describe_failure(input_path: Path, err: Exception) -> str:
     """One line naming the song and why it failed."""
+    shown = _shown(input_path)
     if isinstance(err, AudioReadError):
-        return f"{input_path}: {err.reason}"
+        return f"{shown}: {err.reason}"
     if isinstance(err, AudioWriteError):
-        return f"{input_path}: cannot write {err.path.name}: {err.reason}"
-    return f"{input_path}: unexpected error: {type(err).__name__}: {err}"
+        return f"{shown}: cannot write {_shown(err.path.name)}: {err.reason}"
+    if isinstance(err, OSError):
+        return f"{shown}: cannot write {_shown(err.filename or '')}: {_os_reason(err, Path(err.filename or '.'))}"
+    return f"{shown}: unexpected error: {type(err).__name__}: {err}"
 
 
 def separate_file(separator, input_path: Path, outputs: dict[str, Path], fmt: str, show_progress: bool) -> None:
     """Separate one file, streaming chunks into atomic writers for each stem."""
     folder = outputs["vocals"].parent
     made = [p for p in (folder, *folder.parents) if not p.exists()]
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise AudioWriteError(folder, _os_reason(e, folder)) from e
     try:
         _separate_into(separator, input_path, outputs, fmt, show_progress, tqdm, AudioWriter)
     except BaseException:
@@ -195,6 +241,35 @@ def _quiet_libraries(verbose: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``soundnet-separate`` command; returns the exit status (called with ``argv``, as a library,
+    the signal handlers are given back as they were)."""
+    stop_signals = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+    previous = {s: signal.getsignal(s) for s in stop_signals}
+    try:
+        code = _separate_all(argv)
+    except KeyboardInterrupt:  # between songs: what was written is complete
+        print("\ninterrupted; no partial files were left", file=sys.stderr)
+        return 130
+    except Interrupted as sig:
+        print(f"\nstopped by {sig}; no partial files were left", file=sys.stderr)
+        return 128 + sig.signum
+    finally:
+        if argv is not None:
+            for s, handler in previous.items():
+                if handler is not None:
+                    try:
+                        signal.signal(s, handler)
+                    except ValueError:
+                        pass
+    if argv is None:  # the command itself: out now, not after TensorFlow's teardown (a signal there ended it by 15)
+        _ignore_stop_signals()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _separate_all(argv: list[str] | None) -> int:
     args = parse_args(argv)
     _quiet_libraries(args.verbose)
 
@@ -208,15 +283,16 @@ def main(argv: list[str] | None = None) -> int:
     for input_path, outputs in zip(inputs, plan_outputs(inputs, outdir, args.format)):
         remove_stale_partials(outputs["vocals"].parent)  # left by a run that was killed outright
         shifted = shifted_paths(outputs, args.key, args.tempo)
-        problem = output_problem({**outputs, **shifted}, input_files, args.overwrite)
+        problem = output_problem(outputs, input_files, args.overwrite, shifted)
         if problem:
-            failures.append(f"{input_path}: {problem}")
+            failures.append(f"{_shown(input_path)}: {problem}")
             print(f"error: {failures[-1]}", file=sys.stderr)
             continue
         try:
-            if separator is None:  # loads on a thread while the first song decodes
-                separator = LoadingSeparator(lambda: load_separator(args.model))
-            separate_file(separator, input_path, outputs, args.format, show_progress)
+            if args.overwrite or not shifted or not stems_complete(outputs):  # else: only the copies are missing
+                if separator is None:
+                    separator = LoadingSeparator(lambda: load_separator(args.model))  # loads while the song decodes
+                separate_file(separator, input_path, outputs, args.format, show_progress)
             if shifted:
                 write_shifted(outputs, args.key, args.tempo, args.format)
         except ModelLoadError as err:
@@ -228,16 +304,28 @@ def main(argv: list[str] | None = None) -> int:
         except Interrupted as sig:
             print(f"\nstopped by {sig}; no partial files were left", file=sys.stderr)
             return 128 + sig.signum
-        except Exception as err:  # one bad song must not stop the batch
+        except Exception as err:  # noqa: BLE001 - one bad song must not stop the batch
             failures.append(_describe_failure(input_path, err))
         else:
-            print(f"{input_path} -> {outputs['vocals'].parent}")
+            if input_path is inputs[-1]:
+                _ignore_stop_signals()
+            print(f"{_shown(input_path)} -> {_shown(outputs['vocals'].parent)}")
             continue
         print(f"error: {failures[-1]}", file=sys.stderr)
     if failures:
         print(f"{len(failures)} of {len(args.inputs)} file(s) failed", file=sys.stderr)
         return 1
     return 0
+
+
+def _ignore_stop_signals() -> None:
+    """Every output is complete: a SIGTERM/SIGHUP from now on changes nothing, the exit status stays."""
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            try:
+                signal.signal(sig, signal.SIG_IGN)
+            except ValueError:  # not the main thread
+                pass
 
 
 class ModelLoadError(Exception):
@@ -249,6 +337,8 @@ def load_separator(model: str | None, **options) -> "Separator":
     path = Path(model) if model else bundled_model_path()
     if not path.is_file():
         raise ModelLoadError(f"model not found: {path}")
+    for problem in model_info(path).problems:  # a damaged sidecar: its settings are ignored, said here
+        print(f"warning: {path.name}: {problem}", file=sys.stderr)
     try:
         return Separator(path, **options)
     except Exception as err:

@@ -129,6 +129,39 @@ def atomic_write(target: PathLike, data: bytes | str, *, overwrite: bool = True,
     return partial.target
 
 
+def move_aside(path: PathLike, label: str = "damaged") -> Path | None:
+    """Rename a damaged file out of the way, to ``<name>.<label>-<YYYYmmdd-HHMMSS>`` beside it
+    (a free name: ``-2``, ``-3``... when taken); returns the new path, ``None`` if it could not be moved.
+
+    The file's bytes are kept as they were (for the user, or a bug report); the old name is free for a
+    fresh file. Never replaces anything.
+    """
+    path = Path(path)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for k in range(1, 100):
+        aside = path.with_name(f"{path.name}.{label}-{stamp}" + (f"-{k}" if k > 1 else ""))
+        try:
+            os.link(path, aside)  # fails on an existing name: nothing is ever replaced
+        except FileExistsError:
+            continue
+        except OSError as e:
+            if e.errno not in _NO_LINKS:
+                return None
+            if aside.exists():
+                continue
+            try:
+                os.replace(path, aside)  # no hard links here (FAT, some shares)
+                return aside
+            except OSError:
+                return None
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        return aside
+    return None
+
+
 def _pid_alive(pid: int) -> bool:
     if pid <= 0:
         return False

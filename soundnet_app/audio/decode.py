@@ -31,9 +31,10 @@ import soxr
 
 from soundnet_app.audio.errors import (
     DECODE_ERRORS,
+    NOT_AUDIO,
     AudioError,
     AudioReadError,
-    describe,
+    read_reason,
 )
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.audio.probe import AudioInfo, Source, open_source
@@ -107,7 +108,8 @@ def _decode(src: Source, start_s: float) -> Generator[np.ndarray, None, None]:
     except (AudioError, MemoryError, GeneratorExit):
         raise
     except DECODE_ERRORS as e:
-        raise AudioReadError(path, f"damaged audio data ({describe(e)})") from e
+        reason = read_reason(e)
+        raise AudioReadError(path, "damaged audio data" if reason == NOT_AUDIO else f"damaged audio data ({reason})") from e
     finally:
         try:
             raw.close()

@@ -40,6 +40,19 @@ class AudioWriteError(AudioError):
     """The output file cannot be written."""
 
 
+# What libsndfile and FFmpeg say about their own insides ("Internal psf_fseek() failed",
+# "Error number -50531338 occurred"): nothing a user can act on.
+_JARGON = re.compile(r"psf_|\bsf_\w+|internal|Error number -?\d+|No error defined|malloc|SF_INFO|bad pointer|"
+                     r"This is a bug|Invalid data found when processing input", re.IGNORECASE)
+NOT_AUDIO = "the file is damaged or not audio"
+
+
+def read_reason(e: BaseException) -> str:
+    """Why a file could not be read, for the user: :func:`describe`, or :data:`NOT_AUDIO` for library jargon."""
+    text = describe(e)
+    return NOT_AUDIO if _JARGON.search(text) else text
+
+
 def describe(e: BaseException) -> str:
     """One short line about a library exception."""
     if isinstance(e, EOFError):  # includes av.EOFError

@@ -27,9 +27,11 @@ import soundfile as sf
 
 from soundnet_app.audio.errors import (
     DECODE_ERRORS,
+    NOT_AUDIO,
     AudioError,
     AudioReadError,
     describe,
+    read_reason,
 )
 from soundnet_app.fileio import PathLike
 
@@ -155,7 +157,9 @@ def _probe_backends(p: Path) -> Source:
             return sf_src
         if isinstance(e, AudioError):
             raise
-        raise AudioReadError(p, f"not a supported audio file, or the file is damaged ({describe(e)})") from e
+        reason = read_reason(e)
+        detail = "" if reason == NOT_AUDIO else f" ({reason})"
+        raise AudioReadError(p, f"not a supported audio file, or the file is damaged{detail}") from e
 
 
 def _probe_sf(path: Path) -> Source:

@@ -92,7 +92,7 @@ class AudioWriter:
                 self._file = sf.SoundFile(tmp, "w", rate, channels, sub, format=spec.sf_format, **settings)
         except _LIB_ERRORS as e:
             self._remove_tmp()
-            raise AudioWriteError(self.path, describe(e)) from e
+            raise AudioWriteError(self.path, _write_reason(e, None)) from e  # a full disk: not "System error"
 
     def __enter__(self) -> AudioWriter:
         return self

@@ -48,6 +48,9 @@ and warmed up first), drops a generated 3-minute song on it and measures:
     a fresh ``python`` process (cold: nothing imported) that builds the window,
     opens the 3-minute song whose stems are in the cache, until those stems
     are drawn (target <= 1.5 s: no waiting for the model).
+
+Then the karaoke night's figures (:mod:`~soundnet_app.devtools.bench_night`): ``queue_next_song_start_s``,
+``stage_ahead_max_ui_stall_ms``, ``stage_frame_ms``.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from soundnet_app.devtools.bench_night import run_night_benchmark
 from soundnet_app.devtools.simulate import (
     FakeAudioThread,
     drop_files,
@@ -269,6 +273,7 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
             results["leak_song_seconds"] = leak_song_seconds
             results["rss_growth_mb_after_3_exports"] = round(
                 _rss_after_exports(window, tmp, leak_song_seconds, timeout_s), 1)
+            results.update(run_night_benchmark(window, tmp, timeout_s))  # the queue and the stage view
         finally:
             os.environ.pop("SOUNDNET_MIC_FILE", None)
             window.shutdown()

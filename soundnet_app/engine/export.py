@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -49,11 +50,18 @@ class ExportCancelled(Exception):
     """The export was cancelled; nothing of it was left on disk."""
 
 
+MAX_NAME_BYTES = 150  # file names are at most 255 bytes; the rest is for " - instrumental (key +2 · 80 %)" etc.
+
+
 def safe_filename(name: str, fallback: str = "song") -> str:
-    """A song title made safe as a file name on every platform."""
-    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", name)
+    """A song title made safe as a file name on every platform: no separators or control
+    characters, valid UTF-8 (bytes that were not, from a file's name, become U+FFFD) and at
+    most :data:`MAX_NAME_BYTES` bytes (cut at a character boundary)."""
+    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]+', " ", name)
     name = re.sub(r"\s+", " ", name).strip(" .")
-    return name[:150] or fallback
+    name = name.encode("utf-8")[:MAX_NAME_BYTES].decode("utf-8", "ignore").strip(" .")
+    return name or fallback
 
 
 def stem_paths(folder: str | Path, base: str, format: str, stems: Sequence[str] = STEMS, suffix: str = "") -> dict[str, Path]:
@@ -108,15 +116,26 @@ def shifted_paths(outputs: Mapping[str, Path], key: int, tempo: float) -> dict[s
 
 def write_shifted(outputs: Mapping[str, Path], key: int, tempo: float, fmt: str,
                   block_frames: int = 1 << 16) -> dict[str, Path]:
-    """Write key/tempo-shifted copies of the stem files ``outputs`` (atomically, one at a time); returns them."""
+    """Write key/tempo-shifted copies of the stem files ``outputs`` (atomically); returns them.
+
+    Rendered one at a time (one shifted stem in memory), finished and flushed each, and published
+    together at the end, like the stems themselves: a failure or a kill leaves none of them, not half a pair.
+    """
     targets = shifted_paths(outputs, key, tempo)
-    for source, target in zip(outputs.values(), targets.values()):
-        audio, _ = read_audio(source)
-        (shifted,) = render_stems(audio, key=key, tempo=tempo)
-        del audio
-        with AudioWriter(target, format=fmt) as writer:
+    with ExitStack() as stack:
+        writers = []
+        for source, target in zip(outputs.values(), targets.values()):
+            audio, _ = read_audio(source)
+            (shifted,) = render_stems(audio, key=key, tempo=tempo)
+            del audio
+            writer = stack.enter_context(AudioWriter(target, format=fmt))
             for i in range(0, shifted.shape[0], block_frames):  # bounded temporaries for the clip/convert
                 writer.write(shifted[i : i + block_frames])
+            del shifted
+            writer.finish()
+            writers.append(writer)
+        for writer in writers:  # the renames back to back
+            writer.close()
     return targets
 
 

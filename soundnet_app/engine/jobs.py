@@ -189,8 +189,9 @@ class SeparationRunner:
 
     def __init__(self, separator_factory: Callable | None = None, cache: StemCache | None = None,
                  warm_up: bool = True, model_path: str | Path | None = None,
-                 listener: SeparationEvents | None = None):
+                 listener: SeparationEvents | None = None, mask_power: float | None = None):
         self.model_path = Path(model_path) if model_path else None
+        self.mask_power = mask_power  # the vocal removal strength; None: the model's own
         self._factory = separator_factory or self._default_separator
         self._reload = False
         self.cache = cache
@@ -203,14 +204,15 @@ class SeparationRunner:
         self.model_error: str | None = None
 
     def _default_separator(self) -> Separator:
-        return Separator(self.model_path)
+        return Separator(self.model_path, mask_power=self.mask_power)
 
     # -- any thread ----------------------------------------------------------
 
-    def set_model(self, path: str | Path) -> None:
-        """Load another model (after the chunk in progress); the current job is cancelled."""
+    def set_model(self, path: str | Path, mask_power: float | None = None) -> None:
+        """Load another model (or exponent; after the chunk in progress); the current job is cancelled."""
         with self._cond:
             self.model_path = Path(path)
+            self.mask_power = mask_power
             self._reload = True
             if self._job is not None:
                 self._job.cancel()

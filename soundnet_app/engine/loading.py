@@ -90,6 +90,7 @@ def load_song(path: str | Path, hash_content: bool = True, cache: StemCache | No
         song = _load(path, hash_content, allow_truncated)
         model_version = version.result() if version is not None else model_version
     if cache is not None and song.content_hash and model_version:
+        song.model_version = model_version  # the pitch guide beside the entry is found by it, before any model loads
         hit = cache.lookup(cache_key(song.content_hash, model_version), song.mixture)
         if hit is not None:
             song.restore(hit.vocals, hit.instrumental, hit.intervals)

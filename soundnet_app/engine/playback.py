@@ -26,6 +26,7 @@ from soundnet_app.engine.keytempo import (
 from soundnet_app.engine.mix import KARAOKE
 from soundnet_app.engine.mixer import MixParams, PlaybackMixer
 from soundnet_app.fileio import atomic_write
+from soundnet_app.jsonfile import read_json_file
 
 if TYPE_CHECKING:
     from soundnet_app.engine.song import Song
@@ -45,26 +46,24 @@ class SongPrefs:
 
     Written atomically, at most every :attr:`WRITE_DELAY_S` (a dragged slider
     changes a level dozens of times a second) and on :meth:`flush`, which
-    also runs at exit; a missing or corrupt file reads as empty (never an
-    error). ``path=None`` keeps them in memory only.
+    also runs at exit; a missing file reads as empty, a damaged one too (never an
+    error: it is set aside and :attr:`problem` says so). ``path=None`` keeps them in memory only.
     """
 
     WRITE_DELAY_S = 0.5
 
-    FIELDS = ("key", "tempo", "vocal_level", "instrumental_level")
+    FIELDS = ("key", "tempo", "vocal_level", "instrumental_level", "lyrics_file")
 
     def __init__(self, path: str | Path | None):
         self.path = Path(path) if path is not None else None
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
         self._data: dict[str, dict] = {}
+        self.problem = ""  # a damaged file: what the user should hear (it was set aside, defaults are used)
         if self.path is not None:
-            try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-                if isinstance(data, dict):
-                    self._data = {k: v for k, v in data.items() if isinstance(v, dict)}
-            except (OSError, ValueError):
-                pass
+            read = read_json_file(self.path, {}, what="the per-song settings")
+            self._data = {k: v for k, v in read.value.items() if isinstance(v, dict)}
+            self.problem = read.message
             atexit.register(self.flush)
 
     def get(self, sid: str) -> dict:
@@ -79,6 +78,8 @@ class SongPrefs:
             for name in ("vocal_level", "instrumental_level"):
                 if name in raw:
                     out[name] = min(1.0, max(0.0, float(raw[name])))
+            if isinstance(raw.get("lyrics_file"), str) and raw["lyrics_file"]:
+                out["lyrics_file"] = raw["lyrics_file"]  # picked with Sing › Load Lyrics…
         except (TypeError, ValueError, OverflowError):  # hand-edited or damaged: ignore the song's entry
             return {}
         return out

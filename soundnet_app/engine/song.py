@@ -190,6 +190,7 @@ class Song:
         self.env_vocals = Envelope(n, envelope_points)
         self.env_instrumental = Envelope(n, envelope_points)
         self.cached = False  # stems came from the cache
+        self.model_version = ""  # the model version its stems were looked up under in the cache ("": none)
 
     @property
     def n_frames(self) -> int:

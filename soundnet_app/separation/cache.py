@@ -10,11 +10,15 @@ cache used to hold, and within half a 16-bit step of the separator's output.
 
 One entry is one ``<key>.stem`` file::
 
-    b"SNSTEM2\\n"                         magic
-    <QQdII n_frames, payload bytes, scale, crc32(payload), k
-    <QQ*k  the separated (start, end) intervals; k = 0: all of it
-    <I     crc32 of the header fields and intervals
-    payload                             FLAC, 16-bit stereo: round(vocals * scale * 32767)
+    b"SNSTEM3\n"                           magic
+    <QQdIIH n_frames, payload bytes, scale, crc32(payload), k, key bytes
+    key     the entry's own name (UTF-8): a file copied under another name is refused
+    <QQ*k   the separated (start, end) intervals; k = 0: all of it
+    <I      crc32 of the header fields, key and intervals
+    payload                               FLAC, 16-bit stereo: round(vocals * scale * 32767)
+
+Entries of the older ``SNSTEM2`` layout (no key) count as damaged: they are separated again once.
+The header is read and checked (key, length, file size) before the payload.
 
 A song whose separation stopped part way is stored too, with the intervals
 that were done, so reopening it keeps them.
@@ -22,7 +26,8 @@ that were done, so reopening it keeps them.
 Entries are written to a temporary file, flushed to disk (``fsync``) and
 renamed into place, so a crash never leaves a half-written entry under a real
 name; a damaged entry of any kind (empty, garbled header, wrong checksum,
-wrong length) counts as a miss and is removed, never an exception. The cache
+wrong length, another entry's key) counts as a miss and is removed, never an exception.
+Temporary files of a writer that was killed are removed by the next write. The cache
 keeps under a size limit by deleting the least recently used entries (``get``
 refreshes an entry's modification time).
 
@@ -37,7 +42,6 @@ import io
 import logging
 import os
 import struct
-import time
 import zlib
 from pathlib import Path
 from typing import NamedTuple
@@ -45,25 +49,28 @@ from typing import NamedTuple
 import numpy as np
 import soundfile as sf
 
-from soundnet_app.fileio import atomic_write
+from soundnet_app.fileio import atomic_write, remove_stale_partials
 from soundnet_app.paths import stem_cache_dir
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 2 * 1024**3  # about 200 three-minute songs
-MAGIC = b"SNSTEM2\n"
-_FIELDS = struct.Struct("<QQdII")  # n_frames, payload bytes, scale, payload crc32, intervals
+MAGIC = b"SNSTEM3\n"
+# n_frames, payload bytes, scale, payload crc32, intervals, key bytes
+_FIELDS = struct.Struct("<QQdIIH")
 _CRC = struct.Struct("<I")
-HEADER_BYTES = len(MAGIC) + _FIELDS.size + _CRC.size  # with no intervals
+HEADER_BYTES = len(MAGIC) + _FIELDS.size + _CRC.size  # with no key and no intervals
 _MAX_INTERVALS = 1 << 16
 _SUFFIX = ".stem"
 _LEGACY_SUFFIXES = (".npy",)  # float32 entries of older versions: counted, evicted and cleared, never read
-_STALE_TEMP_S = 3600.0
+# Files kept beside an entry under the same key by other rooms (the sing room's pitch guides):
+# counted in the size, cleared with the cache and evicted with their entry.
+COMPANION_SUFFIXES = (".pitch.npz",)
 _FULL_SCALE = 32767.0
 
 
 class DamagedEntry(ValueError):
-    """A cache file that is not a complete, intact entry."""
+    """A cache file that is not a complete, intact entry (or not the entry of the key asked for)."""
 
 
 def file_hash(path: str | Path, block_size: int = 1 << 20) -> str:
@@ -92,10 +99,21 @@ class CacheHit(NamedTuple):
         return self.intervals == [(0, self.vocals.shape[0])]
 
 
-def encode_vocals(vocals: np.ndarray, intervals: list[tuple[int, int]] | None = None) -> bytes:
+class _Header(NamedTuple):
+    n: int
+    payload_bytes: int
+    scale: float
+    payload_crc: int
+    intervals: list[tuple[int, int]]
+    key: str
+    size: int  # bytes of the header itself: the payload starts here
+
+
+def encode_vocals(vocals: np.ndarray, intervals: list[tuple[int, int]] | None = None, key: str = "") -> bytes:
     """``(n, 2)`` float32 vocals -> one cache entry's bytes (header + FLAC payload).
 
-    ``intervals``: the separated ``(start, end)`` parts; ``None``: all of it.
+    ``intervals``: the separated ``(start, end)`` parts; ``None``: all of it. ``key``: the
+    entry's name, recorded so that a file copied under another entry's name is refused.
     """
     n = vocals.shape[0]
     peak = float(np.max(np.abs(vocals))) if n else 0.0
@@ -113,40 +131,51 @@ def encode_vocals(vocals: np.ndarray, intervals: list[tuple[int, int]] | None = 
             f.write(q)
     payload = buf.getvalue()
     spans = [] if intervals is None or list(intervals) == [(0, n)] else [(int(a), int(b)) for a, b in intervals]
-    fields = _FIELDS.pack(n, len(payload), scale, zlib.crc32(payload), len(spans))
+    key_bytes = key.encode("utf-8")
+    fields = _FIELDS.pack(n, len(payload), scale, zlib.crc32(payload), len(spans), len(key_bytes)) + key_bytes
     fields += b"".join(struct.pack("<QQ", a, b) for a, b in spans)
     return MAGIC + fields + _CRC.pack(zlib.crc32(fields)) + payload
 
 
-def decode_vocals(data: bytes | memoryview, n_frames: int | None = None) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """One entry's bytes -> ``(n, 2)`` float32 vocals and the separated intervals.
-
-    Raises :class:`DamagedEntry` if anything is off.
-    """
-    data = memoryview(data)
-    if len(data) < HEADER_BYTES or bytes(data[: len(MAGIC)]) != MAGIC:
-        raise DamagedEntry("not a stem cache entry")
-    n, size, scale, payload_crc, k = _FIELDS.unpack(data[len(MAGIC) : len(MAGIC) + _FIELDS.size])
-    if k > _MAX_INTERVALS or len(data) < HEADER_BYTES + 16 * k:
+def _read_header(read) -> _Header:
+    """Parse an entry's header from ``read(n) -> bytes``; :class:`DamagedEntry` if anything is off."""
+    head = read(len(MAGIC) + _FIELDS.size)
+    if len(head) < len(MAGIC) + _FIELDS.size or head[: len(MAGIC)] != MAGIC:
+        raise DamagedEntry("not a stem cache entry of this version")
+    n, size, scale, payload_crc, k, key_len = _FIELDS.unpack(head[len(MAGIC) :])
+    if k > _MAX_INTERVALS:
         raise DamagedEntry("garbled header")
-    end = len(MAGIC) + _FIELDS.size + 16 * k
-    fields = bytes(data[len(MAGIC) : end])
-    (crc,) = _CRC.unpack(data[end : end + _CRC.size])
-    if zlib.crc32(fields) != crc:
+    rest = read(key_len + 16 * k + _CRC.size)
+    if len(rest) < key_len + 16 * k + _CRC.size:
+        raise DamagedEntry("garbled header")
+    fields = head[len(MAGIC) :] + rest[: -_CRC.size]
+    if zlib.crc32(fields) != _CRC.unpack(rest[-_CRC.size :])[0]:
         raise DamagedEntry("header checksum mismatch")
-    spans = [struct.unpack_from("<QQ", fields, _FIELDS.size + 16 * i) for i in range(k)]
+    try:
+        key = rest[:key_len].decode("utf-8")
+    except UnicodeDecodeError:
+        raise DamagedEntry("garbled key") from None
+    spans = [struct.unpack_from("<QQ", rest, key_len + 16 * i) for i in range(k)]
     if any(not 0 <= a < b <= n for a, b in spans):
         raise DamagedEntry("bad intervals")
-    intervals = spans or [(0, n)]
-    payload = data[end + _CRC.size :]
-    if len(payload) != size or zlib.crc32(payload) != payload_crc:
-        raise DamagedEntry("payload truncated or checksum mismatch")
-    if n_frames is not None and n != n_frames:
-        raise DamagedEntry(f"holds {n} frames, not {n_frames}")
     if not (np.isfinite(scale) and 0 < scale <= 1):
         raise DamagedEntry("bad scale")
+    return _Header(n, size, scale, payload_crc, spans or [(0, n)], key, len(head) + len(rest))
+
+
+def _check_header(header: _Header, n_frames: int | None, key: str | None) -> None:
+    if key is not None and header.key != key:
+        raise DamagedEntry(f"holds the entry {header.key[:12]!r}…, not {key[:12]!r}… (a file copied over another)")
+    if n_frames is not None and header.n != n_frames:
+        raise DamagedEntry(f"holds {header.n} frames, not {n_frames}")
+
+
+def _decode_payload(header: _Header, payload: bytes | memoryview) -> np.ndarray:
+    n = header.n
+    if len(payload) != header.payload_bytes or zlib.crc32(payload) != header.payload_crc:
+        raise DamagedEntry("payload truncated or checksum mismatch")
     if n == 0:
-        return np.zeros((0, 2), dtype=np.float32), intervals
+        return np.zeros((0, 2), dtype=np.float32)
     try:
         with sf.SoundFile(io.BytesIO(payload)) as f:
             if f.channels != 2 or f.frames != n:
@@ -157,8 +186,20 @@ def decode_vocals(data: bytes | memoryview, n_frames: int | None = None) -> tupl
     if q.shape != (n, 2):
         raise DamagedEntry("payload is short")
     out = q.astype(np.float32)
-    out *= np.float32(1.0 / (scale * _FULL_SCALE))
-    return out, intervals
+    out *= np.float32(1.0 / (header.scale * _FULL_SCALE))
+    return out
+
+
+def decode_vocals(data: bytes | memoryview, n_frames: int | None = None,
+                  key: str | None = None) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """One entry's bytes -> ``(n, 2)`` float32 vocals and the separated intervals.
+
+    Raises :class:`DamagedEntry` if anything is off, or the entry is not ``key``'s (when given).
+    """
+    stream = io.BytesIO(bytes(data))
+    header = _read_header(stream.read)
+    _check_header(header, n_frames, key)
+    return _decode_payload(header, stream.read()), header.intervals
 
 
 class StemCache:
@@ -200,19 +241,30 @@ class StemCache:
             return None
         path = self.path_for(key)
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                try:
+                    # The header first: a file of the wrong size, length or key is refused before
+                    # its payload is read (a 3 GiB file under an entry's name read whole took 3 GB).
+                    header = _read_header(f.read)
+                    _check_header(header, mixture.shape[0], key)
+                    if size != header.size + header.payload_bytes:
+                        raise DamagedEntry(f"is {size} bytes, not {header.size + header.payload_bytes}")
+                    vocals = _decode_payload(header, f.read(header.payload_bytes))
+                except Exception as e:  # noqa: BLE001 - any damage is a miss
+                    log.warning("dropping damaged cache entry %s: %s", path.name, e)
+                    damaged = True
+                else:
+                    damaged = False
         except FileNotFoundError:
             return None
         except OSError as e:
             log.warning("cannot read cache entry %s: %s", path.name, e)
             return None
-        try:
-            vocals, intervals = decode_vocals(data, mixture.shape[0])
-        except Exception as e:  # any damage is a miss
-            log.warning("dropping damaged cache entry %s: %s", path.name, e)
+        if damaged:
             self._remove(path)
             return None
-        del data
+        intervals = header.intervals
         instrumental = np.subtract(mixture, vocals, dtype=np.float32)
         try:
             os.utime(path)  # most recently used
@@ -239,11 +291,11 @@ class StemCache:
             return None
         path = self.path_for(key)
         try:
-            data = encode_vocals(vocals, intervals)
+            data = encode_vocals(vocals, intervals, key)
             if len(data) > self.max_bytes:
                 return None
             self.root.mkdir(parents=True, exist_ok=True)
-            # The temporary name ends in .tmp: _remove_stale_temps finds those a crash left.
+            remove_stale_partials(self.root)  # those of a writer that was killed, at once (not an hour later)
             atomic_write(path, data, suffix=".tmp")
         except (OSError, ValueError) as e:
             log.warning("could not write cache entry %s: %s", path.name, e)
@@ -251,11 +303,13 @@ class StemCache:
         self.evict(keep=key)
         return path
 
-    def entries(self) -> list[tuple[Path, int, float]]:
-        """``(path, size, last_used)`` of every entry, least recently used first."""
+    def entries(self, companions: bool = False) -> list[tuple[Path, int, float]]:
+        """``(path, size, last_used)`` of every entry, least recently used first (``companions``:
+        with the files kept beside them, :data:`COMPANION_SUFFIXES`)."""
         out = []
+        suffixes = (_SUFFIX, *_LEGACY_SUFFIXES, *(COMPANION_SUFFIXES if companions else ()))
         try:
-            files = [p for suffix in (_SUFFIX, *_LEGACY_SUFFIXES) for p in self.root.glob(f"*{suffix}")]
+            files = [p for suffix in suffixes for p in self.root.glob(f"*{suffix}")]
         except OSError:
             return []
         for p in files:
@@ -268,15 +322,20 @@ class StemCache:
         return out
 
     def size_bytes(self) -> int:
-        return sum(size for _, size, _ in self.entries())
+        """Bytes of the entries and the files kept beside them."""
+        return sum(size for _, size, _ in self.entries(companions=True))
+
+    def song_count(self) -> int:
+        """How many songs have something stored (stems, a pitch guide or both)."""
+        return len({p.name.split(".", 1)[0] for p, _, _ in self.entries(companions=True)})
 
     def clear(self) -> int:
-        """Delete every entry (and stale temporary files); returns the bytes freed."""
+        """Delete every entry, the files beside them and temporary files; returns the bytes freed."""
         freed = 0
-        for path, size, _ in self.entries():
+        for path, size, _ in self.entries(companions=True):
             if self._remove(path):
                 freed += size
-        self._remove_stale_temps(max_age_s=0.0)
+        self._remove_temps()
         return freed
 
     def evict(self, keep: str | None = None) -> list[Path]:
@@ -293,19 +352,20 @@ class StemCache:
             if self._remove(path):
                 total -= size
                 removed.append(path)
-        self._remove_stale_temps()
+                for suffix in COMPANION_SUFFIXES:  # its pitch guide goes with it
+                    self._remove(path.with_name(path.name.split(".", 1)[0] + suffix))
+        remove_stale_partials(self.root)
         return removed
 
-    def _remove_stale_temps(self, max_age_s: float = _STALE_TEMP_S) -> None:
-        now = time.time()
+    def _remove_temps(self) -> None:
+        """Every temporary entry file (Clear Cache: a write in flight fails and stores nothing)."""
         try:
             temps = list(self.root.glob(".*.tmp"))
         except OSError:
             return
         for p in temps:
             try:
-                if now - p.stat().st_mtime >= max_age_s:
-                    p.unlink()
+                p.unlink()
             except OSError:
                 pass
 

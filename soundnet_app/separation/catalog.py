@@ -13,12 +13,12 @@ before the network has loaded.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import threading
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from soundnet_app.jsonfile import read_json_file
 from soundnet_app.paths import models_dir as packaged_models_dir
 from soundnet_app.separation.cache import file_hash
 from soundnet_app.separation.filtering import DEFAULT_MASK_POWER
@@ -76,6 +76,7 @@ class ModelInfo:
     description: str = ""
     source: str = ""
     settings: SeparationSettings = field(default_factory=SeparationSettings)
+    problems: tuple[str, ...] = ()  # what of a damaged sidecar was ignored, for the user
 
     @property
     def version(self) -> str:
@@ -83,28 +84,59 @@ class ModelInfo:
         return model_version(self.path, self.settings)
 
 
+# What a sidecar may set, and in which range (a hand-made sidecar with wiener_iterations: 1e6 hung the CLI).
+SIDECAR_RANGES: dict[str, tuple[type, float, float]] = {
+    "chunk_frames": (int, 64, 2048),  # a multiple of 64 too
+    "overlap_seconds": (float, 0.05, 5.0),
+    "swap_channels": (bool, 0, 1),
+    "wiener_iterations": (int, 0, 10),
+    "extend_high_band": (bool, 0, 1),
+    "mask_power": (float, 0.25, 8.0),
+}
+
+
+def sidecar_settings(raw: object) -> tuple[SeparationSettings, list[str]]:
+    """The separation settings a sidecar's ``"settings"`` asks for, each checked against
+    :data:`SIDECAR_RANGES`: ``(settings, problems)``; a value out of range or of the wrong
+    type is left at its default and named in ``problems``."""
+    if not isinstance(raw, dict):
+        return SeparationSettings(), ([] if raw is None else ["its settings are not a table"])
+    values, problems = {}, []
+    for name, value in raw.items():
+        if name not in SIDECAR_RANGES:
+            problems.append(f"unknown setting {name!r}")
+            continue
+        kind, lo, hi = SIDECAR_RANGES[name]
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = (isinstance(value, bool) if kind is bool
+              else number and float(value).is_integer() if kind is int
+              else number)
+        if ok and kind is not bool:
+            ok = lo <= value <= hi and (name != "chunk_frames" or int(value) % 64 == 0)  # nan fails too
+        if not ok:
+            problems.append(f"{name} = {value!r} is not allowed ({lo} to {hi})" if kind is not bool
+                            else f"{name} = {value!r} is not true or false")
+            continue
+        values[name] = kind(value)
+    return SeparationSettings(**values), problems
+
+
 def model_info(path: str | Path) -> ModelInfo:
-    """Read a model's sidecar ``.json`` (defaults where there is none or it is unreadable)."""
+    """Read a model's sidecar ``.json`` (defaults where there is none, or it or a value in it is damaged;
+    ``problems`` then says what was ignored). The sidecar is left where it is."""
     path = Path(path)
-    sidecar = path.with_suffix(".json")
-    meta: dict = {}
-    if sidecar.is_file():
-        try:
-            meta = json.loads(sidecar.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            meta = {}
-    if not isinstance(meta, dict):
-        meta = {}
-    try:
-        settings = SeparationSettings().replace(**dict(meta.get("settings", {})))
-    except (TypeError, ValueError):
-        settings = SeparationSettings()
+    read = read_json_file(path.with_suffix(".json"), {}, what="the model's settings file", set_aside=False)
+    meta = read.value
+    settings, problems = sidecar_settings(meta.get("settings"))
+    if read.message:
+        problems.insert(0, read.message)
     return ModelInfo(
         path=path,
         name=str(meta.get("name", path.stem)),
         description=str(meta.get("description", "")),
         source=str(meta.get("source", "")),
         settings=settings,
+        problems=tuple(problems),
     )
 
 
@@ -145,12 +177,14 @@ def model_version(path: str | Path, settings: SeparationSettings | None = None, 
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-_versions: dict[tuple[str, int, int, str], str] = {}  # (resolved path, size, mtime_ns, precision) -> version
+_versions: dict[tuple, str] = {}  # (resolved path, size, mtime_ns, mask power, precision) -> version
 _versions_lock = threading.Lock()
 
 
-def model_version_of(path: str | Path) -> str:
+def model_version_of(path: str | Path, mask_power: float | None = None) -> str:
     """:func:`model_version` of a model file, remembered per file state (path, size, mtime).
+
+    ``mask_power`` overrides the model's soft-mask exponent (the vocal removal strength), as the separator's does.
 
     No TensorFlow: the stem cache can be looked up before the model loads.
     ``""`` when the file cannot be read.
@@ -164,12 +198,12 @@ def model_version_of(path: str | Path) -> str:
         precision = choose_precision()
     except ValueError:  # a misspelt $SOUNDNET_PRECISION: loading the model reports it
         return ""
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, precision)
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, mask_power, precision)
     with _versions_lock:
         if key in _versions:
             return _versions[key]
     try:
-        version = model_version(path, precision=precision)
+        version = model_version(path, model_info(path).settings.replace(mask_power=mask_power), precision)
     except OSError:
         return ""
     with _versions_lock:

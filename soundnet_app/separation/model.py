@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Sequence
 
 from soundnet_app.fileio import atomic_path
+from soundnet_app.separation.keras_file import check_model_archive
 
 
 def _import_tensorflow_quietly() -> None:
@@ -213,7 +214,9 @@ def init_input_normalization(model: keras.Model, magnitudes: np.ndarray) -> None
 
 
 def load_model(path: str | Path) -> keras.Model:
-    """Load a ``.keras`` model in safe mode: no code stored in the file is run."""
+    """Load a ``.keras`` model in safe mode: no code stored in the file is run, nor an archive
+    unpacked that inflates beyond any model (:func:`check_model_archive`)."""
+    check_model_archive(path)
     return keras.saving.load_model(str(path), compile=False, safe_mode=True)
 
 

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from soundnet_app.separation.keras_file import check_model_archive
+
 _SUPPORTED = {
     "InputLayer", "Conv2D", "Conv2DTranspose", "BatchNormalization", "LeakyReLU", "ReLU",
     "Dropout", "Concatenate", "LogMagnitudeNormalization", "ApplyMask",
@@ -51,13 +53,17 @@ def read_keras_file(path: str | Path) -> tuple[list[dict], dict[str, list[np.nda
     """``(layers of config.json, {layer name: [variables as float32]}, output layer name)``."""
     import h5py
 
-    with zipfile.ZipFile(path) as archive:
-        config = json.loads(archive.read("config.json"))
-        weights_bytes = archive.read("model.weights.h5")
+    check_model_archive(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+            weights_bytes = archive.read("model.weights.h5")
+        layers = config["config"]["layers"]
+        outputs = config["config"]["output_layers"]  # [name, 0, 0], or a list of those
+    except (zipfile.BadZipFile, KeyError, TypeError, ValueError) as err:
+        raise ValueError(f"{Path(path).name} is damaged or not a model ({type(err).__name__}: {err})") from err
     if config.get("class_name") != "Functional":
         raise UnsupportedModelError(f"not a functional model: {config.get('class_name')}")
-    layers = config["config"]["layers"]
-    outputs = config["config"]["output_layers"]  # [name, 0, 0], or a list of those
     if outputs and isinstance(outputs[0], list):
         if len(outputs) != 1:
             raise UnsupportedModelError("the model must have one output")

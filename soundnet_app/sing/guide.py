@@ -35,6 +35,8 @@ from soundnet_app.system import lower_thread_priority
 
 log = logging.getLogger(__name__)
 
+MAX_GUIDE_BYTES = 64 << 20  # a 10-hour song's f0 at 10 ms hops is 14 MB
+
 
 class PitchGuide:
     """A song's melody: f0 on a ``hop_s`` grid, filled in as its separated vocal arrives.
@@ -125,20 +127,32 @@ class PitchGuide:
 
     @classmethod
     def load(cls, path: str | Path, n_frames: int | None = None) -> PitchGuide | None:
-        """A stored guide, or ``None`` when missing, damaged or for another length."""
+        """A stored guide, or ``None`` when missing, damaged (a damaged file is removed: it is
+        built again) or for another length."""
+        path = Path(path)
         try:
             with np.load(path, allow_pickle=False) as data:
+                if any(info.file_size > MAX_GUIDE_BYTES for info in data.zip.infolist()):
+                    raise ValueError("a member inflates beyond any song's guide")
                 f0, meta = data["f0"], data["meta"]
+            n, rate, hop = int(meta[0]), int(meta[1]), float(meta[2])
+            if not (0 < n and 0 < rate <= 1_000_000 and 1e-4 <= hop <= 1.0):
+                raise ValueError(f"impossible guide header {meta!r}")
+            if n_frames is not None and n != n_frames:
+                return None  # another song's length: a miss, not damage
+            if f0.shape != (int(np.ceil(n / rate / hop)),):
+                raise ValueError("f0 does not match the guide's length")
+            guide = cls(n, rate, hop)
+            if not np.all(np.isfinite(f0)):
+                raise ValueError("f0 holds NaN or infinite values")
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError) as e:
-            log.warning("ignoring damaged pitch guide %s: %s", path, e)
-            return None
-        try:
-            guide = cls(int(meta[0]), int(meta[1]), float(meta[2]))
-        except (IndexError, ValueError):
-            return None
-        if f0.shape != guide.f0.shape or (n_frames is not None and guide.n_frames != n_frames):
+        except Exception as e:  # noqa: BLE001 - EOFError, BadZipFile, ZeroDivisionError...: any damage is a miss
+            log.warning("ignoring damaged pitch guide %s: %s", path.name, e)
+            try:
+                path.unlink()
+            except OSError:
+                pass
             return None
         guide.f0[:] = f0
         guide.done[:] = True

@@ -23,7 +23,13 @@ _TIME = r"(\d{1,3}):(\d{1,2}(?:[.:]\d{1,3})?)"
 _LINE_STAMP = re.compile(r"\[" + _TIME + r"\]")
 _WORD_STAMP = re.compile(r"<" + _TIME + r">")
 _TAG = re.compile(r"^\[([A-Za-z#]+):(.*)\]\s*$")
-_BRACKET_START = re.compile(r"^\s*\[\s*[^\]]*\d[^\]]*\]")  # looks like a timestamp, maybe broken
+# Looks like a timestamp, maybe broken. The first class holds no digit, so there is one way to match:
+# linear time (``[^\]]*\d[^\]]*`` backtracked quadratically on ``[111…`` without a ``]``).
+_BRACKET_START = re.compile(r"^\s*\[[^\]\d]*\d[^\]]*\]")
+
+MAX_LYRICS_CHARS = 1 << 20  # a long song's enhanced LRC is ~20 k characters
+MAX_TIMED_LINES = 20_000  # lines after repeats ([t1][t2]text is two): a song has a few hundred
+MAX_WORD_TIMINGS = 200_000  # word stamps after repeats: a song has a few thousand
 
 
 class LyricsError(ValueError):
@@ -127,6 +133,9 @@ def parse_lrc(text: str, source: str = "") -> Lyrics:
     """
     if "\x00" in text:
         raise LyricsError("This is not a text file.")
+    if len(text) > MAX_LYRICS_CHARS:
+        raise LyricsError(f"The lyrics are {len(text):,} characters long; lyrics are at most "
+                          f"{MAX_LYRICS_CHARS:,}.")
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     tags: dict[str, str] = {}
     for raw in raw_lines:
@@ -138,22 +147,31 @@ def parse_lrc(text: str, source: str = "") -> Lyrics:
         try:
             offset = float(tags["offset"]) / 1000.0
         except ValueError:
-            raise LyricsError(f"The offset tag [offset:{tags['offset']}] is not a number of milliseconds.") from None
+            offset = float("nan")
+        if not -86400.0 <= offset <= 86400.0:  # nan and ±inf too: they would put every line at 0 s or +inf
+            raise LyricsError(f"The offset tag [offset:{tags['offset']}] is not a number of milliseconds.")
 
     timed: list[Line] = []
     plain: list[str] = []
     broken: list[int] = []
+    n_words = 0
     for number, raw in enumerate(raw_lines, 1):
         s = raw.strip()
         if not s or (_TAG.match(s) and not _LINE_STAMP.match(s)):
             continue
         stamps = []
-        rest = s
-        while m := _LINE_STAMP.match(rest):
+        pos = 0
+        while (m := _LINE_STAMP.match(s, pos)) and len(stamps) <= MAX_TIMED_LINES:
             stamps.append(_seconds(m.group(1), m.group(2)))
-            rest = rest[m.end():]
+            pos = m.end()  # no slicing: a line of 100 k stamps would copy itself 100 k times
+        rest = s[pos:]
         if stamps:
             body, words = _parse_words(rest, offset)
+            n_words += len(stamps) * len(words)
+            if len(timed) + len(stamps) > MAX_TIMED_LINES or n_words > MAX_WORD_TIMINGS:
+                # Repeat stamps multiply: 4000 stamps x 4000 word stamps (60 kB) would be 16 M timings.
+                raise LyricsError(f"The lyrics have too many timestamps (over {MAX_TIMED_LINES:,} timed lines or "
+                                  f"{MAX_WORD_TIMINGS:,} word times, line {number}); they are not a song's lyrics.")
             for t in stamps:
                 start = max(0.0, t - offset)
                 # A repeated line (several stamps) keeps its word times relative to each repeat.
@@ -212,8 +230,8 @@ def decode_text(data: bytes) -> str:
 
 
 def _stamp(t: float) -> str:
-    t = max(0.0, t)
-    cs = int(round(t * 100))
+    t = max(0.0, t) if np.isfinite(t) else 0.0  # never an OverflowError on a damaged time
+    cs = round(t * 100)
     return f"{cs // 6000:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}"
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import struct
 from pathlib import Path
 
 from soundnet_app.fileio import atomic_write
@@ -38,6 +39,9 @@ except ImportError:  # the app works without it, just without tag lyrics
 log = logging.getLogger(__name__)
 
 MAX_LRC_BYTES = 1 << 20  # a long song's enhanced LRC is ~20 kB; anything over 1 MB is not lyrics
+# Tags this big are not read for lyrics (mutagen would load them whole: 100 MB of USLT took 2.7 GB).
+# Cover art makes real ones a few MB; an MP4's moov also holds the sample tables (~10 MB for 2 h).
+MAX_TAG_BYTES = 64 << 20
 
 
 # ---------------------------------------------------------------- files
@@ -76,8 +80,12 @@ def read_tag_lyrics(path: str | Path) -> Lyrics | None:
         return None
     path = Path(path)
     try:
+        size = tag_bytes(path)
+        if size > MAX_TAG_BYTES:
+            log.info("not reading the %d MB of tags of %s for lyrics", size >> 20, path)
+            return None
         audio = mutagen.File(path)
-    except Exception as e:  # mutagen raises many types for damaged files
+    except Exception as e:  # noqa: BLE001 - mutagen raises many types for damaged files
         log.info("could not read tags of %s: %s", path, e)
         return None
     tags = getattr(audio, "tags", None) if audio is not None else None
@@ -107,6 +115,39 @@ def read_tag_lyrics(path: str | Path) -> Lyrics | None:
     except LyricsError as e:
         log.info("unusable lyrics tag in %s: %s", path, e)
     return None
+
+
+def tag_bytes(path: str | Path) -> int:
+    """The size the file's header gives its ID3v2 tag or MP4 ``moov`` box (0 when it has neither).
+
+    Read from a few bytes of headers, before mutagen loads the tags whole.
+    """
+    with open(path, "rb") as f:
+        head = f.read(10)
+        if head[:3] == b"ID3" and len(head) == 10:
+            size = 0
+            for b in head[6:10]:  # a "syncsafe" integer: 7 bits a byte
+                size = (size << 7) | (b & 0x7F)
+            return size
+        if head[4:8] != b"ftyp":
+            return 0
+        f.seek(0)
+        for _ in range(64):  # top-level boxes: ftyp, moov, mdat, free...
+            box = f.read(8)
+            if len(box) < 8:
+                return 0
+            size, kind = struct.unpack(">I4s", box)
+            if size == 1:
+                size = struct.unpack(">Q", f.read(8))[0]
+                skip = size - 16
+            else:
+                skip = size - 8
+            if kind == b"moov":
+                return size
+            if size == 0 or skip < 0:
+                return 0  # to the end of the file, or garbled: mutagen judges
+            f.seek(skip, 1)
+    return 0
 
 
 def _sylt_lines(frame) -> list[Line]:

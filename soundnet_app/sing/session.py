@@ -106,10 +106,11 @@ class SingAlong:
 
     # -- song, lyrics, guide ------------------------------------------------------
 
-    def open_song(self, song: Song) -> LyricsError | None:
+    def open_song(self, song: Song, read_lyrics: bool = True) -> LyricsError | None:
         """Start over with ``song``: its lyrics and stored guide, no taps, no take.
 
         Returns why the lyrics could not be read (the song then has none), else ``None``.
+        ``read_lyrics=False``: none yet (the caller reads them off its thread and calls :meth:`set_lyrics`).
         """
         self.stop_mic()
         self.song = song
@@ -118,20 +119,39 @@ class SingAlong:
         self.score = None
         error = None
         try:
-            self.set_lyrics(find_lyrics(song.path, self.lyrics_dir))
+            self.set_lyrics(find_lyrics(song.path, self.lyrics_dir) if read_lyrics else None)
         except LyricsError as e:
             self.set_lyrics(None)
             error = e
         self.guide = PitchGuide(song.n_frames, SAMPLE_RATE)
         self.scorer = LiveScorer(self.guide.f0, self.guide.hop_s, self.line_bounds())
-        stored = self.guide_file()
-        loaded = PitchGuide.load(stored, song.n_frames) if stored is not None else None
-        if loaded is not None:
-            loaded.notes()
-            self.guide = loaded
-            self.scorer.guide = loaded.f0
-        self.builder.reset(self.guide)
+        if not self._load_stored_guide():
+            self.builder.reset(self.guide)
+            # Stems from the cache send no chunks: track what is already separated now (a damaged
+            # or missing guide is built again).
+            for start, end in song.coverage.intervals():
+                self.builder.submit(self.guide, song.vocals, start, end)
         return error
+
+    def _load_stored_guide(self) -> bool:
+        """Use the song's stored guide, if there is a sound one; ``True`` when it was loaded."""
+        stored = self.guide_file()
+        loaded = PitchGuide.load(stored, self.song.n_frames) if stored is not None else None
+        if loaded is None:
+            return False
+        loaded.notes()
+        self.guide = loaded
+        self.scorer.guide = loaded.f0
+        self.builder.reset(loaded)
+        return True
+
+    def set_model_version(self, version: str) -> bool:
+        """The separation model is ready; ``True`` when that made the song's stored guide loadable
+        (the view should show the new :attr:`guide`)."""
+        self.model_version = version
+        if self.song is None or self.guide is None or self.guide.complete:
+            return False
+        return self._load_stored_guide()
 
     def set_lyrics(self, lyrics: Lyrics | None) -> None:
         self.lyrics = lyrics
@@ -148,9 +168,10 @@ class SingAlong:
     def guide_file(self) -> Path | None:
         """Where the song's guide is stored: beside its stem cache entry, same key (``None``: no cache)."""
         song = self.song
-        if self.cache_root is None or song is None or not song.content_hash or not self.model_version:
+        version = (song.model_version or self.model_version) if song is not None else ""
+        if self.cache_root is None or song is None or not song.content_hash or not version:
             return None
-        return guide_path(self.cache_root, cache_key(song.content_hash, self.model_version))
+        return guide_path(self.cache_root, cache_key(song.content_hash, version))
 
     def chunk_separated(self, start: int, end: int, current: Song | None) -> None:
         """Frames ``start:end`` of the vocal are separated: track their pitch (``current``: the player's song)."""

@@ -69,6 +69,8 @@ def create_app(argv: list[str] | None = None) -> tuple[QApplication, MainWindow,
         model_path=args.model,  # for this run only; its stems are cached under its own version
     )
     window.show()
+    if window.playback.prefs.problem:  # a damaged songs.json: set aside, the app starts with defaults
+        window.show_banner(window.playback.prefs.problem, "warning")
     if args.path:
         window.open_path(args.path)
     return app, window, args

@@ -214,13 +214,21 @@ class SettingsDialog(QDialog):
             self.clear_button.setEnabled(False)
             return
         size = cache.size_bytes()
-        count = len(cache.entries())
+        count = cache.song_count()  # stems and pitch guides
         self.cache_label.setText(f"{format_bytes(size)} in {count} song{'s' if count != 1 else ''}")
         self.cache_label.setToolTip(str(cache.root))
         self.clear_button.setEnabled(count > 0)
 
     def clear_cache(self) -> None:
-        if self.cache is not None:
+        """Ask first: the stems took minutes to separate."""
+        if self.cache is None:
+            return
+        answer = QMessageBox.question(
+            self, "Clear the Stem Cache",
+            f"Delete the separated stems and pitch guides of {self.cache_label.text()}?\n\n"
+            "Songs are separated again when they are opened.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Yes:
             self.cache.clear()
         self.update_cache_size()
 

@@ -48,12 +48,12 @@ class SongOpener(QObject):
         self.loading = path
         w.show_status(f"Opening {path.name}…", 0)
         cache = w.cache if w.cache is not None and w.cache.enabled else None
-        model_path = w.separation.model_path
+        model_path, mask_power = w.separation.model_path, w.separation.mask_power
 
         def run(progress, cancel):
             # The model's version is a hash of its file: no TensorFlow, so a cached
             # song is complete here, before the model has loaded.
-            version = (lambda: model_version_of(model_path)) if cache is not None else ""
+            version = (lambda: model_version_of(model_path, mask_power)) if cache is not None else ""
             return load_song(path, hash_content=cache is not None, cache=cache, model_version=version,
                              allow_truncated=allow_truncated)
 
@@ -119,7 +119,7 @@ class SongOpener(QObject):
         return False
 
     def open_dropped(self, paths: list[Path]) -> Path | None:
-        """Open the first supported audio file among dropped files and folders."""
+        """Open a dropped audio file; several (or a folder) go to the queue (``None`` is returned)."""
         w = self.window
         candidates = audio_candidates(paths)
         if not candidates:
@@ -129,8 +129,9 @@ class SongOpener(QObject):
                 return files[0]
             w.show_banner("There is no audio file in what you dropped.", "error")
             return None
+        if len(candidates) > 1:  # several songs, or a folder: a queue of them (the queue panel)
+            w.events.songsDropped.emit(candidates)
+            return None
         chosen = candidates[0]
         self.open(chosen)
-        if len(candidates) > 1:
-            w.show_status(f"Opening {chosen.name}; {len(candidates) - 1} more audio file(s) were ignored", 6000)
         return chosen

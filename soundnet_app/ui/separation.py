@@ -22,6 +22,7 @@ from soundnet_app.engine.jobs import SeparationJob
 from soundnet_app.engine.song import Song
 from soundnet_app.separation.cache import StemCache
 from soundnet_app.separation.catalog import model_info
+from soundnet_app.separation.removal import mask_power_for
 from soundnet_app.ui.panels.host import PanelHost
 from soundnet_app.ui.threads import SeparationWorker
 from soundnet_app.ui.waveform import format_time
@@ -41,15 +42,21 @@ class SeparationControl(QObject):
     """
 
     changed = Signal()  # the song's separated parts changed: redraw the waveforms
+    aheadProgress = Signal(int, float, float, float)  # a song separated ahead: job id, fraction, elapsed, remaining
+    aheadEnded = Signal(int, str)  # job id, "done", "cancelled" or "failed: <message>"
 
     def __init__(self, host: PanelHost, separator_factory: Callable[[], object] | None,
                  cache: StemCache | None, warm_up: bool, model_path: Path):
         super().__init__()
         self.host = host
         self.model_path = model_path
-        self.worker = SeparationWorker(separator_factory, cache=cache, warm_up=warm_up, model_path=model_path)
+        self.mask_power = mask_power_for(host.settings.removal_step, model_path)  # None: the model's own
+        self.worker = SeparationWorker(separator_factory, cache=cache, warm_up=warm_up, model_path=model_path,
+                                       mask_power=self.mask_power)
         self.job: SeparationJob | None = None
+        self.ahead_job: SeparationJob | None = None  # a queued song's, below the current song's in priority
         self.model_state = "loading"  # "ready", "failed"
+        self._problems_shown: tuple | None = None  # (model path, problems) last shown in the banner
         self.model_label = QLabel("Loading the separation model…")
         self.model_label.setObjectName("dim")
         w = self.worker
@@ -61,6 +68,10 @@ class SeparationControl(QObject):
         w.jobFinished.connect(self._job_finished)
         w.jobCancelled.connect(self._job_cancelled)
         w.jobFailed.connect(self._job_failed)
+        w.progress.connect(self._ahead_progress)
+        w.jobFinished.connect(lambda job_id, *_: self._ahead_ended(job_id, "done"))
+        w.jobCancelled.connect(lambda job_id: self._ahead_ended(job_id, "cancelled"))
+        w.jobFailed.connect(lambda job_id, message: self._ahead_ended(job_id, f"failed: {message}"))
 
     @property
     def separating(self) -> bool:
@@ -87,6 +98,32 @@ class SeparationControl(QObject):
         fraction = song.coverage.fraction
         what = "Separating…" if self.model_state == "ready" else "Loading the model…"
         self.host.show_progress(f"{what} {round(fraction * 100)} % kept from before" if fraction else what, fraction)
+
+    def separate_ahead(self, song: Song) -> SeparationJob | None:
+        """Separate a song that is not open (the queue's next) while the worker has nothing else to do.
+
+        ``None`` while the open song is still separating or the model failed. The open song's
+        own job (opening, seeking, resuming) replaces this one at once; its parts done stay cached.
+        """
+        if self.separating or self.model_state == "failed":
+            return None
+        self.start_worker()
+        self.ahead_job = self.worker.submit(song, start=0)
+        return self.ahead_job
+
+    def cancel_ahead(self) -> None:
+        job = self.ahead_job
+        if job is not None and job.active and not self.separating:
+            self.worker.cancel()
+
+    def _ahead_progress(self, job_id: int, fraction: float, elapsed: float, remaining: float) -> None:
+        if self.ahead_job is not None and self.ahead_job.id == job_id:
+            self.aheadProgress.emit(job_id, fraction, elapsed, remaining)
+
+    def _ahead_ended(self, job_id: int, how: str) -> None:
+        if self.ahead_job is not None and self.ahead_job.id == job_id:
+            self.ahead_job = None
+            self.aheadEnded.emit(job_id, how)
 
     def seeked(self, song: Song, frame: int) -> None:
         """The player jumped to ``frame``: a part not separated yet moves the worker there."""
@@ -115,11 +152,12 @@ class SeparationControl(QObject):
         self.host.refresh_controls()
 
     def set_model(self, path: Path) -> None:
-        """Separate with another model from now on (the worker reloads it)."""
+        """Separate with another model, or removal strength, from now on (the worker reloads it)."""
         self.model_path = path
+        self.mask_power = mask_power_for(self.host.settings.removal_step, path)
         self.model_state = "loading"
         self.model_label.setText(f"Loading {model_info(path).name}…")
-        self.worker.set_model(path)
+        self.worker.set_model(path, self.mask_power)
 
     def shutdown(self) -> None:
         """No time limit: a QThread destroyed while it runs aborts the process; the worker
@@ -130,8 +168,13 @@ class SeparationControl(QObject):
 
     def _model_ready(self, version: str) -> None:
         self.model_state = "ready"
+        info = model_info(self.model_path)
         self.model_label.setText("Separation model ready")
-        self.model_label.setToolTip(f"{model_info(self.model_path).name}, version {version}")
+        self.model_label.setToolTip(f"{info.name}, version {version}")
+        if info.problems and (info.path, info.problems) != self._problems_shown:
+            # A damaged sidecar: the model runs with defaults (said once per model, not at every reload).
+            self._problems_shown = (info.path, info.problems)
+            self.host.show_banner(f"{info.name}: {' '.join(info.problems)}", "warning")
         if self.separating:
             song = self.host.song
             self.host.show_progress("Separating…", song.coverage.fraction if song else 0.0)

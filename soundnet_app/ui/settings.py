@@ -15,6 +15,7 @@ from PySide6.QtCore import QByteArray, QSettings
 from soundnet_app.audio.formats import OUTPUT_FORMATS
 from soundnet_app.paths import APP_AUTHOR, APP_NAME
 from soundnet_app.separation.catalog import default_model_path
+from soundnet_app.separation.removal import STANDARD, valid_step
 
 MAX_RECENT = 10
 
@@ -128,6 +129,15 @@ class AppSettings:
     @model_path.setter
     def model_path(self, value: str | Path) -> None:
         self.q.setValue("model/path", str(value))
+
+    @property
+    def removal_step(self) -> str:
+        """The vocal removal strength (:mod:`~soundnet_app.separation.removal`); "standard" when unset or unknown."""
+        return valid_step(self.q.value("separation/removal", STANDARD))
+
+    @removal_step.setter
+    def removal_step(self, value: str) -> None:
+        self.q.setValue("separation/removal", valid_step(value))
 
     @property
     def runtime(self) -> str:

@@ -115,13 +115,15 @@ class SeparationWorker(QThread):
     jobFailed = Signal(int, str)
 
     def __init__(self, separator_factory: Callable | None = None, cache: StemCache | None = None,
-                 warm_up: bool = True, parent=None, model_path: str | Path | None = None):
+                 warm_up: bool = True, parent=None, model_path: str | Path | None = None,
+                 mask_power: float | None = None):
         super().__init__(parent)
-        self.runner = SeparationRunner(separator_factory, cache, warm_up, model_path, listener=_Relay(self))
+        self.runner = SeparationRunner(separator_factory, cache, warm_up, model_path, listener=_Relay(self),
+                                       mask_power=mask_power)
 
-    def set_model(self, path: str | Path) -> None:
-        """Load another model (after the chunk in progress); the current job is cancelled."""
-        self.runner.set_model(path)
+    def set_model(self, path: str | Path, mask_power: float | None = None) -> None:
+        """Load another model or exponent (after the chunk in progress); the current job is cancelled."""
+        self.runner.set_model(path, mask_power)
 
     def submit(self, song: Song, start: int = 0) -> SeparationJob:
         """Separate ``song`` from ``start``; cancels the job before it."""

@@ -238,7 +238,10 @@ def test_bad_file_shows_a_message_and_the_app_stays_ready(qtbot, window, tmp_pat
     assert window.banner.kind != "error" or not window.banner.isVisible()
 
 
-def test_drop_folder_or_several_files_takes_the_first_audio_file(qtbot, window, tmp_path):
+def test_drop_folder_or_several_files_queues_the_audio_files(qtbot, window, tmp_path):
+    from soundnet_app.ui.panels.queue import QueuePanel
+
+    queue = window.panel(QueuePanel).queue
     folder = tmp_path / "album"
     (folder / "sub").mkdir(parents=True)
     (folder / "cover.jpg").write_bytes(b"\xff\xd8")
@@ -246,11 +249,14 @@ def test_drop_folder_or_several_files_takes_the_first_audio_file(qtbot, window, 
     write_song(folder / "01 First.wav", 2.0)
     drop_files(window, [folder])
     qtbot.waitUntil(lambda: window.song is not None, timeout=10000)
-    assert window.song.path.name == "01 First.wav"
+    assert window.song.path.name == "01 First.wav"  # nothing was open: the queue's first song comes on stage
+    assert [e.path.name for e in queue.entries] == ["01 First.wav", "02 Second.wav"]
 
     other = write_song(tmp_path / "Other.flac", 2.0)
-    drop_files(window, [tmp_path / "readme.txt", other, folder])
-    qtbot.waitUntil(lambda: window.song.path.name == "Other.flac", timeout=10000)
+    drop_files(window, [tmp_path / "readme.txt", other, folder])  # joins the queue; the open song stays
+    assert [e.path.name for e in queue.entries][2:] == ["Other.flac", "01 First.wav", "02 Second.wav"]
+    assert window.song.path.name == "01 First.wav"
+    assert "Added 3 songs to the queue" in window.statusBar().currentMessage()
 
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -7,6 +7,8 @@ in this order: their widgets and menu entries appear in it).
 
 from soundnet_app.ui.panels.export import ExportPanel
 from soundnet_app.ui.panels.keytempo import KeyTempoPanel
+from soundnet_app.ui.panels.queue import QueuePanel
+from soundnet_app.ui.panels.removal import RemovalPanel
 from soundnet_app.ui.panels.sing import SingPanel
 
-PANELS = (ExportPanel, KeyTempoPanel, SingPanel)
+PANELS = (ExportPanel, KeyTempoPanel, SingPanel, QueuePanel, RemovalPanel)

@@ -23,6 +23,7 @@ What the window offers:
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal
@@ -34,8 +35,10 @@ if TYPE_CHECKING:
     from soundnet_app.engine.song import Song
     from soundnet_app.separation.cache import StemCache
     from soundnet_app.ui.dialogs import Dialogs
+    from soundnet_app.ui.separation import SeparationControl
     from soundnet_app.ui.settings import AppSettings
     from soundnet_app.ui.threads import TaskThread
+    from soundnet_app.ui.transport import TransportControls
 
 MENUS = ("file", "playback", "help")  # the window's own menus; panels may add theirs (add_menu)
 SLOTS = ("header", "below_waveforms", "above_transport")  # where a panel's widget may go, top to bottom
@@ -49,6 +52,10 @@ class HostEvents(QObject):
     separationFinished = Signal(int, float, int)  # job id, seconds, 1 when it came from the cache
     modelReady = Signal(str)  # the model's version id
     tick = Signal()  # ~30 times a second while the window is open
+    songsDropped = Signal(object)  # several audio files (a list of Path) dropped or given at once: the queue takes them
+    lyricsChanged = Signal(object)  # the open song's Lyrics (or None), whenever the sing panel sets them
+    scoreChanged = Signal(object)  # the take's Score while it is sung (None: a new take or song)
+    guideChanged = Signal(object)  # the open song's PitchGuide (filled in place as the voice is separated), or None
     closing = Signal()  # the window is shutting down (after this, no other event)
 
 
@@ -63,6 +70,8 @@ class PanelHost(Protocol):
     settings: AppSettings
     dialogs: Dialogs
     cache: StemCache | None
+    separation: SeparationControl  # the worker: separate_ahead, mask_power, model_path
+    transport: TransportControls  # toggle_play() starts the sound output too
 
     @property
     def song(self) -> Song | None:
@@ -111,6 +120,15 @@ class PanelHost(Protocol):
 
     def refresh_controls(self) -> None:
         """Ask the window to recompute which controls are enabled (after a panel's state changed)."""
+
+    def open_path(self, path: str | Path) -> TaskThread:
+        """Open a song in the background (the current one plays on until it is ready)."""
+
+    def song_opened(self, song: Song) -> None:
+        """Make a song already loaded (the queue's next, separated ahead) the current one, paused."""
+
+    def set_model(self, path: str | Path) -> None:
+        """Separate with ``path`` (and the settings' removal strength) from now on; the song is reopened."""
 
 
 class Panel(QObject):

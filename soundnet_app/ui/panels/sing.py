@@ -18,15 +18,17 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.engine.export import safe_filename
 from soundnet_app.engine.loading import error_message
+from soundnet_app.engine.playback import song_id
 from soundnet_app.engine.song import Song
 from soundnet_app.sing.lyrics import Lyrics, LyricsError, LyricsExistError
-from soundnet_app.sing.lyrics_files import read_lrc
 from soundnet_app.sing.mic import FileInput, InputSource, MicInput, input_devices
 from soundnet_app.sing.monitor import VoiceMonitor
 from soundnet_app.sing.session import SingAlong
 from soundnet_app.sing.take import calibrate_latency
 from soundnet_app.ui.panels.host import Panel, PanelHost
+from soundnet_app.ui.panels.lyrics_reader import LyricsReader
 from soundnet_app.ui.panels.sing_views import SingView
 from soundnet_app.ui.threads import TaskThread
 
@@ -44,7 +46,9 @@ class SingPanel(Panel):
         self.monitor = self._make_monitor()
         host.playback.set_monitor(self.monitor)  # the voice is added to what plays
         self.singalong = SingAlong(self.make_source, self.monitor)
+        self.lyrics_reader = LyricsReader(host, self._lyrics_read)  # parsing off the UI thread
         self.singalong.latency_s = self._stored_latency()
+        self._shown_score = None  # the last Score told to HostEvents.scoreChanged
         self._build_actions()
         self._fill_devices()
         v = self.view
@@ -170,23 +174,26 @@ class SingPanel(Panel):
     def set_song(self, song: Song) -> None:
         cache = self.host.cache
         self.singalong.cache_root = cache.root if cache is not None else None
-        error = self.singalong.open_song(song)
+        self.singalong.open_song(song, read_lyrics=False)
         self.view.setVisible(self.show_action.isChecked())
         self.view.lyrics_view.tap_index = None
-        if error is not None:
-            self.view.lyrics_view.set_lyrics(None, str(error))
-            self.host.show_banner(f"The lyrics could not be read. {error}", "warning")
-        else:
-            self.view.lyrics_view.set_lyrics(self.singalong.lyrics)
+        self.view.lyrics_view.set_lyrics(None)
+        self.host.events.lyricsChanged.emit(None)  # until the reader delivers (set_lyrics emits them)
+        chosen = self.host.playback.prefs.get(song_id(song)).get("lyrics_file")  # picked with Load Lyrics…
+        self.lyrics_reader.read_song(song.path, self.singalong.lyrics_dir, Path(chosen) if chosen else None)
         self.view.lane.set_guide(self.singalong.guide)
+        self.host.events.guideChanged.emit(self.singalong.guide)
         self.view.score_label.setText("")
 
     def set_lyrics(self, lyrics: Lyrics | None, message: str = "") -> None:
         self.singalong.set_lyrics(lyrics)
         self.view.lyrics_view.set_lyrics(lyrics, message)
+        self.host.events.lyricsChanged.emit(lyrics)
 
     def _model_ready(self, version: str) -> None:
-        self.singalong.model_version = version
+        if self.singalong.set_model_version(version):
+            self.view.lane.set_guide(self.singalong.guide)
+            self.host.events.guideChanged.emit(self.singalong.guide)
 
     def _chunk_ready(self, job_id: int, start: int, end: int) -> None:
         self.singalong.chunk_separated(start, end, self.host.song)
@@ -200,16 +207,24 @@ class SingPanel(Panel):
         if path:
             self.load_lyrics(path)
 
-    def load_lyrics(self, path: str | Path) -> bool:
-        try:
-            lyrics = read_lrc(path)
-        except LyricsError as e:
-            self.host.show_banner(str(e), "error")
-            return False
+    def load_lyrics(self, path: str | Path) -> None:
+        """Read a lyrics file the user picked (in the background); the song remembers it."""
+        self.lyrics_reader.read_file(path)
+
+    def _lyrics_read(self, lyrics: Lyrics | None, error: str, source: Path | None, picked: bool) -> None:
+        song = self.singalong.song
+        if error:
+            if picked:  # the song keeps the lyrics it had
+                self.host.show_banner(error, "error")
+            else:
+                self.set_lyrics(None, error)
+                self.host.show_banner(f"The lyrics could not be read. {error}", "warning")
+            return
         self.set_lyrics(lyrics)
-        if lyrics.warnings:
+        if lyrics is not None and lyrics.warnings:
             self.host.show_banner(" ".join(lyrics.warnings), "warning")
-        return True
+        if picked and song is not None and source is not None:  # opened again, the song gets these lyrics
+            self.host.playback.prefs.put(song_id(song), lyrics_file=str(source.resolve()))
 
     def start_tap_sync(self, text: str | None = None) -> bool:
         """Tap mode: the lines of ``text`` (default: the lyrics shown, or ask) get a tap each."""
@@ -225,6 +240,7 @@ class SingPanel(Panel):
                     return False
         if not sa.start_tap_sync(text):
             return False
+        self.lyrics_reader.forget()  # lyrics still being read would replace the lines being tapped
         self.view.lyrics_view.set_lyrics(sa.lyrics)
         self.view.lyrics_view.tap_index = 0
         self.tap_action.setEnabled(True)
@@ -299,7 +315,7 @@ class SingPanel(Panel):
             self.host.show_banner("Sing something first: turn the microphone on and play the song.", "info")
             return
         folder = self.host.settings.export_folder
-        name = f"{sa.song.title} - my take.wav" if sa.song else "my take.wav"
+        name = f"{safe_filename(sa.song.title)} - my take.wav" if sa.song else "my take.wav"  # "AC/DC": no subfolder
         path = self.host.dialogs.save_audio(self.host, "Save My Take", Path(folder) / name)
         if path:
             self.save_take(path)
@@ -349,6 +365,9 @@ class SingPanel(Panel):
         view.lane.key_shift = playback.key  # the guide's notes where the singer hears them
         view.lane.set_time(t, sa.mic.sung() if sa.mic is not None else None)
         score = sa.score_now()
+        if score is not self._shown_score:  # a new score object every SCORE_EVERY_S while singing
+            self._shown_score = score
+            self.host.events.scoreChanged.emit(score)
         if score is not None:
             i = sa.lyrics.line_at(t) if sa.lyrics is not None else -1
             line = score.lines[i] if 0 <= i < len(score.lines) else None
