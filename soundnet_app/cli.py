@@ -39,6 +39,7 @@ from soundnet_app.engine.export import safe_filename, shifted_paths, write_shift
 from soundnet_app.fileio import remove_stale_partials
 from soundnet_app.separation.catalog import model_info
 from soundnet_app.separation.separator import LoadingSeparator, Separator, bundled_model_path
+from soundnet_app.sing.ultrastar_export import export_file
 
 if TYPE_CHECKING:
     from soundnet_app.separation.separator import Separator
@@ -63,6 +64,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help='also write the stems N semitones up or down (-6..6), e.g. "vocals (key +2).wav"')
     p.add_argument("--tempo", type=_tempo, default=1.0, metavar="F",
                    help='also write the stems at speed F (0.5..1.5, pitch kept), e.g. "vocals (80 %%).wav"')
+    p.add_argument("--ultrastar", metavar="OUTDIR", help="instead of stems, write each song as an UltraStar song "
+                   "folder in OUTDIR (notes from its sung melody, syllables from its synced lyrics)")
+    p.add_argument("--bpm", type=float, default=None, metavar="BPM",
+                   help="the UltraStar song's tempo (default: estimated from the song)")
     return p.parse_args(argv)
 
 
@@ -280,6 +285,8 @@ def _separate_all(argv: list[str] | None) -> int:
     inputs = [Path(name) for name in args.inputs]
     input_files = {_resolve(p) for p in inputs}
     _install_signal_handlers()
+    if args.ultrastar:
+        return ultrastar_main(args, inputs)
     for input_path, outputs in zip(inputs, plan_outputs(inputs, outdir, args.format)):
         remove_stale_partials(outputs["vocals"].parent)  # left by a run that was killed outright
         shifted = shifted_paths(outputs, args.key, args.tempo)
@@ -326,6 +333,38 @@ def _ignore_stop_signals() -> None:
                 signal.signal(sig, signal.SIG_IGN)
             except ValueError:  # not the main thread
                 pass
+
+
+def ultrastar_main(args: argparse.Namespace, inputs: list[Path]) -> int:
+    """``--ultrastar OUTDIR``: each song separated, its melody tracked, written as an UltraStar folder."""
+    failures = 0
+    separator = None
+    for input_path in inputs:
+        try:
+            separator = separator or load_separator(args.model)
+            bar = tqdm(total=100, desc=input_path.name[:40], unit="%", disable=args.quiet or not sys.stderr.isatty())
+            with bar:
+                paths = export_file(separator, input_path, args.ultrastar, tempo=args.bpm, overwrite=args.overwrite,
+                                    progress=lambda f, bar=bar: bar.update(round(f * 100) - bar.n))
+            print(f"{input_path} -> {paths['txt'].parent}")
+        except ModelLoadError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("\ninterrupted; no partial files were left", file=sys.stderr)
+            return 130
+        except Interrupted as sig:
+            print(f"\nstopped by {sig}; no partial files were left", file=sys.stderr)
+            return 128 + sig.signum
+        except Exception as err:  # noqa: BLE001 - one bad song must not stop the batch
+            failures += 1
+            why = (f"{input_path}: {err}; use --overwrite to replace them" if isinstance(err, FileExistsError)
+                   else _describe_failure(input_path, err))
+            print(f"error: {why}", file=sys.stderr)
+    if failures:
+        print(f"{failures} of {len(inputs)} file(s) failed", file=sys.stderr)
+        return 1
+    return 0
 
 
 class ModelLoadError(Exception):

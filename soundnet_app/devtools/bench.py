@@ -3,6 +3,7 @@
     python -m soundnet_app.devtools.bench          # the separation core
     python -m soundnet_app.devtools.bench --app    # the desktop app, offscreen
     python -m soundnet_app.devtools.bench --monitor  # hearing yourself: what it adds to the audio callback
+    python -m soundnet_app.devtools.bench --ultrastar  # UltraStar export and karaoke video (devtools/bench_ultrastar.py)
     python -m soundnet_app.devtools.bench --runtimes # the runtime table (devtools/bench_runtime.py)
 
 Core keys: ``rtf`` (song seconds per second of decode + separate + encode of a
@@ -32,6 +33,7 @@ from soundnet_app.audio.decode import stream_audio
 from soundnet_app.audio.write import AudioWriter
 from soundnet_app.devtools.bench_app import run_app_benchmark
 from soundnet_app.devtools.bench_runtime import main as bench_runtime_main
+from soundnet_app.devtools.bench_ultrastar import run_ultrastar_benchmark
 from soundnet_app.devtools.synth import write_synthetic_song
 from soundnet_app.engine.mixer import PlaybackMixer
 from soundnet_app.engine.song import Song
@@ -177,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--app", action="store_true", help="benchmark the desktop app instead of the core")
     p.add_argument("--monitor", action="store_true", help="benchmark hearing yourself (the voice monitor)")
     p.add_argument("--runtimes", action="store_true", help="the runtime table: each runtime in a fresh process")
+    p.add_argument("--ultrastar", action="store_true", help="benchmark the UltraStar export and the karaoke video")
     p.add_argument("--model", default=None, help="a .keras model (default: the bundled one)")
     p.add_argument("--long-minutes", type=float, default=60.0, help="length of the memory-test file")
     args = p.parse_args(argv)
@@ -186,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         results = monitor_benchmark()
     elif args.runtimes:
         return bench_runtime_main([])
+    elif args.ultrastar:
+        results = run_ultrastar_benchmark()
     else:
         results = core_benchmark(args.model, args.long_minutes)
     print(json.dumps(results))

@@ -191,6 +191,7 @@ class Song:
         self.env_instrumental = Envelope(n, envelope_points)
         self.cached = False  # stems came from the cache
         self.model_version = ""  # the model version its stems were looked up under in the cache ("": none)
+        self.ultrastar = None  # the UltraStar song (.txt) it was opened from: soundnet_app.sing.ultrastar_files
 
     @property
     def n_frames(self) -> int:
@@ -203,6 +204,9 @@ class Song:
     @property
     def title(self) -> str:
         """What the window title and export names use."""
+        sheet = self.ultrastar
+        if sheet is not None and sheet.title:
+            return f"{sheet.artist} - {sheet.title}" if sheet.artist else sheet.title
         info = self.info
         name = getattr(info, "display_name", None) if info is not None else None
         return name or self.path.stem

@@ -37,6 +37,8 @@ from soundnet_app.sing.monitor import VoiceMonitor
 from soundnet_app.sing.scoring import LiveScorer, Score
 from soundnet_app.sing.take import TakePart, export_takes
 from soundnet_app.sing.tapsync import sync_lines, vocal_onsets
+from soundnet_app.sing.ultrastar_notes import build_song, estimate_bpm, guide_from_notes, song_lyrics
+from soundnet_app.sing.ultrastar_score import UltraStarScore, score_ultrastar
 
 START_OVER_S = 0.5  # a session that starts this close to the song's start begins a new take
 DRIFT_S = 0.5  # a session whose song clock is this far from the player's: a jump, it ends
@@ -91,6 +93,7 @@ class SingAlong:
         self.guide: PitchGuide | None = None
         self.scorer: LiveScorer | None = None
         self.score: Score | None = None  # the last score computed (score_now), None after a new take
+        self.game_score: UltraStarScore | None = None  # the same take by the UltraStar rules (score_now)
         self._score_at = 0.0
         self.latency_s = 0.0  # the measured round trip, taken off each recording
         self.cache_root: Path | None = None  # where guides are stored (the stem cache's folder)
@@ -103,6 +106,7 @@ class SingAlong:
         self._mic_start_frame = 0
         self._mic_clock = 0.0
         self.builder = GuideBuilder(on_complete=self._guide_complete)
+        self._sheet: tuple[int, object] = (-1, None)  # (guide version, UltraStar notes scored against)
 
     # -- song, lyrics, guide ------------------------------------------------------
 
@@ -118,14 +122,26 @@ class SingAlong:
         self.take_parts = []
         self.score = None
         error = None
+        sheet = song.ultrastar  # an UltraStar song: its syllables are the lyrics, its notes the guide
         try:
-            self.set_lyrics(find_lyrics(song.path, self.lyrics_dir) if read_lyrics else None)
+            if sheet is not None:
+                self.set_lyrics(song_lyrics(sheet))
+            else:
+                self.set_lyrics(find_lyrics(song.path, self.lyrics_dir) if read_lyrics else None)
         except LyricsError as e:
             self.set_lyrics(None)
             error = e
         self.guide = PitchGuide(song.n_frames, SAMPLE_RATE)
+        self._sheet = (-1, sheet)
+        if sheet is not None:
+            self.guide.f0[:] = guide_from_notes(sheet, self.guide.n_hops, self.guide.hop_s)
+            self.guide.done[:] = True  # complete: nothing is tracked over it
+            self.guide.version = 1
+            self.guide.notes()
         self.scorer = LiveScorer(self.guide.f0, self.guide.hop_s, self.line_bounds())
-        if not self._load_stored_guide():
+        if sheet is not None:
+            self.builder.reset(self.guide)
+        elif not self._load_stored_guide():
             self.builder.reset(self.guide)
             # Stems from the cache send no chunks: track what is already separated now (a damaged
             # or missing guide is built again).
@@ -322,7 +338,29 @@ class SingAlong:
         now = time.perf_counter() if now is None else now
         if self.score is None or now - self._score_at >= SCORE_EVERY_S:
             self.score, self._score_at = self.scorer.score(), now
+            self.game_score = self.ultrastar_score()  # a few ms of NumPy too
         return self.score
+
+    def ultrastar_sheet(self):
+        """The notes the game rules score against: the song's UltraStar file, else notes made from the
+        complete guide (:func:`~soundnet_app.sing.ultrastar_notes.build_song`, made once per guide); ``None``
+        while the guide is being built."""
+        song, guide = self.song, self.guide
+        version, sheet = self._sheet
+        if song is None or guide is None or (song.ultrastar is None and not guide.complete):
+            return None
+        if song.ultrastar is None and version != guide.version:
+            sheet = build_song(guide.f0, guide.hop_s, self.lyrics, estimate_bpm(song.mixture, SAMPLE_RATE))
+            self._sheet = (guide.version, sheet)
+        return sheet
+
+    def ultrastar_score(self) -> UltraStarScore | None:
+        """The take scored by the UltraStar rules (:mod:`~soundnet_app.sing.ultrastar_score`); ``None``
+        when nothing was sung or there are no notes yet."""
+        sheet = self.ultrastar_sheet()
+        if sheet is None or self.scorer is None or (self.mic is None and not self.take_parts):
+            return None
+        return score_ultrastar(sheet, self.scorer.sung, self.scorer.hop_s)
 
     def shutdown(self) -> None:
         """Stop the microphone and the guide builder (the app is closing)."""

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from soundnet_app.audio.formats import OUTPUT_FORMATS, SUPPORTED_INPUT_SUFFIXES
 from soundnet_app.separation.catalog import available_models, model_info
+from soundnet_app.ui.video_dialog import VideoChoice, VideoDialog
 
 
 @dataclass
@@ -42,7 +43,7 @@ class ExportChoice:
 
 def audio_file_filter() -> str:
     patterns = " ".join(f"*{s}" for s in sorted(SUPPORTED_INPUT_SUFFIXES))
-    return f"Audio files ({patterns});;All files (*)"
+    return f"Songs ({patterns} *.txt);;Audio files ({patterns});;UltraStar songs (*.txt);;All files (*)"
 
 
 def output_file_filter() -> str:
@@ -261,6 +262,14 @@ class Dialogs:
                        subtypes: Mapping[str, str] | None = None,
                        bitrates: Mapping[str, int | None] | None = None) -> ExportChoice | None:
         dialog = ExportDialog(parent, folder, format, song, vocal_level, subtypes, bitrates)
+        return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def ultrastar_folder(self, parent: QWidget, folder: str) -> str | None:
+        """The folder an UltraStar song folder is written into."""
+        return QFileDialog.getExistingDirectory(parent, "Export UltraStar Song Into", folder) or None
+
+    def video_options(self, parent: QWidget, suggested: Path) -> VideoChoice | None:
+        dialog = VideoDialog(parent, suggested)
         return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def settings(self, parent: QWidget, model_path: Path, cache) -> Path | None:

@@ -17,6 +17,8 @@ from PySide6.QtCore import QEvent, QObject
 
 from soundnet_app.engine.loading import TruncatedFile, error_message, load_song
 from soundnet_app.separation.catalog import model_version_of
+from soundnet_app.sing.ultrastar import UltraStarError
+from soundnet_app.sing.ultrastar_files import is_ultrastar_source, load_ultrastar
 from soundnet_app.ui.dropping import audio_candidates, local_paths
 from soundnet_app.ui.threads import TaskThread
 from soundnet_app.ui.waveform import format_time
@@ -54,6 +56,8 @@ class SongOpener(QObject):
             # The model's version is a hash of its file: no TensorFlow, so a cached
             # song is complete here, before the model has loaded.
             version = (lambda: model_version_of(model_path, mask_power)) if cache is not None else ""
+            if is_ultrastar_source(path):  # an UltraStar song: its .txt names the audio (and maybe the stems)
+                return load_ultrastar(path, cache=cache, model_version=version, allow_truncated=allow_truncated)
             return load_song(path, hash_content=cache is not None, cache=cache, model_version=version,
                              allow_truncated=allow_truncated)
 
@@ -68,6 +72,9 @@ class SongOpener(QObject):
             return  # a later open superseded this one
         self.loading = None
         self.window.song_opened(song)
+        sheet = song.ultrastar
+        if sheet is not None and sheet.warnings:  # what the reader skipped in the .txt
+            self.window.show_status(f"{song.path.name}: {' '.join(sheet.warnings)}", 12000)
         if self.play_on_load:
             self.play_on_load = False
             self.window.transport.toggle_play()
@@ -84,7 +91,7 @@ class SongOpener(QObject):
             w.show_banner(f"{message.rstrip('.')}. The first {format_time(exc.seconds)} of it can be opened.",
                           "error", "Open That Part", lambda: self.open(path, allow_truncated=True))
         else:
-            message = error_message(exc)
+            message = str(exc) if isinstance(exc, UltraStarError) else error_message(exc)
             w.show_banner(f"Could not open this file. {message.rstrip('.')}.", "error")
         log.info("could not open %s: %s", path, message)
         w.show_status(f"Could not open {path.name}", 6000)
@@ -119,8 +126,13 @@ class SongOpener(QObject):
         return False
 
     def open_dropped(self, paths: list[Path]) -> Path | None:
-        """Open a dropped audio file; several (or a folder) go to the queue (``None`` is returned)."""
+        """Open a dropped UltraStar song (its .txt or folder) or audio file; several songs (or a folder of
+        audio) go to the queue (``None`` is returned)."""
         w = self.window
+        song_folder = next((p for p in paths if is_ultrastar_source(p)), None)
+        if song_folder is not None:  # an UltraStar song (its .txt or its folder) opens as one
+            self.open(song_folder)
+            return song_folder
         candidates = audio_candidates(paths)
         if not candidates:
             files = [p for p in paths if not p.is_dir()]

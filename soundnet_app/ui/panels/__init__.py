@@ -10,5 +10,6 @@ from soundnet_app.ui.panels.keytempo import KeyTempoPanel
 from soundnet_app.ui.panels.queue import QueuePanel
 from soundnet_app.ui.panels.removal import RemovalPanel
 from soundnet_app.ui.panels.sing import SingPanel
+from soundnet_app.ui.panels.ultrastar import UltraStarPanel
 
-PANELS = (ExportPanel, KeyTempoPanel, SingPanel, QueuePanel, RemovalPanel)
+PANELS = (ExportPanel, KeyTempoPanel, SingPanel, UltraStarPanel, QueuePanel, RemovalPanel)

@@ -177,10 +177,14 @@ class SingPanel(Panel):
         self.singalong.open_song(song, read_lyrics=False)
         self.view.setVisible(self.show_action.isChecked())
         self.view.lyrics_view.tap_index = None
-        self.view.lyrics_view.set_lyrics(None)
-        self.host.events.lyricsChanged.emit(None)  # until the reader delivers (set_lyrics emits them)
-        chosen = self.host.playback.prefs.get(song_id(song)).get("lyrics_file")  # picked with Load Lyrics…
-        self.lyrics_reader.read_song(song.path, self.singalong.lyrics_dir, Path(chosen) if chosen else None)
+        if song.ultrastar is not None:  # an UltraStar song's syllables are its lyrics: nothing to read
+            self.lyrics_reader.forget()
+            self.set_lyrics(self.singalong.lyrics)
+        else:
+            self.view.lyrics_view.set_lyrics(None)
+            self.host.events.lyricsChanged.emit(None)  # until the reader delivers (set_lyrics emits them)
+            chosen = self.host.playback.prefs.get(song_id(song)).get("lyrics_file")  # picked with Load Lyrics…
+            self.lyrics_reader.read_song(song.path, self.singalong.lyrics_dir, Path(chosen) if chosen else None)
         self.view.lane.set_guide(self.singalong.guide)
         self.host.events.guideChanged.emit(self.singalong.guide)
         self.view.score_label.setText("")
@@ -374,6 +378,8 @@ class SingPanel(Panel):
             text = f"Score {score.percent} %"
             if line is not None:
                 text += f" · this line {round(line * 100)} %"
+            if sa.game_score is not None:  # the same take by the UltraStar games' rules
+                text += f" · UltraStar {sa.game_score.total:,}"
             view.show_score(text)
         elif sa.score is None:  # a new take (or song): no score yet
             view.show_score("")
