@@ -36,8 +36,10 @@ mkdir -p "$tmp/home"
 t0=$(date +%s.%N)
 "${clean[@]}" "$dist/soundnet" --bundle-smoke-test
 t1=$(date +%s.%N)
-(cd "$tmp" && "${clean[@]}" "$dist/soundnet-separate" song.wav -o stems --quiet)
+(cd "$tmp" && "${clean[@]}" "$dist/soundnet-separate" song.wav -o stems --quiet 2>"$tmp/separate-err.txt")
 t2=$(date +%s.%N)
+# The user sees our messages only: no TensorFlow/OpenVINO/absl lines.
+[ ! -s "$tmp/separate-err.txt" ] || { echo "soundnet-separate printed library noise:"; cat "$tmp/separate-err.txt"; exit 1; }
 "$PY" - "$tmp" <<'PY'
 import sys
 from pathlib import Path

@@ -3,6 +3,8 @@
 The bundle's folder holds ``soundnet`` and links to it named
 ``soundnet-separate``, ``soundnet-train`` and ``soundnet-eval``; the name it
 is started under picks the command (``soundnet --command NAME ...`` does too).
+The bundle runs the network on OpenVINO and leaves TensorFlow out, so
+``soundnet-train`` there only says where training lives.
 ``soundnet --bundle-smoke-test`` opens the window, lets it settle, prints
 ``window shown in X s`` and exits 0: the build script's check that Qt, its
 plugins and the resources made it into the bundle.
@@ -53,7 +55,9 @@ def main() -> int:
     if name == "soundnet-separate":
         from soundnet_app.cli import main as command
     elif name == "soundnet-train":
-        from soundnet_app.training.train import main as command
+        print("soundnet-train needs TensorFlow, which this bundle leaves out (it separates with OpenVINO); "
+              "train with the Python package: pip install soundnet-karaoke", file=sys.stderr)
+        return 2
     elif name == "soundnet-eval":
         from soundnet_app.training.evaluate import main as command
     elif args[:1] == ["--bundle-smoke-test"]:

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import argparse
 import errno
+import logging
 import os
 import signal
 import sys
+import warnings
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +38,7 @@ from soundnet_app.audio.write import AudioWriter
 from soundnet_app.engine.export import safe_filename, shifted_paths, write_shifted
 from soundnet_app.fileio import remove_stale_partials
 from soundnet_app.separation.catalog import model_info
-from soundnet_app.separation.separator import Separator, bundled_model_path
+from soundnet_app.separation.separator import LoadingSeparator, Separator, bundled_model_path
 from soundnet_app.sing.ultrastar_export import export_file
 
 if TYPE_CHECKING:
@@ -57,6 +59,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--model", default=None, metavar="PATH", help="a .keras model (default: the bundled one)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-v", "--verbose", action="store_true", help="also show the libraries' own log lines and warnings")
     p.add_argument("--key", type=int, default=0, choices=range(-6, 7), metavar="N",
                    help='also write the stems N semitones up or down (-6..6), e.g. "vocals (key +2).wav"')
     p.add_argument("--tempo", type=_tempo, default=1.0, metavar="F",
@@ -232,6 +235,16 @@ def _separate_into(separator, input_path, outputs, fmt, show_progress, tqdm, Aud
             writer.close()
 
 
+def _quiet_libraries(verbose: bool) -> None:
+    """The user sees our messages only; ``-v`` lets TensorFlow's / OpenVINO's log lines and warnings through."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if verbose else "2")  # before anything imports TensorFlow
+    if verbose:
+        logging.basicConfig(level=logging.INFO)
+    else:
+        warnings.filterwarnings("ignore")
+        logging.getLogger("absl").setLevel(logging.ERROR)
+
+
 def main(argv: list[str] | None = None) -> int:
     """The ``soundnet-separate`` command; returns the exit status (called with ``argv``, as a library,
     the signal handlers are given back as they were)."""
@@ -263,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _separate_all(argv: list[str] | None) -> int:
     args = parse_args(argv)
+    _quiet_libraries(args.verbose)
 
     outdir = Path(args.output)
     show_progress = not args.quiet and sys.stderr.isatty()
@@ -284,7 +298,7 @@ def _separate_all(argv: list[str] | None) -> int:
         try:
             if args.overwrite or not shifted or not stems_complete(outputs):  # else: only the copies are missing
                 if separator is None:
-                    separator = load_separator(args.model)
+                    separator = LoadingSeparator(lambda: load_separator(args.model))  # loads while the song decodes
                 separate_file(separator, input_path, outputs, args.format, show_progress)
             if shifted:
                 write_shifted(outputs, args.key, args.tempo, args.format)

@@ -12,7 +12,7 @@ MODULES = sorted(PACKAGE.rglob("*.py"))
 MAX_LINES = 400
 QT_ALLOWED = ("ui", "devtools")  # the Qt layer and the developer tools on top of it
 HEAVY = {"tensorflow", "keras", "librosa", "parselmouth", "pedalboard", "sounddevice", "scipy", "torch",
-         "museval", "pylibrb", "psutil", "h5py"}
+         "museval", "pylibrb", "psutil", "h5py", "openvino"}
 # The modules that build or load the network (they import Keras at their top): imported late too.
 HEAVY_MODULES = {"soundnet_app.separation.model", "soundnet_app.separation.spleeter_port",
                  "soundnet_app.training.losses"}

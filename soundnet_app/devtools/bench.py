@@ -4,9 +4,12 @@
     python -m soundnet_app.devtools.bench --app    # the desktop app, offscreen
     python -m soundnet_app.devtools.bench --monitor  # hearing yourself: what it adds to the audio callback
     python -m soundnet_app.devtools.bench --ultrastar  # UltraStar export and karaoke video (devtools/bench_ultrastar.py)
+    python -m soundnet_app.devtools.bench --runtimes # the runtime table (devtools/bench_runtime.py)
 
 Core keys: ``rtf`` (song seconds per second of decode + separate + encode of a
-3-minute stereo song, model loaded and warmed up), ``first_chunk_s`` (start of
+3-minute stereo song, model loaded and warmed up, in the ``runtime`` and
+``precision`` chosen; ``rtf_float32``: the same with TensorFlow in float32),
+``first_chunk_s`` (start of
 a separation to its first chunk), ``cold_start_s`` (wall time of
 ``soundnet-separate`` on a 30-second file, process start to exit) and
 ``peak_rss_mb_60min`` (peak resident memory of ``soundnet-separate`` on a
@@ -29,7 +32,10 @@ import numpy as np
 from soundnet_app.audio.decode import stream_audio
 from soundnet_app.audio.write import AudioWriter
 from soundnet_app.devtools.bench_app import run_app_benchmark
+from soundnet_app.devtools.bench_memory import long_song_memory
+from soundnet_app.devtools.bench_runtime import main as bench_runtime_main
 from soundnet_app.devtools.bench_ultrastar import run_ultrastar_benchmark
+from soundnet_app.devtools.bench_underruns import underruns_under_load
 from soundnet_app.devtools.synth import write_synthetic_song
 from soundnet_app.engine.mixer import PlaybackMixer
 from soundnet_app.engine.song import Song
@@ -57,27 +63,33 @@ def _run_cli(args: list[str]) -> tuple[float, float]:
     return wall, peak_kb / 1024
 
 
+def separate_and_write(separator: Separator, song: Path, tmp_path: Path) -> tuple[float, float]:
+    """Warm up, then decode + separate + encode ``song``: (seconds, seconds to the first chunk)."""
+    for _ in separator.separate_file(song):  # warm-up: the first call of a shape compiles it
+        break
+    start = time.perf_counter()
+    first_chunk = None
+    with AudioWriter(tmp_path / "vocals.wav") as vocals, AudioWriter(tmp_path / "inst.wav") as inst:
+        for separated in separator.separate_blocks(stream_audio(song)):
+            if first_chunk is None:
+                first_chunk = time.perf_counter() - start
+            vocals.write(separated.vocals)
+            inst.write(separated.instrumental)
+    return time.perf_counter() - start, first_chunk
+
+
 def core_benchmark(model: str | None = None, long_minutes: float = 60.0) -> dict:
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="soundnet-bench-") as tmp:
         tmp_path = Path(tmp)
         song = write_synthetic_song(tmp_path / "song3min.wav", 180.0)
-        separator = Separator(model)
-        for _ in separator.separate_file(song):  # warm-up: traces the TensorFlow graph
-            break
-
-        start = time.perf_counter()
-        first_chunk = None
-        with AudioWriter(tmp_path / "vocals.wav") as vocals, AudioWriter(tmp_path / "inst.wav") as inst:
-            for separated in separator.separate_blocks(stream_audio(song)):
-                if first_chunk is None:
-                    first_chunk = time.perf_counter() - start
-                vocals.write(separated.vocals)
-                inst.write(separated.instrumental)
-        elapsed = time.perf_counter() - start
-        results["rtf"] = round(180.0 / elapsed, 1)
-        results["separate_3min_s"] = round(elapsed, 2)
-        results["first_chunk_s"] = round(first_chunk, 3)
+        separator = Separator(model)  # the chosen runtime and precision (separation/runtime.py)
+        elapsed, first_chunk = separate_and_write(separator, song, tmp_path)
+        results.update(runtime=separator.runtime, precision=separator.precision, rtf=round(180.0 / elapsed, 1),
+                       separate_3min_s=round(elapsed, 2), first_chunk_s=round(first_chunk, 3))
+        # The reference in the same run: TensorFlow in float32, as before the runtime choice.
+        elapsed, _ = separate_and_write(Separator(model, runtime="tensorflow", precision="float32"), song, tmp_path)
+        results["rtf_float32"] = round(180.0 / elapsed, 1)
 
         short = write_synthetic_song(tmp_path / "song30s.wav", 30.0)
         model_args = ["--model", model] if model else []
@@ -103,7 +115,8 @@ def monitor_benchmark(blocks: int = 400) -> dict:
     rng = np.random.default_rng(0)
     n = 20 * rate
     song = Song("bench.wav", (rng.standard_normal((n, 2)) * 0.1).astype(np.float32))
-    song.write_chunk(0, song.mixture * 0.5, song.mixture * 0.5)
+    half = np.asarray(song.mixture) * 0.5
+    song.write_chunk(0, half, half)
     voice = (0.3 * np.sin(2 * np.pi * 330 * np.arange(frames) / rate)).astype(np.float32)
 
     def stats(times: list[float]) -> list[float]:
@@ -168,14 +181,18 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m soundnet_app.devtools.bench", description="SoundNet speed/memory benchmark")
     p.add_argument("--app", action="store_true", help="benchmark the desktop app instead of the core")
     p.add_argument("--monitor", action="store_true", help="benchmark hearing yourself (the voice monitor)")
+    p.add_argument("--runtimes", action="store_true", help="the runtime table: each runtime in a fresh process")
     p.add_argument("--ultrastar", action="store_true", help="benchmark the UltraStar export and the karaoke video")
     p.add_argument("--model", default=None, help="a .keras model (default: the bundled one)")
     p.add_argument("--long-minutes", type=float, default=60.0, help="length of the memory-test file")
     args = p.parse_args(argv)
     if args.app:
         results = run_app_benchmark()
+        results.update(**long_song_memory(args.long_minutes), **underruns_under_load())  # 60-min song; CPU load
     elif args.monitor:
         results = monitor_benchmark()
+    elif args.runtimes:
+        return bench_runtime_main([])
     elif args.ultrastar:
         results = run_ultrastar_benchmark()
     else:

@@ -18,8 +18,9 @@ and warmed up first), drops a generated 3-minute song on it and measures:
 ``separation_s``
     drop to the whole song separated;
 ``model_load_s`` / ``model_load_max_ui_stall_ms``
-    window creation to the model being ready (TensorFlow import, model
-    load, warm-up, all in the worker thread) and the longest UI stall then;
+    window creation to the model being ready (runtime import, model
+    load, warm-up, all in the worker thread) and the longest UI stall from
+    the window shown until then (target <= 50 ms);
 ``max_callback_ms`` / ``late_callbacks``
     a simulated audio thread calls the mixer every 1024 samples (23 ms)
     during the run, playing the karaoke version at key +3 and tempo 0.8
@@ -150,7 +151,7 @@ def cached_reopen_seconds(song: Path, window, tmp: Path) -> float:
     """Store ``window.song``'s stems in a fresh cache, then time a cold app process reopening ``song``."""
     cache_dir = tmp / "reopen-cache"
     key = cache_key(file_hash(song), model_version_of(window.separation.model_path))
-    if StemCache(cache_dir).put(key, window.song.vocals, window.song.instrumental) is None:
+    if StemCache(cache_dir).put(key, window.song.vocals.data, window.song.instrumental) is None:
         raise RuntimeError("could not fill the cache")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="2")
     t0 = time.time()
@@ -186,14 +187,7 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
         path.with_suffix(".lrc").write_text("".join(f"[{int(t // 60):02d}:{t % 60:05.2f}]line {t:.0f}\n"
                                                     for t in np.arange(0.0, song_seconds, 4.0)))
         os.environ["SOUNDNET_MIC_FILE"] = str(write_synthetic_song(tmp / "singer.wav", 20.0, seed=3))
-        load_ticks: list[float] = []
-        load_monitor = QTimer()
-        load_monitor.setTimerType(Qt.TimerType.PreciseTimer)
-        load_monitor.setInterval(10)
-        load_monitor.timeout.connect(lambda: load_ticks.append(time.perf_counter()))
-        load_monitor.start()
         t0 = time.perf_counter()
-        load_ticks.append(t0)
         factory = (lambda: separator) if separator is not None else None
         window = MainWindow(settings=AppSettings(tmp / "settings.ini"), cache=None,
                             separator_factory=factory, audio=False)
@@ -201,6 +195,13 @@ def run_app_benchmark(song_seconds: float = 180.0, separator=None, timeout_s: fl
         window.show()
         window.panel(SingPanel).show_action.setChecked(True)
         window.panel(SingPanel).mic_action.setChecked(True)
+        # The UI's stalls while the model loads on the worker: from the window shown (building it is not the load).
+        load_ticks: list[float] = [time.perf_counter()]
+        load_monitor = QTimer()
+        load_monitor.setTimerType(Qt.TimerType.PreciseTimer)
+        load_monitor.setInterval(10)
+        load_monitor.timeout.connect(lambda: load_ticks.append(time.perf_counter()))
+        load_monitor.start()
         try:
             if not wait_until(lambda: window.separation.model_state != "loading", timeout_s):
                 raise TimeoutError("the model did not load")

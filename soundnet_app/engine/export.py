@@ -252,6 +252,8 @@ def export_stems(
                     else:
                         karaoke_mix(vocals[i:j], instrumental[i:j], vocal_level, instrumental_level, out=buf, mute=mute)
                     writer.write(buf)  # clipped to [-1, 1] there (not FLOAT WAV)
+                    for stem_array in (vocals, instrumental):  # a long song's pages back (pcm.Pcm16)
+                        getattr(stem_array, "release", lambda a, b: None)(i, j)
                     done += j - i
                     if progress is not None:
                         progress(render_share + (1 - render_share) * done / total)

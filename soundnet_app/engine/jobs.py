@@ -328,8 +328,8 @@ class SeparationRunner:
             run = GapRun.plan(song.coverage, gap, overlap)
             job.position = run.gap_start
             restart = None
-            # The slice ends the run (and the separator's last chunk) at run.end.
-            chunks = separator.separate_array(song.mixture[: run.end], start=run.start, cancel=job.cancel_event)
+            # The head ends the run (and the separator's last chunk) at run.end; read chunk by chunk.
+            chunks = separator.separate_array(song.mixture.head(run.end), start=run.start, cancel=job.cancel_event)
             try:
                 for chunk in chunks:
                     if job.cancel_event.is_set():
@@ -355,7 +355,8 @@ class SeparationRunner:
             # Kept for the next time before anyone hears of the cancel: a song reopened right after starts there.
             if key is not None and separated_here:
                 try:
-                    self.cache.put(key, song.vocals, song.instrumental, intervals=song.coverage.intervals())
+                    self.cache.put(key, song.vocals.data, song.instrumental, intervals=song.coverage.intervals(),
+                                   block_done=song.release)
                 except Exception:
                     log.exception("could not cache the separated part")
             job.state = "cancelled"
@@ -365,6 +366,6 @@ class SeparationRunner:
         events.on_finished(job.id, elapsed, False)
         if key is not None:
             try:
-                self.cache.put(key, song.vocals, song.instrumental)
+                self.cache.put(key, song.vocals.data, song.instrumental, block_done=song.release)
             except Exception:
                 log.exception("could not cache the stems")

@@ -37,12 +37,12 @@ def detect_key(audio: np.ndarray, sample_rate: int, max_seconds: float = 120.0) 
     """The most likely key of ``audio`` (``(frames, channels)`` or ``(frames,)``); ``None`` if silent."""
     import librosa
 
+    keep = int(max_seconds * sample_rate)
+    if len(audio) > keep:  # the middle of the song: intros and outros are often off-key noise
+        start = (len(audio) - keep) // 2
+        audio = audio[start : start + keep]  # sliced first: a 16-bit song is read as float32 only here
     x = np.asarray(audio, dtype=np.float32)
     mono = x.mean(axis=1) if x.ndim == 2 else x
-    keep = int(max_seconds * sample_rate)
-    if mono.size > keep:  # the middle of the song: intros and outros are often off-key noise
-        start = (mono.size - keep) // 2
-        mono = mono[start : start + keep]
     if mono.size < sample_rate // 4 or not np.any(np.abs(mono) > 1e-4):
         return None
     chroma = librosa.feature.chroma_stft(y=mono, sr=sample_rate, n_fft=8192, hop_length=4096)

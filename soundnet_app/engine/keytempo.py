@@ -21,7 +21,9 @@ Rubber Band itself wants ``(channels, frames)``.
 
 from __future__ import annotations
 
+import atexit
 import math
+import weakref
 from collections import deque
 from collections.abc import Callable
 
@@ -33,6 +35,17 @@ TEMPO_STEP = 0.05
 NEUTRAL = (0, 1.0)
 
 _PITCH_HIGH_CONSISTENCY = 0x04000000  # RubberBandStretcher::OptionPitchHighConsistency (not named by pylibrb)
+
+# Every live stretcher, so the Rubber Band objects are freed before the interpreter tears its modules
+# down: one still alive then (a window's mixer, a daemon thread's frame) makes nanobind report leaks.
+_LIVE: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def close_all_stretchers() -> None:
+    """Free every :class:`LiveStretcher`'s Rubber Band object (at exit; any thread)."""
+    for stretcher in list(_LIVE):
+        stretcher.close()
 
 
 def clamp_key(semitones: float) -> int:
@@ -126,6 +139,12 @@ class LiveStretcher:
         self.quiet_in = 0  # source frames in a row that were silent
         self._in_equiv = 0.0  # source frames the output so far stands for
         self.marks: deque[tuple[int, int]] = deque(maxlen=256)  # (fed index, song frame)
+        _LIVE.add(self)
+
+    def close(self) -> None:
+        """Free the Rubber Band object; :meth:`fill` then writes silence. A call running on
+        another thread keeps its own reference until it returns, so nothing is used after free."""
+        self._rb = None
 
     def set(self, key: int, tempo: float) -> None:
         """The shift to apply (any thread; one tuple store)."""
@@ -134,13 +153,16 @@ class LiveStretcher:
     @property
     def delay_frames(self) -> int:
         """Output frames between a source sample going in and it coming out."""
-        return int(self._rb.get_start_delay())
+        rb = self._rb
+        return int(rb.get_start_delay()) if rb is not None else 0
 
     def start(self, crossfade: bool = False) -> None:
         """Begin a fresh stream (audio thread): reset, apply the target, prime the pad."""
         rb = self._rb
+        if rb is None:  # closed
+            return
         rb.reset()
-        self._apply(force=True)
+        self._apply(rb, force=True)
         pad = int(rb.get_preferred_start_pad())
         if pad:
             rb.process(np.zeros((self.channels, pad), dtype=np.float32))
@@ -151,12 +173,12 @@ class LiveStretcher:
         self._dry_len = 0
         self._xf_pos = 0 if crossfade else self.xfade
 
-    def _apply(self, force: bool = False) -> None:
+    def _apply(self, rb, force: bool = False) -> None:
         target = self.target
         if force or target != self._applied:
             key, tempo = target
-            self._rb.pitch_scale = pitch_scale(key)
-            self._rb.time_ratio = 1.0 / tempo
+            rb.pitch_scale = pitch_scale(key)
+            rb.time_ratio = 1.0 / tempo
             self._applied = target
 
     @property
@@ -171,8 +193,11 @@ class LiveStretcher:
         sample, recorded per fed block so :meth:`heard` can map output back
         to song time across seeks.
         """
-        self._apply()
         rb = self._rb
+        if rb is None:  # closed (the interpreter is exiting)
+            out.fill(0.0)
+            return
+        self._apply(rb)
         need = out.shape[0]
         done = 0
         while done < need:

@@ -12,16 +12,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
-
-from soundnet_app.audio.decode import read_audio, stream_audio
+from soundnet_app.audio.decode import stream_audio
 from soundnet_app.audio.errors import AudioError, AudioReadError
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.audio.probe import AudioInfo, probe
+from soundnet_app.engine.pcm import Pcm16
 from soundnet_app.engine.song import Song
 from soundnet_app.separation.cache import StemCache, cache_key, file_hash
 
-MAX_SONG_MINUTES = 60  # the app keeps mixture + stems in memory: ~1 GB per 16 minutes
+MAX_SONG_MINUTES = 60  # the app keeps the mixture and the vocals in memory as 16-bit: ~0.7 GB per 30 minutes
 
 
 def error_message(exc: BaseException) -> str:
@@ -50,18 +49,24 @@ def refuse_long_songs(info: AudioInfo) -> None:
             f"{MAX_SONG_MINUTES} minutes (soundnet-separate handles longer files)")
 
 
-def decode_readable_part(path: Path) -> tuple[np.ndarray, AudioInfo, AudioReadError | None]:
-    """Decode ``path`` up to where it breaks: ``(audio (n, 2) float32, info, error or None)``."""
+def decode_readable_part(path: Path) -> tuple[Pcm16, AudioInfo, AudioReadError | None]:
+    """Decode ``path`` up to where it breaks: ``(audio (n, 2) 16-bit, info, error or None)``."""
     info = probe(path)
     refuse_long_songs(info)
-    blocks, error = [], None
-    try:
-        for block in stream_audio(path):
-            blocks.append(block)
-    except AudioReadError as e:
-        error = e
-    audio = np.concatenate(blocks) if blocks else np.zeros((0, 2), np.float32)
-    return np.ascontiguousarray(audio), info, error
+    errors: list[AudioReadError] = []
+
+    def readable():
+        try:
+            yield from stream_audio(path)  # small blocks: what decodes before the break is kept
+        except AudioReadError as e:
+            errors.append(e)
+
+    return Pcm16.from_blocks(readable(), frames_hint=_frames_hint(info)), info, errors[0] if errors else None
+
+
+def _frames_hint(info: AudioInfo) -> int:
+    """The header's length in frames (capped: some formats only estimate it), plus a second."""
+    return int(min(info.duration_s, MAX_SONG_MINUTES * 60 + 60) * SAMPLE_RATE) + SAMPLE_RATE
 
 
 def _is_truncation(exc: BaseException) -> bool:
@@ -91,9 +96,11 @@ def load_song(path: str | Path, hash_content: bool = True, cache: StemCache | No
         model_version = version.result() if version is not None else model_version
     if cache is not None and song.content_hash and model_version:
         song.model_version = model_version  # the pitch guide beside the entry is found by it, before any model loads
-        hit = cache.lookup(cache_key(song.content_hash, model_version), song.mixture)
+        vocals = Pcm16.zeros(song.n_frames)  # decoded into in blocks, each handed back once written
+        hit = cache.lookup_pcm16(cache_key(song.content_hash, model_version), song.n_frames,
+                                 out=vocals.data, block_done=vocals.release)
         if hit is not None:
-            song.restore(hit.vocals, hit.instrumental, hit.intervals)
+            song.restore(vocals, None, hit[1])
             song.cached = song.coverage.complete
     return song
 
@@ -105,7 +112,10 @@ def _load(path: Path, hash_content: bool, allow_truncated: bool) -> Song:
             raise error
     else:
         try:
-            audio, info = read_audio(path, check=refuse_long_songs)
+            info = probe(path)
+            refuse_long_songs(info)
+            # Straight into 16 bits, block by block: a long song is never held as float32.
+            audio = Pcm16.from_blocks(stream_audio(path, block_frames=1 << 18), frames_hint=_frames_hint(info))
         except AudioReadError as e:
             if not _is_truncation(e):
                 raise
@@ -114,7 +124,7 @@ def _load(path: Path, hash_content: bool, allow_truncated: bool) -> Song:
             if audio.shape[0] == 0:
                 raise
             raise TruncatedFile(path, str(e), seconds) from e
-    if audio.ndim != 2 or audio.shape[0] == 0:
+    if len(audio.shape) != 2 or audio.shape[0] == 0:
         raise AudioReadError(path, "contains no audio")
     content_hash = file_hash(path) if hash_content else ""
     return Song(path, audio, info, content_hash=content_hash)

@@ -4,8 +4,8 @@
 :meth:`PlaybackMixer.fill`, tests call :meth:`PlaybackMixer.render`; both run
 the same code. Rules that keep the callback glitch-free:
 
-* audio comes from the song's preallocated in-memory arrays; scratch buffers
-  are allocated once, and every array operation writes with ``out=``;
+* audio comes from the song's preallocated 16-bit arrays (the instrumental is
+  mixture - vocals); scratch buffers are allocated once, every operation writes with ``out=``;
 * no locks: the UI thread changes parameters by replacing a whole immutable
   :class:`MixParams` tuple (one attribute store is atomic), seeks by storing a
   ``(sequence, frame)`` tuple, and swaps songs by storing one new tuple;
@@ -40,6 +40,7 @@ import numpy as np
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.engine.keytempo import NEUTRAL, LiveStretcher, clamp_key, clamp_tempo, is_neutral
 from soundnet_app.engine.mix import KARAOKE, MODES, ORIGINAL, mix_gains
+from soundnet_app.engine.pcm import STEP
 from soundnet_app.engine.render_ahead import AHEAD_MS, RenderAhead
 from soundnet_app.engine.song import Song
 
@@ -60,14 +61,14 @@ class MixParams(NamedTuple):
 
 _UNSEPARATED_GAINS = (1.0, 0.0, 0.0)  # the original, where no stems exist yet
 _START_GAINS = (1.0, 0.0, 0.0, 0.0)  # mixture, vocals, instrumental, master: silent
+_PARTS = (((0, 1),), ((1, 1),), ((0, 1), (1, -1)))  # per gain: (source, sign); instrumental = mixture - vocals
 
 
 class _SongData(NamedTuple):
     """What the callback reads of a song; a new one per :meth:`PlaybackMixer.set_song`."""
 
-    mixture: np.ndarray
-    vocals: np.ndarray
-    instrumental: np.ndarray
+    mixture: np.ndarray  # (n, 2) int16
+    vocals: np.ndarray  # (n, 2) int16
     blocks: np.ndarray  # bool per block: separated
     block: int
     n_frames: int
@@ -121,10 +122,8 @@ class PlaybackMixer:
         if song is None:
             self._song = None
         else:
-            self._song = _SongData(
-                song.mixture, song.vocals, song.instrumental,
-                song.coverage.blocks, song.coverage.block, song.n_frames,
-            )
+            self._song = _SongData(song.mixture.data, song.vocals.data, song.coverage.blocks, song.coverage.block,
+                                   song.n_frames)
         self.ended = False
         self.seek(0)
 
@@ -330,7 +329,7 @@ class PlaybackMixer:
         separated_gains = self.params.gains()
         frames = out.shape[0]
         n, block, blocks = song.n_frames, song.block, song.blocks
-        sources = (song.mixture, song.vocals, song.instrumental)
+        sources = (song.mixture, song.vocals)
         tmp = self._tmp
         pos = self._pos
         done = 0
@@ -358,16 +357,17 @@ class PlaybackMixer:
                 if gains[i] == 0.0 and targets[i] == 0.0:
                     continue
                 gain = self._ramp(i, targets[i], length)
-                src = sources[i][pos : pos + length]
-                if empty:
-                    np.multiply(src, gain, out=o)
+                for src, sign in _PARTS[i]:
+                    t = o if empty else tmp[:length]
+                    np.copyto(t, sources[src][pos : pos + length])  # int16 -> float32, unbuffered
+                    np.multiply(t, gain, out=t)
+                    if not empty:
+                        (np.add if sign > 0 else np.subtract)(o, t, out=o)
                     empty = False
-                else:
-                    t = tmp[:length]
-                    np.multiply(src, gain, out=t)
-                    np.add(o, t, out=o)
             if empty:
                 o.fill(0.0)
+            else:
+                np.multiply(o, STEP, out=o)  # int16 steps -> float
             if gains[3] != 1.0 or master != 1.0:
                 np.multiply(o, self._ramp(3, master, length), out=o)
             pos += length

@@ -7,10 +7,42 @@ When PortAudio or an output device is missing, :class:`AudioOutput` says why
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections import deque
 
 from soundnet_app.audio.devices import close_stream
 from soundnet_app.engine.mixer import PlaybackMixer
+
+
+class AudioClock:
+    """What the listener hears now, from the sound card's own clock (PortAudio's DAC times).
+
+    The callback :meth:`mark` s each block: the stream time at which its first
+    sample reaches the speaker, that sample's song frame and the tempo.
+    :meth:`frame_at` maps a stream time to the song frame heard then: it moves
+    only as blocks are played, so a stall of the output (an ALSA underrun, a
+    busy machine) or a longer render-ahead ring does not move it, unlike wall time.
+    """
+
+    def __init__(self, sample_rate: int, blocks: int = 256):
+        self.sample_rate = sample_rate
+        self._marks: deque[tuple[float, int, int, float]] = deque(maxlen=blocks)  # (dac time, frame, frames, tempo)
+
+    def mark(self, dac_time: float, frame: int, frames: int, tempo: float = 1.0) -> None:
+        """A block of ``frames`` output samples whose first is song ``frame``, heard at ``dac_time`` (s)."""
+        self._marks.append((float(dac_time), int(frame), int(frames), float(tempo)))
+
+    def frame_at(self, now: float) -> int | None:
+        """The song frame heard at stream time ``now``; ``None`` before any block was heard."""
+        for dac, frame, frames, tempo in reversed(self._marks):
+            if dac <= now:  # inside this block, or after it with nothing newer heard: its end at most
+                played = min(frames, round((now - dac) * self.sample_rate))
+                return frame + round(played * tempo)
+        return None
+
+    def clear(self) -> None:
+        self._marks.clear()
 
 
 class AudioOutput:
@@ -26,6 +58,7 @@ class AudioOutput:
         self.latency = latency
         self._stream = None
         self._sd = None
+        self.clock = AudioClock(mixer.sample_rate)
         self.available = False
         self.reason = ""
         if not enabled or os.environ.get("SOUNDNET_NO_AUDIO"):
@@ -65,14 +98,24 @@ class AudioOutput:
         return True
 
     def _callback(self, outdata, frames, time, status) -> None:  # runs on PortAudio's thread
-        self.mixer.fill(outdata)
+        mixer = self.mixer
+        frame = mixer.position
+        mixer.fill(outdata)
+        if time.outputBufferDacTime > 0:  # some host APIs give no DAC time: output_delay falls back
+            self.clock.mark(time.outputBufferDacTime, frame, frames, mixer.tempo)
 
     @property
     def output_delay_frames(self) -> int:
-        """How far the speaker lags the mixer (for the playhead)."""
+        """How far the speaker lags the mixer (for the playhead, the lyrics and the taps): from the
+        sound card's clock where it gives one (:class:`AudioClock`), else from the stream's latency."""
         stream = self._stream
         if stream is None or not self.mixer.playing:
             return 0
+        heard = None
+        with contextlib.suppress(self._sd.PortAudioError):  # a stream closing on another thread
+            heard = self.clock.frame_at(stream.time)
+        if heard is not None:
+            return max(0, self.mixer.position - heard)
         try:  # in song frames: shifted, the speaker plays them at the tempo
             return int(stream.latency * self.mixer.sample_rate * self.mixer.tempo)
         except Exception:

@@ -11,6 +11,12 @@ the callback, and the callback only copies from the ring. The copy is a
 ``memoryview`` slice assignment, which never releases the GIL. A change (key,
 tempo, A/B, seek) reaches the speaker at most :data:`AHEAD_MS` later than
 without the ring.
+
+On a busy machine the worker can be kept off the CPU for longer than that
+(measured: 10-100 ms at a load of 5-10): then the ring grows. After an underrun
+it keeps twice as much ready, up to :data:`MAX_AHEAD_MS`; after :data:`CALM_S` in which the ring
+never fell below half its level it halves again, down to :data:`AHEAD_MS`. Changes are slower to reach the
+speaker only while the machine is contended.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ import numpy as np
 from soundnet_app.audio.formats import SAMPLE_RATE
 
 AHEAD_MS = 50.0  # how far the render-ahead worker runs ahead of the audio callback
+MAX_AHEAD_MS = 400.0  # the longest the ring grows to while the CPU is contended
+CALM_S = 5.0  # seconds without a starved moment before the ring shrinks by half
 SWITCH_INTERVAL_S = 0.001  # the app's sys.setswitchinterval: the render-ahead worker waits <= ~1 ms per GIL hand-over
 
 
@@ -39,21 +47,30 @@ class RenderAhead:
 
     The counters ``written``/``read_frames`` only grow and each has one writer.
     A read that finds too little audio (the worker was starved) plays silence
-    for the missing part and counts an ``underrun``; nothing is skipped.
+    for the missing part and counts an ``underrun``; nothing is skipped. The
+    level kept ready (:attr:`level`) grows from ``ahead`` up to ``max_ahead``
+    while the worker is starved (see the module docstring).
 
     Args:
         produce: fills a ``(n, 2)`` float32 buffer with the next samples.
         position: the song frame of the next sample ``produce`` will render.
         rate: tempo of song frames per output frame (``() -> float``).
-        ahead: frames kept ready.
+        ahead: frames kept ready on a calm machine.
         block: frames rendered per piece.
+        max_ahead: the most frames kept ready while the worker is starved (default: :data:`MAX_AHEAD_MS`).
     """
 
     def __init__(self, produce, position, rate, ahead: int, block: int = 512, max_read: int = 8192,
-                 seek_seen=lambda: 0, sample_rate: int = SAMPLE_RATE):
+                 seek_seen=lambda: 0, sample_rate: int = SAMPLE_RATE, max_ahead: int | None = None):
         self.produce, self.position, self.rate, self.seek_seen = produce, position, rate, seek_seen
         self.ahead, self.block = int(ahead), int(block)
-        cap = 1 << max(self.ahead + self.block + max_read, 4096).bit_length()
+        self.max_ahead = max(self.ahead, round(MAX_AHEAD_MS * sample_rate / 1000) if max_ahead is None else max_ahead)
+        self.level = self.ahead  # worker-owned: frames kept ready now
+        self.max_level = self.ahead  # the highest level reached (benchmarks)
+        self._underruns_seen = 0
+        self._starved_at = -1e9  # time.monotonic() of the last starved moment (or calm check)
+        self._lowest = self.level  # the fewest frames found ready since then
+        cap = 1 << max(self.max_ahead + self.block + max_read, 4096).bit_length()
         self.capacity = cap
         self.ring = np.zeros((cap, 2), dtype=np.float32)
         self._bytes = memoryview(self.ring).cast("B")
@@ -67,6 +84,7 @@ class RenderAhead:
         self.heard: int | None = None
         self.heard_seek = seek_seen()  # the seeks that the callback's output reflects
         self._nap = self.block / sample_rate / 4  # the worker checks the level 4x per piece
+        self._rate_hz = sample_rate
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="render-ahead", daemon=True)
 
@@ -97,9 +115,28 @@ class RenderAhead:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            if self.written - self.read_frames < self.ahead:
-                self._fill_to(self.ahead)
+            self.step(time.monotonic())
             time.sleep(self._nap)
+
+    def step(self, now: float) -> None:
+        """One pass of the worker at time ``now`` (s): adapt the level to the contention, then top up."""
+        ready = self.written - self.read_frames
+        underruns = self.underruns
+        if underruns != self._underruns_seen:  # starved: a cut was heard
+            self._underruns_seen = underruns
+            if now - self._starved_at > 0.5 * self.level / self._rate_hz:  # once per dip, not per pass
+                self.level = min(self.max_ahead, 2 * self.level)
+                self.max_level = max(self.max_level, self.level)
+            self._starved_at, self._lowest = now, self.level
+        else:
+            if self.read_frames:
+                self._lowest = min(self._lowest, ready)
+            if self.level > self.ahead and now - self._starved_at > CALM_S:
+                if self._lowest > self.level // 2:  # half the ring was never needed: halving keeps a margin
+                    self.level = max(self.ahead, self.level // 2)
+                self._starved_at, self._lowest = now, self.level
+        if ready < self.level:
+            self._fill_to(self.level)
 
     def read(self, out: np.ndarray) -> None:
         """Copy the next ``out.shape[0]`` frames into ``out`` (C-contiguous ``(n, 2)`` float32)."""

@@ -1,10 +1,11 @@
 """The loaded song: mixture, stems filled in as they are separated, waveform envelopes.
 
-No Qt here. A :class:`Song` owns preallocated ``(n, 2)`` float32 arrays for the
-vocals and the instrumental; the separation worker copies chunks into them and
-marks them in :class:`Coverage`, and the audio callback reads them, so no audio
-travels through Qt signals. :class:`Envelope` keeps a min/max-per-bucket
-waveform that the views draw.
+No Qt here. A :class:`Song` holds the mixture and the vocals as 16-bit PCM
+(:class:`~soundnet_app.engine.pcm.Pcm16`: a 60-minute song in 1.3 GB) and the
+instrumental as their difference, computed where it is read; the separation
+worker writes chunks into the vocals and marks them in :class:`Coverage`, and
+the audio callback reads them, so no audio travels through Qt signals.
+:class:`Envelope` keeps a min/max-per-bucket waveform that the views draw.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import numpy as np
 
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.audio.probe import title_from_path
+from soundnet_app.engine.pcm import Difference, Pcm16
 
 if TYPE_CHECKING:
     from soundnet_app.audio.probe import AudioInfo
 
 BLOCK_FRAMES = 1024  # granularity of the "separated" map (~23 ms)
+_ENVELOPE_PIECE = 1 << 20  # frames read at a time for the envelopes (a float32 copy of a 16-bit song)
 ENVELOPE_POINTS = 4000  # min/max buckets per waveform (about two per screen pixel)
 
 
@@ -135,11 +138,21 @@ class Envelope:
         """Recompute the buckets covering ``audio[start:end]``.
 
         ``audio`` is the whole song, ``(n_frames, 2)`` (or ``(n_frames,)``)
-        float32; both channels share one envelope.
+        float32, or a :class:`~soundnet_app.engine.pcm.Pcm16` / ``Difference``
+        (read in pieces); both channels share one envelope.
         """
         end = self.n_frames if end is None else min(int(end), self.n_frames)
         if end <= start:
             return
+        piece = max(1, _ENVELOPE_PIECE // self.bucket) * self.bucket
+        release = getattr(audio, "release", None)  # a long song's pages back as it goes (engine.pcm)
+        for a in range(int(start) // self.bucket * self.bucket, end, piece):
+            self._update(audio, a, min(end, a + piece))
+            if release is not None:
+                release(a, min(end, a + piece))
+        self.version += 1
+
+    def _update(self, audio, start: int, end: int) -> None:
         b0 = int(start) // self.bucket
         b1 = min(self.count, -(-end // self.bucket))
         seg = audio[b0 * self.bucket : min(self.n_frames, b1 * self.bucket)]
@@ -154,7 +167,6 @@ class Envelope:
             i = b0 + full
             y[2 * i] = rest.min()
             y[2 * i + 1] = rest.max()
-        self.version += 1
 
 
 class Song:
@@ -162,7 +174,8 @@ class Song:
 
     Args:
         path: the file it came from.
-        mixture: ``(n, 2)`` float32 at 44.1 kHz.
+        mixture: ``(n, 2)`` at 44.1 kHz: a :class:`~soundnet_app.engine.pcm.Pcm16`, or float audio
+            (stored as 16-bit).
         info: the core's :class:`~soundnet_app.audio.probe.AudioInfo` (or ``None``).
         content_hash: sha256 of the file bytes (the cache key's first half); ``""`` when
             there is no cache to key.
@@ -178,16 +191,16 @@ class Song:
         envelope_points: int = ENVELOPE_POINTS,
     ):
         self.path = Path(path)
-        self.mixture = np.ascontiguousarray(mixture, dtype=np.float32)
+        self.mixture = mixture if isinstance(mixture, Pcm16) else Pcm16.from_float(mixture)
         self.info = info
         self.content_hash = content_hash
         n = self.mixture.shape[0]
-        # np.zeros is lazily committed memory: cheap even for a long song.
-        self.vocals = np.zeros((n, 2), dtype=np.float32)
-        self.instrumental = np.zeros((n, 2), dtype=np.float32)
+        self.vocals = Pcm16.zeros(n)  # lazily committed memory: cheap even for a long song
+        self.instrumental = Difference(self.mixture, self.vocals)  # mixture - vocals, never stored
         self.coverage = Coverage(n)
         self.env_mixture = Envelope(n, envelope_points)
         self.env_mixture.update(self.mixture)
+        self.mixture.release()  # a long song's pages back until played or separated (file-backed only)
         self.env_vocals = Envelope(n, envelope_points)
         self.env_instrumental = Envelope(n, envelope_points)
         self.cached = False  # stems came from the cache
@@ -212,21 +225,21 @@ class Song:
         name = getattr(info, "display_name", None) if info is not None else None
         return name or title_from_path(self.path)
 
-    def write_chunk(self, start: int, vocals: np.ndarray, instrumental: np.ndarray) -> tuple[int, int]:
+    def write_chunk(self, start: int, vocals: np.ndarray, instrumental: np.ndarray | None = None) -> tuple[int, int]:
         """Copy one separated chunk in, update envelopes, then mark it separated.
 
         ``vocals`` and ``instrumental`` are ``(m, 2)`` float32 for samples
-        ``start .. start + m`` (they add up to the mixture there). Returns the
-        ``(start, end)`` actually written (clipped to the song).
+        ``start .. start + m`` (they add up to the mixture there: the instrumental is
+        kept as ``mixture - vocals``). Returns the ``(start, end)`` actually written
+        (clipped to the song).
         """
         start = int(start)
         end = min(self.n_frames, start + vocals.shape[0])
         if end <= start:
             return start, start
-        n = end - start
-        self.vocals[start:end] = vocals[:n]
-        self.instrumental[start:end] = instrumental[:n]
+        self.vocals[start:end] = vocals[: end - start]
         self._update_envelopes(start, end)
+        self.release(start, end)
         self.coverage.add(start, end)  # last: the audio callback may now use the data
         return start, end
 
@@ -250,38 +263,44 @@ class Song:
         n = end - start
         w = np.asarray(weight, dtype=np.float32).reshape(-1, 1)[:n]
         old = self.vocals[start:end]
-        blended = old + w * (vocals[:n] - old)
-        instrumental = self.mixture[start:end] - blended
-        self.vocals[start:end] = blended
-        self.instrumental[start:end] = instrumental
+        self.vocals[start:end] = old + w * (vocals[:n] - old)
         self._update_envelopes(start, end)
+        self.release(start, end)
         return start, end
 
-    def set_stems(self, vocals: np.ndarray, instrumental: np.ndarray) -> None:
-        """Fill in the whole song at once (from the cache): both ``(n_frames, 2)`` float32.
+    def set_stems(self, vocals: np.ndarray | Pcm16, instrumental: np.ndarray | None = None) -> None:
+        """Fill in the whole song at once (from the cache): ``(n_frames, 2)`` vocals.
 
-        Arrays of exactly that shape are taken as they are (no copy of two
-        song-long arrays): call this before the song is given to the player.
+        A :class:`~soundnet_app.engine.pcm.Pcm16` of that shape is taken as it is (no
+        copy of a song-long array): call this before the song is given to the player.
+        ``instrumental`` is not needed (it is ``mixture - vocals``).
         """
         n = self.n_frames
-        for name, x in (("vocals", vocals), ("instrumental", instrumental)):
-            if x.shape == (n, 2) and x.dtype == np.float32 and x.flags.c_contiguous and x.flags.writeable:
-                setattr(self, name, x)
-            else:
-                getattr(self, name)[:] = x[:n]
+        if isinstance(vocals, Pcm16) and vocals.shape == (n, 2):
+            self.vocals = vocals
+            self.instrumental = Difference(self.mixture, vocals)
+        else:
+            self.vocals[:] = vocals[:n]
         self._update_envelopes(0, n)
+        self.release(0, n)
         self.coverage.fill()
 
-    def restore(self, vocals: np.ndarray, instrumental: np.ndarray, intervals: list[tuple[int, int]]) -> None:
-        """Take stored stems back (from the cache): ``(n_frames, 2)`` float32, valid in ``intervals``.
+    def restore(self, vocals: np.ndarray | Pcm16, instrumental: np.ndarray | None,
+                intervals: list[tuple[int, int]]) -> None:
+        """Take stored vocals back (from the cache): ``(n_frames, 2)``, valid in ``intervals``.
 
         The rest of the song stays unseparated.
         """
         if list(intervals) == [(0, self.n_frames)]:
-            self.set_stems(vocals, instrumental)
+            self.set_stems(vocals)
             return
         for start, end in intervals:
-            self.write_chunk(start, vocals[start:end], instrumental[start:end])
+            self.write_chunk(start, vocals[start:end], None)
+
+    def release(self, start: int = 0, end: int | None = None) -> None:
+        """Hand back the resident pages of samples ``start .. end`` (a long song's file-backed arrays)."""
+        self.mixture.release(start, end)
+        self.vocals.release(start, end)
 
     def _update_envelopes(self, start: int, end: int) -> None:
         self.env_vocals.update(self.vocals, start, end)

@@ -51,6 +51,7 @@ import soundfile as sf
 
 from soundnet_app.fileio import atomic_write, remove_stale_partials
 from soundnet_app.paths import stem_cache_dir
+from soundnet_app.separation.flac16 import BufferFile, read_flac16, write_flac16
 
 log = logging.getLogger(__name__)
 
@@ -109,13 +110,17 @@ class _Header(NamedTuple):
     size: int  # bytes of the header itself: the payload starts here
 
 
-def encode_vocals(vocals: np.ndarray, intervals: list[tuple[int, int]] | None = None, key: str = "") -> bytes:
+def encode_vocals(vocals: np.ndarray, intervals: list[tuple[int, int]] | None = None, key: str = "",
+                  block_done=None) -> bytes:
     """``(n, 2)`` float32 vocals -> one cache entry's bytes (header + FLAC payload).
 
     ``intervals``: the separated ``(start, end)`` parts; ``None``: all of it. ``key``: the
-    entry's name, recorded so that a file copied under another entry's name is refused.
+    entry's name, recorded so that a file copied under another entry's name is refused. int16
+    vocals (``q / 32767``: the app's) are encoded in blocks, ``block_done(start, end)`` after each.
     """
     n = vocals.shape[0]
+    if vocals.dtype == np.int16:
+        return _entry(n, write_flac16(vocals, block_done), 1.0, intervals, key)
     peak = float(np.max(np.abs(vocals))) if n else 0.0
     if not np.isfinite(peak):
         raise ValueError("vocals contain NaN or infinite samples")
@@ -125,11 +130,10 @@ def encode_vocals(vocals: np.ndarray, intervals: list[tuple[int, int]] | None = 
     for i in range(0, n, block):  # in blocks: no full-length float64 temporaries
         np.clip(np.rint(vocals[i : i + block] * np.float32(scale * _FULL_SCALE)), -32768, 32767,
                 out=q[i : i + block], casting="unsafe")
-    buf = io.BytesIO()
-    if n:
-        with sf.SoundFile(buf, "w", 44100, 2, "PCM_16", format="FLAC", compression_level=0.0) as f:
-            f.write(q)
-    payload = buf.getvalue()
+    return _entry(n, write_flac16(q), scale, intervals, key)
+
+
+def _entry(n: int, payload: bytes, scale: float, intervals, key: str) -> bytes:
     spans = [] if intervals is None or list(intervals) == [(0, n)] else [(int(a), int(b)) for a, b in intervals]
     key_bytes = key.encode("utf-8")
     fields = _FIELDS.pack(n, len(payload), scale, zlib.crc32(payload), len(spans), len(key_bytes)) + key_bytes
@@ -170,16 +174,22 @@ def _check_header(header: _Header, n_frames: int | None, key: str | None) -> Non
         raise DamagedEntry(f"holds {header.n} frames, not {n_frames}")
 
 
-def _decode_payload(header: _Header, payload: bytes | memoryview) -> np.ndarray:
+def _decode_payload(header: _Header, payload: bytes | memoryview, pcm16: bool = False, out=None,
+                    block_done=None) -> np.ndarray:
     n = header.n
     if len(payload) != header.payload_bytes or zlib.crc32(payload) != header.payload_crc:
         raise DamagedEntry("payload truncated or checksum mismatch")
     if n == 0:
         return np.zeros((0, 2), dtype=np.float32)
     try:
-        with sf.SoundFile(io.BytesIO(payload)) as f:
+        with sf.SoundFile(BufferFile(payload)) as f:
             if f.channels != 2 or f.frames != n:
                 raise DamagedEntry("payload has the wrong shape")
+            if pcm16:  # int16 (value = q / 32767), in blocks into out (see lookup_pcm16)
+                q = read_flac16(f, n, header.scale, out, block_done)
+                if q is None:
+                    raise DamagedEntry("payload is short")
+                return q
             q = f.read(n, dtype="int16", always_2d=True)
     except (sf.SoundFileError, RuntimeError, OSError) as e:
         raise DamagedEntry(f"payload does not decode: {e}") from e
@@ -229,7 +239,15 @@ class StemCache:
         hit = self.lookup(key, mixture)
         return (hit.vocals, hit.instrumental) if hit is not None and hit.complete else None
 
-    def lookup(self, key: str, mixture: np.ndarray) -> CacheHit | None:
+    def lookup_pcm16(self, key: str, n_frames: int, out: np.ndarray | None = None,
+                     block_done=None) -> tuple[np.ndarray, list[tuple[int, int]]] | None:
+        """The stored vocals of an ``n_frames`` song as ``(n, 2)`` int16 (``value = q / 32767``), decoded
+        in blocks into ``out`` if given (``block_done(start, end)`` after each), and the separated
+        intervals; ``None`` on a miss. Like :meth:`lookup`, without any song-long float32 array."""
+        hit = self.lookup(key, np.empty((n_frames, 0), np.float32), pcm16=(out, block_done))
+        return (hit.vocals, hit.intervals) if hit is not None else None
+
+    def lookup(self, key: str, mixture: np.ndarray, pcm16: tuple | None = None) -> CacheHit | None:
         """The stored stems for ``mixture`` (``(n, 2)`` float32), complete or partial; ``None`` on a miss.
 
         Both stems are new ``(n, 2)`` float32 arrays; ``instrumental =
@@ -250,7 +268,8 @@ class StemCache:
                     _check_header(header, mixture.shape[0], key)
                     if size != header.size + header.payload_bytes:
                         raise DamagedEntry(f"is {size} bytes, not {header.size + header.payload_bytes}")
-                    vocals = _decode_payload(header, f.read(header.payload_bytes))
+                    vocals = _decode_payload(header, f.read(header.payload_bytes), pcm16 is not None,
+                                             *(pcm16 or ()))
                 except Exception as e:  # noqa: BLE001 - any damage is a miss
                     log.warning("dropping damaged cache entry %s: %s", path.name, e)
                     damaged = True
@@ -265,7 +284,7 @@ class StemCache:
             self._remove(path)
             return None
         intervals = header.intervals
-        instrumental = np.subtract(mixture, vocals, dtype=np.float32)
+        instrumental = None if pcm16 is not None else np.subtract(mixture, vocals, dtype=np.float32)
         try:
             os.utime(path)  # most recently used
         except OSError:
@@ -273,7 +292,7 @@ class StemCache:
         return CacheHit(vocals, instrumental, intervals)
 
     def put(self, key: str, vocals: np.ndarray, instrumental: np.ndarray | None = None,
-            intervals: list[tuple[int, int]] | None = None) -> Path | None:
+            intervals: list[tuple[int, int]] | None = None, block_done=None) -> Path | None:
         """Store a song's vocals atomically, then evict old entries; returns the entry's path.
 
         ``vocals`` is ``(n, 2)`` float32; ``instrumental`` (the same shape) is
@@ -291,7 +310,7 @@ class StemCache:
             return None
         path = self.path_for(key)
         try:
-            data = encode_vocals(vocals, intervals, key)
+            data = encode_vocals(vocals, intervals, key, block_done)
             if len(data) > self.max_bytes:
                 return None
             self.root.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Sequence
 
 from soundnet_app.fileio import atomic_path
+from soundnet_app.separation.keras_file import check_model_archive
 
 
 def _import_tensorflow_quietly() -> None:
@@ -212,33 +213,27 @@ def init_input_normalization(model: keras.Model, magnitudes: np.ndarray) -> None
     layer.set_weights([mean[:, None].astype("float32"), (1.0 / std)[:, None].astype("float32")])
 
 
-MAX_MODEL_INFLATED = 2 << 30  # the bundled models inflate to 40 MB
-MAX_MODEL_RATIO = 50  # float weights barely compress; a zip bomb of zeros inflates ~1000 times
-
-
-def check_model_archive(path: str | Path) -> None:
-    """Refuse a ``.keras`` file whose zip would inflate to more than a model can be (a 3 MB zip bomb
-    took the CLI past 2 GB), from its directory alone, before Keras extracts anything.
-
-    Raises ``ValueError`` with the reason; a file that is not a zip is left to Keras to refuse.
-    """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except zipfile.BadZipFile:
-        return
-    inflated = sum(m.file_size for m in members)
-    packed = sum(m.compress_size for m in members)
-    if len(members) > 64 or inflated > MAX_MODEL_INFLATED or inflated > MAX_MODEL_RATIO * max(packed, 1 << 20):
-        raise ValueError(f"the model file would unpack to {inflated / 1e6:,.0f} MB from {packed / 1e6:,.1f} MB; "
-                         "it is damaged or not a model")
-
-
 def load_model(path: str | Path) -> keras.Model:
     """Load a ``.keras`` model in safe mode: no code stored in the file is run, nor an archive
     unpacked that inflates beyond any model (:func:`check_model_archive`)."""
     check_model_archive(path)
     return keras.saving.load_model(str(path), compile=False, safe_mode=True)
+
+
+def with_dtype_policy(model: keras.Model, policy: str) -> keras.Model:
+    """A copy of ``model`` whose layers compute in ``policy`` (e.g. ``"mixed_bfloat16"``), same weights.
+
+    The saved layers name their own (float32) policy, so setting the global
+    policy before loading would not change them: each layer is rebuilt from its
+    config with the new policy. Variables stay float32.
+    """
+
+    def clone(layer):
+        return layer.__class__.from_config({**layer.get_config(), "dtype": policy})
+
+    copy = keras.models.clone_model(model, clone_function=clone)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def save_compact(model: keras.Model, path: str | Path) -> None:

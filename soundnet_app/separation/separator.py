@@ -1,15 +1,18 @@
 """The public entry point: :class:`Separator` splits a song into vocals and instrumental.
 
-A song is processed in overlapping chunks (about 10 s, overlapping by 1 s).
+A song is processed in overlapping chunks (about 18 s, overlapping by 4 s).
 Each chunk goes through STFT -> U-Net -> soft mask -> inverse STFT on its own,
-and neighbouring chunks are cross-faded over the overlap, so memory stays
-bounded for songs of any length and there are no seams at chunk boundaries.
+and neighbouring chunks are cross-faded over the middle of the overlap, so
+memory stays bounded for songs of any length, and each output sample comes
+from a chunk in which it sits at least a second from the edge (edge frames hear
+less of the song: a held note would flip stems there, see :func:`seam_fade`).
 The instrumental is always ``mixture - vocals``, so the stems add up to the
 mixture exactly.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +24,33 @@ from soundnet_app.audio.decode import stream_audio
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.audio.probe import probe
 from soundnet_app.separation import catalog, filtering, transforms
+from soundnet_app.separation.runtime import TIME_MULTIPLE, load_forward
 from soundnet_app.separation.transforms import HOP, MODEL_BINS
 
 ProgressCallback = Callable[[float], None]
+# What LoadingSeparator decodes ahead while the model loads: a default chunk plus its overlap (~11.4 s).
+CHUNK_SAMPLES_AHEAD = (448 - 1) * HOP + SAMPLE_RATE
 
 
 def bundled_model_path() -> Path:
     """The default model (``$SOUNDNET_MODEL`` overrides it); see :mod:`.catalog`."""
     return catalog.default_model_path()
+
+
+def seam_fade(overlap: int) -> np.ndarray:
+    """The next chunk's weight over an ``overlap``-sample seam, ``(overlap,)`` float32 rising 0 -> 1.
+
+    A chunk's frames near its edges see less music around them than its centre and are
+    less reliable (a held note can flip between the stems there): over the first and last
+    quarter of the overlap each side keeps the chunk in which those samples sit further
+    from an edge, and a raised cosine over the middle half hands over between them.
+    """
+    edge = overlap // 4
+    fade = np.zeros(overlap, dtype=np.float32)
+    middle = overlap - 2 * edge
+    fade[edge : edge + middle] = 0.5 - 0.5 * np.cos(np.pi * (np.arange(middle) + 0.5) / middle)
+    fade[edge + middle :] = 1.0
+    return fade
 
 
 @dataclass
@@ -55,7 +77,10 @@ class Separator:
         model_path: a ``.keras`` model; ``None`` for the default one.
         The other arguments override the model's tuned
         :class:`~.catalog.SeparationSettings` (its sidecar ``.json``); ``None``
-        keeps the model's own value.
+        keeps the model's own value. ``runtime`` and ``precision`` choose what
+        runs the network (:mod:`.runtime`; ``None``: the environment, the
+        app's setting, else automatic); ``self.runtime`` / ``self.precision``
+        say what runs it.
     """
 
     def __init__(
@@ -67,9 +92,9 @@ class Separator:
         wiener_iterations: int | None = None,
         extend_high_band: bool | None = None,
         mask_power: float | None = None,
+        runtime: str | None = None,
+        precision: str | None = None,
     ):
-        from soundnet_app.separation.model import TIME_MULTIPLE, load_model
-
         self.model_path = Path(model_path) if model_path else bundled_model_path()
         # The model's own tuned settings (its sidecar .json); arguments override them.
         self.settings = catalog.model_info(self.model_path).settings.replace(
@@ -83,7 +108,8 @@ class Separator:
         settings = self.settings
         if settings.chunk_frames % TIME_MULTIPLE:
             raise ValueError(f"chunk_frames must be a multiple of {TIME_MULTIPLE}")
-        self._model = load_model(self.model_path)
+        self._forward = load_forward(self.model_path, runtime=runtime, precision=precision)
+        self.runtime, self.precision = self._forward.runtime, self._forward.precision
         self.chunk_samples = (settings.chunk_frames - 1) * HOP
         self.overlap = int(settings.overlap_seconds * SAMPLE_RATE)
         if not 0 < self.overlap < self.chunk_samples // 2:
@@ -94,31 +120,19 @@ class Separator:
         self.mask_power = settings.mask_power
         # What the stem cache keys on: the model file's content and every
         # setting that changes the stems, so a new model never serves stale stems.
-        self.model_version = catalog.model_version(self.model_path, settings)
-        self._fade_in = np.linspace(0.0, 1.0, self.overlap, dtype=np.float32)[:, None]
-        self._infer = self._compile_inference()
-
-    def _compile_inference(self):
-        import tensorflow as tf
-
-        model = self._model
-
-        @tf.function(reduce_retracing=True)
-        def infer(magnitude):
-            return model(magnitude, training=False)
-
-        return infer
+        self.model_version = catalog.model_version(self.model_path, settings, self.precision)
+        self._fade_in = seam_fade(self.overlap)[:, None]
 
     # -- one chunk ----------------------------------------------------------
 
     def _estimate_magnitudes(self, magnitude: np.ndarray) -> np.ndarray:
         """``(frames, MODEL_BINS, 2)`` mixture magnitude -> ``(frames, MODEL_BINS, 4)`` estimates."""
         frames = magnitude.shape[0]
-        padded = -(-frames // 64) * 64
+        padded = -(-frames // TIME_MULTIPLE) * TIME_MULTIPLE
         batch = [np.pad(magnitude, ((0, padded - frames), (0, 0), (0, 0)))]
         if self.swap_channels:
             batch.append(batch[0][..., ::-1])
-        estimates = self._infer(np.stack(batch)).numpy()[:, :frames]
+        estimates = self._forward(np.stack(batch))[:, :frames]
         if self.swap_channels:
             # Undo the swap on each source's channel pair before averaging.
             estimates[1] = estimates[1][..., [1, 0, 3, 2]]
@@ -211,10 +225,15 @@ class Separator:
         path: str | Path,
         cancel: threading.Event | None = None,
         progress: ProgressCallback | None = None,
+        blocks: Iterable[np.ndarray] | None = None,
     ) -> Iterator[SeparatedChunk]:
-        """Decode and separate a file in a stream; ``progress`` gets 0..1 per chunk."""
+        """Decode and separate a file in a stream; ``progress`` gets 0..1 per chunk.
+
+        ``blocks``: the file's decoded ``(n, 2)`` blocks if decoding has begun already.
+        """
         total = max(1, int(probe(path).duration_s * SAMPLE_RATE))
-        for separated in self.separate_blocks(stream_audio(path), cancel=cancel):
+        blocks = stream_audio(path) if blocks is None else blocks
+        for separated in self.separate_blocks(blocks, cancel=cancel):
             if progress is not None:
                 progress(min(1.0, separated.end / total))
             yield separated
@@ -225,3 +244,51 @@ class Separator:
         for separated in self.separate_array(audio):
             vocals[separated.start : separated.end] = separated.vocals
         return vocals, np.asarray(audio, dtype=np.float32) - vocals
+
+
+class LoadingSeparator:
+    """A :class:`Separator` that ``load`` builds on a thread; :meth:`separate_file` decodes meanwhile.
+
+    ``soundnet-separate`` starts with one: decoding the first chunk of the
+    first song overlaps loading the model. A failure of ``load`` is raised
+    by :meth:`result` (and so by :meth:`separate_file`).
+    """
+
+    def __init__(self, load: Callable[[], Separator]):
+        self._done = threading.Event()
+        self._separator: Separator | None = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._separator = load()
+            except BaseException as err:  # handed to the caller of result()
+                self._error = err
+            finally:
+                self._done.set()
+
+        # Not a daemon: after a Ctrl+C during the load, the interpreter waits for it (a second or two)
+        # instead of tearing down under OpenVINO's compiler (a crash at exit).
+        threading.Thread(target=run, name="model-loader").start()
+
+    def result(self) -> Separator:
+        """The loaded separator (waits for it)."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._separator
+
+    def separate_file(self, path: str | Path, cancel: threading.Event | None = None,
+                      progress: ProgressCallback | None = None) -> Iterator[SeparatedChunk]:
+        """:meth:`Separator.separate_file`, decoding the first chunk while the model loads."""
+        blocks = stream_audio(path)
+        decoded: list[np.ndarray] = []
+        samples = 0
+        while not self._done.is_set() and samples < CHUNK_SAMPLES_AHEAD:
+            block = next(blocks, None)
+            if block is None:
+                break
+            decoded.append(block)
+            samples += block.shape[0]
+        separator = self.result()
+        yield from separator.separate_file(path, cancel, progress, blocks=itertools.chain(decoded, blocks))

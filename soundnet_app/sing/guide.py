@@ -207,8 +207,11 @@ class GuideBuilder:
                     # Praat holds the GIL while it runs: short pieces with a pause between
                     # keep the UI and audio threads from waiting long for it.
                     step = int(self.piece_s * guide.sample_rate)
+                    release = getattr(vocals, "release", None)  # a long song's pages back (engine.pcm)
                     for a in range(start, end, step):
                         guide.analyse(vocals, a, min(end, a + step))
+                        if release is not None:
+                            release(a, min(end, a + step))
                         time.sleep(0.002)
                 except Exception:
                     log.exception("pitch tracking failed")

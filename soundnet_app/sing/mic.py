@@ -241,6 +241,7 @@ class SingingSession:
         self._blocks: list[np.ndarray] = []
         self._queue: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
+        self._idle = threading.Condition()  # notified after each processed block (wait_idle)
         self.seconds = 0.0  # processing time (benchmark)
         self.level = 0.0  # the last block's peak, for a meter
         self.error = ""  # set when a block could not be processed (the session goes on)
@@ -283,6 +284,8 @@ class SingingSession:
                 log.exception("singing session: a block failed")
             finally:
                 self._queue.task_done()
+                with self._idle:
+                    self._idle.notify_all()
 
     def song_time(self, input_s: np.ndarray | float) -> np.ndarray | float:
         """The song time (s) sung at input time ``input_s`` (s since the source started)."""
@@ -293,12 +296,20 @@ class SingingSession:
         times, f0 = self.live.frames()
         return self.song_time(times), f0
 
-    def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Wait until every delivered block is processed (tests)."""
-        end = time.perf_counter() + timeout
-        while self._queue.unfinished_tasks and time.perf_counter() < end:
-            time.sleep(0.01)
-        return not self._queue.unfinished_tasks
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until every block is processed (tests, benchmarks); ``False`` on timeout.
+
+        A finite source (a :class:`FileInput` that does not loop) is first waited
+        for until it has delivered its last block: before its first one the
+        queue is empty, which is not idle.
+        """
+        end = time.monotonic() + timeout
+        finished = getattr(self.source, "finished", None)
+        finite = finished is not None and not getattr(self.source, "loop", False) and self.source.running
+        if finite and not finished.wait(max(0.0, end - time.monotonic())):
+            return False
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._queue.unfinished_tasks, max(0.0, end - time.monotonic()))
 
     def stop(self) -> None:
         self.source.stop()

@@ -29,6 +29,7 @@ from soundnet_app.engine.song import Song
 from soundnet_app.paths import APP_NAME
 from soundnet_app.separation.cache import StemCache
 from soundnet_app.separation.catalog import model_info
+from soundnet_app.separation.runtime import set_preferences as set_runtime_preferences
 from soundnet_app.system import release_memory
 from soundnet_app.ui import about, menus
 from soundnet_app.ui.dialogs import Dialogs
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self._waveforms_dirty = False
         self._menus: dict[str, tuple[QMenu, QAction | None]] = {}
         self.icon = app_icon()
+        set_runtime_preferences(self.settings.runtime, self.settings.precision)  # before any model or cache key
         self.separation = SeparationControl(self, separator_factory, self.cache, warm_up,
                                             Path(model_path) if model_path else self.settings.model_path)
         self.separation.changed.connect(lambda: setattr(self, "_waveforms_dirty", True))

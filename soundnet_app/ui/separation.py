@@ -11,6 +11,7 @@ separation finished, model ready), which the panels follow.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from soundnet_app.engine.song import Song
 from soundnet_app.separation.cache import StemCache
 from soundnet_app.separation.catalog import model_info
 from soundnet_app.separation.removal import mask_power_for
+from soundnet_app.system import release_memory
 from soundnet_app.ui.panels.host import PanelHost
 from soundnet_app.ui.threads import SeparationWorker
 from soundnet_app.ui.waveform import format_time
@@ -180,6 +182,7 @@ class SeparationControl(QObject):
             song = self.host.song
             self.host.show_progress("Separating…", song.coverage.fraction if song else 0.0)
         self.host.events.modelReady.emit(version)
+        threading.Thread(target=release_memory, daemon=True).start()  # the warm-up's buffers back to the system
 
     def _model_failed(self, message: str) -> None:
         self.model_state = "failed"
@@ -219,6 +222,8 @@ class SeparationControl(QObject):
             self.host.show_status(f"Separated in {seconds:.1f} s", 6000)
         self.host.events.separationFinished.emit(job_id, seconds, from_cache)
         self.host.refresh_controls()
+        threading.Thread(target=release_memory, daemon=True).start()  # TensorFlow's chunk buffers back
+
 
     def _job_cancelled(self, job_id: int) -> None:
         if not self._is_current(job_id):

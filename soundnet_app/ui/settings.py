@@ -139,6 +139,16 @@ class AppSettings:
     def removal_step(self, value: str) -> None:
         self.q.setValue("separation/removal", valid_step(value))
 
+    @property
+    def runtime(self) -> str:
+        """What runs the network: ``auto``, ``openvino`` or ``tensorflow`` (``$SOUNDNET_RUNTIME`` overrides)."""
+        return str(self.q.value("model/runtime", "auto") or "auto")
+
+    @property
+    def precision(self) -> str:
+        """``auto`` (bfloat16 where the CPU has it), ``float32`` or ``bfloat16`` (``$SOUNDNET_PRECISION`` overrides)."""
+        return str(self.q.value("model/precision", "auto") or "auto")
+
     # -- levels --------------------------------------------------------------
 
     def _level(self, key: str, default: float) -> float:

@@ -249,3 +249,25 @@ def test_song_prefs_write_once_per_burst_of_changes(tmp_path):
     assert SongPrefs(path).get("song") == {"vocal_level": 0.49, "key": 2}
     path.write_text('{"song": {"key": Infinity, "tempo": 0.8}}')
     assert SongPrefs(path).get("song") == {}  # damaged values: the song's entry is ignored, no error
+
+
+def test_live_stretchers_are_freed_before_the_interpreter_exits():
+    """A stretcher still held at exit (by a daemon thread, a window's mixer) must not leave nanobind reporting leaks."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from soundnet_app.engine.keytempo import LiveStretcher\n"
+        "s = LiveStretcher(44100)\n"
+        "s.set(2, 0.9)\n"
+        "s.start()\n"
+        "s.fill(np.zeros((1024, 2), np.float32), lambda buf: (buf.fill(0.1), True)[1])\n"
+        "import threading\n"
+        "def hold(stretcher):\n"  # a daemon thread's frame is never torn down (a render-ahead worker)
+        "    threading.Event().wait()\n"
+        "threading.Thread(target=hold, args=(s,), daemon=True).start()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "leaked" not in done.stderr, done.stderr

@@ -62,7 +62,7 @@ def test_stems_come_from_the_cache_complete_or_in_part(tmp_path):
     cache = StemCache(tmp_path / "cache")
     song = load_song(path)
     key = cache_key(song.content_hash, "v1")
-    vocals = 0.25 * song.mixture
+    vocals = 0.25 * np.asarray(song.mixture)
     cache.put(key, vocals)
     hit = load_song(path, cache=cache, model_version=lambda: "v1")  # computed beside the decoding
     assert hit.cached and hit.coverage.complete

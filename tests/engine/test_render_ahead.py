@@ -26,7 +26,7 @@ class Counter:
 
 def test_reads_across_the_ring_end_are_the_stream_in_order():
     src = Counter()
-    ring = RenderAhead(src, lambda: src.k, lambda: 1.0, ahead=3000, block=512, max_read=2048)
+    ring = RenderAhead(src, lambda: src.k, lambda: 1.0, ahead=3000, block=512, max_read=2048, max_ahead=3000)
     got = []
     for size in [1000, 17, 2048, 999, 1024] * 12:  # odd sizes: many wraps of the ring
         ring._fill_to(ring.ahead)
@@ -115,3 +115,80 @@ def test_a_starved_read_larger_than_the_zero_block_is_silence():
     out = np.full((3000, 2), 9.0, dtype=np.float32)
     ahead.read(out)  # nothing rendered yet: all starved
     assert (out == 0.0).all() and ahead.underruns == 1
+
+
+def play_on_a_busy_machine(max_ahead: int, seconds: float = 20.0) -> tuple[int, int, RenderAhead]:
+    """Virtual time: a 1024-frame callback every 23.2 ms; the worker wakes every 3 ms but is kept off
+    the CPU for 80 ms once a second (a loaded 2-core machine). Returns the underruns in the first
+    3 s and after them, and the ring."""
+    rate, frames = 44100, 1024
+    src = Counter()
+    ring = RenderAhead(src, lambda: src.k, lambda: 1.0, ahead=2205, block=512, max_read=4096,
+                       max_ahead=max_ahead, sample_rate=rate)
+    ring.step(0.0)
+    out = np.zeros((frames, 2), np.float32)
+    next_read, next_work, t, early = frames / rate, 0.003, 0.0, None
+    while t < seconds:
+        if early is None and t >= 3.0:
+            early = ring.underruns
+        t = min(next_read, next_work)
+        if t == next_read:
+            ring.read(out)
+            next_read += frames / rate
+        else:
+            ring.step(t)
+            stalled = (t % 1.0) > 0.5 and ((t - 0.003) % 1.0) <= 0.5
+            next_work = t + (0.080 if stalled else 0.003)
+    return early, ring.underruns - early, ring
+
+
+def test_the_ring_grows_while_the_worker_is_starved_and_rides_out_stalls():
+    _, fixed, _ = play_on_a_busy_machine(max_ahead=2205)
+    early, late, ring = play_on_a_busy_machine(max_ahead=8 * 2205)
+    assert fixed >= 15  # every stall longer than the 50 ms ring is heard
+    assert early > 0 and late == 0  # the first stalls are heard, then the grown ring rides them out
+    assert ring.ahead < ring.max_level <= ring.max_ahead
+
+
+def test_the_ring_shrinks_back_once_the_machine_is_calm():
+    from soundnet_app.engine.render_ahead import CALM_S
+
+    src = Counter()
+    ring = RenderAhead(src, lambda: src.k, lambda: 1.0, ahead=1024, block=512, max_read=4096, max_ahead=8192)
+    ring.step(0.0)
+    ring.read(np.zeros((3000, 2), np.float32))  # starved
+    ring.step(1.0)
+    assert ring.level == 2048 and ring.written - ring.read_frames >= 2048
+    ring.step(1.001)  # the same dip: no second doubling
+    assert ring.level == 2048
+    ring.step(1.0 + CALM_S + 0.1)
+    assert ring.level == 1024
+    ring.step(1.0 + 3 * CALM_S)
+    assert ring.level == 1024  # never below the calm level
+    src_k = src.k
+    out = np.zeros((ring.written - ring.read_frames, 2), np.float32)
+    ring.read(out)
+    assert out[-1, 0] == src_k - 1  # the stream stays in order through the changes
+
+
+def test_the_audio_clock_follows_the_blocks_heard_not_wall_time():
+    """A 2 s stall of the output (tap-to-sync under load): the heard frame waits for the sound, so taps
+    timed against it stay on the song; wall time would put them 2 s early."""
+    from soundnet_app.engine.output import AudioClock
+
+    rate, frames = 44100, 1024
+    clock = AudioClock(rate)
+    assert clock.frame_at(0.0) is None
+    dac, frame = 0.1, 0
+    for _ in range(40):  # ~0.93 s played
+        clock.mark(dac, frame, frames)
+        dac, frame = dac + frames / rate, frame + frames
+    stalled_at = dac  # nothing reaches the speaker for 2 s
+    dac += 2.0
+    for _ in range(40):
+        clock.mark(dac, frame, frames)
+        dac, frame = dac + frames / rate, frame + frames
+    assert clock.frame_at(stalled_at + 1.0) == 40 * frames  # during the stall: where the sound stopped
+    assert clock.frame_at(stalled_at + 2.0 + 0.5) == 40 * frames + round(0.5 * rate)
+    clock.mark(dac, frame, frames, tempo=0.8)
+    assert clock.frame_at(dac + 0.01) == frame + round(round(0.01 * rate) * 0.8)  # song frames at the tempo

@@ -33,7 +33,7 @@ def test_separates_the_synthetic_voice_at_least_somewhat(separator):
 
 
 def test_long_input_is_covered_in_order(separator):
-    song = synthetic_song(35.0, seed=3)
+    song = synthetic_song(50.0, seed=3)
     chunks = collect(separator.separate_array(song))
     assert len(chunks) >= 3
     assert chunks[0].start == 0 and chunks[-1].end == len(song)
@@ -160,3 +160,13 @@ def test_version_changes_with_the_model_and_the_settings(model_path, tmp_path):
     with open(other, "ab") as f:
         f.write(b"\0")  # a different file (zip readers ignore trailing bytes)
     assert Separator(other).model_version != base.model_version
+
+
+@pytest.mark.slow
+def test_a_held_note_does_not_change_stem_at_chunk_seams(separator):
+    """The frames near a chunk's edge see less music than its centre: they must not decide the seam."""
+    from soundnet_app.devtools.seams import seam_energy_ratios
+
+    ratios = seam_energy_ratios(separator)
+    assert len(ratios) >= 2
+    assert all(0.75 < r < 1.33 for r in ratios), ratios

@@ -97,8 +97,19 @@ def test_a_failing_block_does_not_end_the_session():
 
     session.live.feed = feed
     assert session.start()
-    assert session.source.finished.wait(10)  # every block delivered (else wait_idle may see an empty queue)
-    assert session.wait_idle()
+    assert session.wait_idle()  # waits for the source's last block, not only for an empty queue
     session.stop()
     assert "bad block" in session.error
     assert len(calls) > 3 and session.recording().shape[0] >= 44100 - 1024
+
+
+def test_wait_idle_waits_for_a_source_that_starts_late(tmp_path):
+    """A file source decodes on its own thread: the queue is empty before its first block, not idle."""
+    tone = (0.3 * np.sin(2 * np.pi * 220 * np.arange(3 * 44100) / 44100)).astype(np.float32)
+    path = tmp_path / "voice.flac"
+    write_audio(path, np.stack([tone, tone], axis=1))
+    session = SingingSession(FileInput(path, speed=0), record=True)
+    assert session.start()
+    assert session.wait_idle(timeout=60)
+    assert session.recording().shape[0] == tone.size  # every block was in before wait_idle returned
+    session.stop()

@@ -27,7 +27,7 @@ class NullOutput:
 
 def focus_window(qtbot, window):
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=10000)
 
 
 def test_tab_reaches_every_control_in_order_with_names(qtbot, window, song_file):

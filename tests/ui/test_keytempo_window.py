@@ -16,7 +16,7 @@ from soundnet_app.ui.panels.keytempo import KeyTempoPanel
 
 def press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=10000)
     QTest.keyClick(window, key, modifier)
 
 

@@ -21,7 +21,7 @@ from soundnet_app.ui.panels.export import ExportPanel
 
 def press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=10000)
     QTest.keyClick(window, key, modifier)
 
 
@@ -56,10 +56,10 @@ def test_drop_loads_song_and_separates_with_the_real_model(qtbot, window, song_f
     wait_separated(qtbot, window)
     assert song.coverage.complete
     np.testing.assert_allclose(song.vocals + song.instrumental, song.mixture, atol=1e-5)
-    qtbot.waitUntil(lambda: not window.progress_row.isVisibleTo(window), timeout=2000)
+    qtbot.waitUntil(lambda: not window.progress_row.isVisibleTo(window), timeout=10000)
     for view, env in ((window.waveforms.vocals, song.env_vocals),
                       (window.waveforms.instrumental, song.env_instrumental)):
-        qtbot.waitUntil(lambda view=view, env=env: view._version == env.version, timeout=2000)
+        qtbot.waitUntil(lambda view=view, env=env: view._version == env.version, timeout=10000)
         x, y = view.curve.getData()
         assert len(x) == len(y) == 2 * env.count
         assert np.abs(y).max() > 0
@@ -124,7 +124,7 @@ def test_seek_by_click_and_keys(qtbot, window, song_file):
     window.open_path(song_file)
     qtbot.waitUntil(lambda: window.song is not None, timeout=10000)
     view = window.waveforms.vocals
-    qtbot.waitUntil(view.isVisible, timeout=2000)
+    qtbot.waitUntil(view.isVisible, timeout=10000)
     vb = view.getPlotItem().getViewBox()
     target = 6.0
     point = view.mapFromScene(vb.mapViewToScene(QPointF(target, 0.0)))
@@ -164,7 +164,7 @@ def test_play_while_separating_and_seek_ahead_restarts_the_worker(qtbot, window,
     settle(mixer)
     pos = mixer.position
     assert_audio_equal(mixer.render(2048), song.mixture[pos : pos + 2048], atol=0)  # ...so: the original
-    qtbot.waitUntil(lambda: window.transport.region_label.text().startswith("separating"), timeout=2000)
+    qtbot.waitUntil(lambda: window.transport.region_label.text().startswith("separating"), timeout=10000)
     aligned = target // song.coverage.block * song.coverage.block
     # The worker jumps to the playhead instead of grinding on from the start.
     qtbot.waitUntil(lambda: aligned in starts, timeout=20000)
@@ -176,7 +176,7 @@ def test_play_while_separating_and_seek_ahead_restarts_the_worker(qtbot, window,
     wait_separated(qtbot, window)
     assert song.coverage.complete
     np.testing.assert_allclose(song.vocals + song.instrumental, song.mixture, atol=1e-5)
-    qtbot.waitUntil(lambda: window.transport.region_label.text() == "", timeout=2000)
+    qtbot.waitUntil(lambda: window.transport.region_label.text() == "", timeout=10000)
 
 
 def test_cancel_and_resume(qtbot, window, tmp_path):

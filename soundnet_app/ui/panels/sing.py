@@ -255,7 +255,8 @@ class SingPanel(Panel):
         sa = self.singalong
         if sa.taps is None or sa.lyrics is None:
             return
-        done = sa.tap(self.host.playback.position / SAMPLE_RATE)
+        # What the singer hears now (the sound card's clock), not what the mixer has rendered.
+        done = sa.tap(max(0, self.host.playback.position - self.host.output_delay_frames) / SAMPLE_RATE)
         self.view.lyrics_view.tap_index = sa.tap_index
         self.view.lyrics_view.update()
         if done:
