@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel
@@ -25,9 +26,11 @@ from soundnet_app.separation.cache import StemCache
 from soundnet_app.separation.catalog import model_info
 from soundnet_app.separation.removal import mask_power_for
 from soundnet_app.system import release_memory
-from soundnet_app.ui.panels.host import PanelHost
 from soundnet_app.ui.threads import SeparationWorker
 from soundnet_app.ui.waveform import format_time
+
+if TYPE_CHECKING:  # the contract names this control: a type-only import, no circle
+    from soundnet_app.ui.panels.host import PanelHost
 
 LOOKAHEAD_S = 8.0  # a seek this far past the worker's position waits for it instead of restarting it
 

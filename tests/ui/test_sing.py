@@ -47,9 +47,10 @@ def test_lyrics_and_pitch_guide_follow_the_song(make_window, qtbot, tmp_path):
     window.open_path(song)
     wait_separated(qtbot, window)
     sing = window.panel(SingPanel)
-    qtbot.waitUntil(lambda: sing.singalong.guide is not None and sing.singalong.guide.complete, timeout=20000)
+    # The builder thread marks the last hops done, then quantises the notes the lane paints: wait for both.
+    qtbot.waitUntil(lambda: sing.singalong.guide is not None and sing.singalong.guide.complete
+                    and len(sing.singalong.guide.latest_notes()) > 0, timeout=20000)
     assert sing.singalong.lyrics.texts == ["first line", "second line"]
-    assert sing.singalong.guide.latest_notes()
     # Built chunk by chunk on the builder thread, it agrees with tracking the whole separated vocal.
     whole = track_pitch(window.song.vocals, SAMPLE_RATE)
     assert np.mean((whole > 0) == (sing.singalong.guide.f0 > 0)) > 0.95
