@@ -46,6 +46,12 @@ _SF_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"BW64", b"FORM", b"fLaC", b"OggS", b"ri
              b".snd", b"dns.", b"Crea", b"wvpk", b"MThd", b"2BIT", b"NIST", b"SOUN", b"IMPS")
 
 
+def title_from_path(path: Path) -> str:
+    """A song's name from its file name: ``"Song"`` for ``Song.mp3`` and for a ``Song.stem.mp4`` (NI Stems)."""
+    stem = Path(path).stem
+    return stem[: -len(".stem")] if stem.lower().endswith(".stem") and len(stem) > len(".stem") else stem
+
+
 @dataclass(frozen=True)
 class AudioInfo:
     """What :func:`probe` learns about a file without decoding all of it."""
@@ -66,8 +72,8 @@ class AudioInfo:
         if self.title:
             return self.title
         if self.artist:
-            return f"{self.artist} - {self.path.stem}"
-        return self.path.stem
+            return f"{self.artist} - {title_from_path(self.path)}"
+        return title_from_path(self.path)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from soundnet_app.engine.mix import karaoke_mix
 
 STEMS = ("vocals", "instrumental", "karaoke")
 ON_CONFLICT = ("rename", "overwrite", "error")
+RENDER_SHARE = 0.5  # of the progress bar, for the key/tempo render before the files are written
 
 ProgressCallback = Callable[[float], None]
 
@@ -218,14 +219,23 @@ def export_stems(
     for parent in {p.parent for p in paths.values()}:
         parent.mkdir(parents=True, exist_ok=True)
 
-    vocals, instrumental = render_stems(vocals, instrumental, key=key, tempo=tempo)
+    # At a key/tempo the render takes most of the time: it is half the bar, a step per stem, so the bar moves.
+    render_share = 0.0 if is_neutral(key, tempo) else RENDER_SHARE
+    if progress is not None:
+        progress(0.0)
+    rendered = []
+    for k, stem_audio in enumerate((vocals, instrumental)):
+        if cancel is not None and cancel.is_set():
+            raise ExportCancelled("Export cancelled.")
+        rendered.append(render_stems(stem_audio, key=key, tempo=tempo)[0])
+        if progress is not None and render_share:
+            progress(render_share * (k + 1) / 2)
+    vocals, instrumental = rendered
     n = vocals.shape[0]
     total = max(1, n * len(stems))
     done = 0
     scratch = np.empty((min(block_frames, max(n, 1)), vocals.shape[1]), dtype=np.float32)
     written: list[Path] = []
-    if progress is not None:
-        progress(0.0)
     try:
         for stem in stems:
             path = paths[stem]
@@ -246,7 +256,7 @@ def export_stems(
                         getattr(stem_array, "release", lambda a, b: None)(i, j)
                     done += j - i
                     if progress is not None:
-                        progress(done / total)
+                        progress(render_share + (1 - render_share) * done / total)
             written.append(path)
     except BaseException:
         for p in written:

@@ -352,14 +352,15 @@ class SeparationRunner:
 
         elapsed = time.monotonic() - job.started_at
         if job.cancel_event.is_set() and not song.coverage.complete:
-            job.state = "cancelled"
-            events.on_cancelled(job.id)
-            if key is not None and separated_here:  # keep what was done for the next time
+            # Kept for the next time before anyone hears of the cancel: a song reopened right after starts there.
+            if key is not None and separated_here:
                 try:
                     self.cache.put(key, song.vocals.data, song.instrumental, intervals=song.coverage.intervals(),
                                    block_done=song.release)
                 except Exception:
                     log.exception("could not cache the separated part")
+            job.state = "cancelled"
+            events.on_cancelled(job.id)
             return
         job.state = "done"
         events.on_finished(job.id, elapsed, False)

@@ -3,8 +3,10 @@
 :class:`Playback` is the only owner of that state: the window and every
 panel ask it, never the :class:`~soundnet_app.engine.mixer.PlaybackMixer`
 below it (which renders the sound on the audio thread). It remembers per
-song, in a :class:`SongPrefs` file, the key shift, the tempo and the
-vocal/instrumental levels, so a song opened again plays the way it was left.
+song, in a :class:`SongPrefs` file, the key shift, the tempo, the
+vocal/instrumental levels and where it was paused, so a song opened again
+plays the way and from where it was left; a new song starts at
+:attr:`Playback.new_song_levels`, not at the previous song's levels.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from soundnet_app.engine.song import Song
 
 MAX_SONGS = 2000  # remembered songs; the least recently used are forgotten
+RESTART_NEAR_END_S = 10.0  # a song left this close to its end (or its last tenth) starts over next time
 
 
 def song_id(song: Song) -> str:
@@ -52,7 +55,7 @@ class SongPrefs:
 
     WRITE_DELAY_S = 0.5
 
-    FIELDS = ("key", "tempo", "vocal_level", "instrumental_level", "lyrics_file")
+    FIELDS = ("key", "tempo", "vocal_level", "instrumental_level", "lyrics_file", "position_s")
 
     def __init__(self, path: str | Path | None):
         self.path = Path(path) if path is not None else None
@@ -80,6 +83,8 @@ class SongPrefs:
                     out[name] = min(1.0, max(0.0, float(raw[name])))
             if isinstance(raw.get("lyrics_file"), str) and raw["lyrics_file"]:
                 out["lyrics_file"] = raw["lyrics_file"]  # picked with Sing › Load Lyrics…
+            if "position_s" in raw:
+                out["position_s"] = max(0.0, float(raw["position_s"]))
         except (TypeError, ValueError, OverflowError):  # hand-edited or damaged: ignore the song's entry
             return {}
         return out
@@ -128,11 +133,16 @@ class Playback:
         self.prefs = prefs or SongPrefs(None)
         self.song: Song | None = None
         self.song_key: Key | None = None  # detected, of the unshifted song
+        self._mode_before_toggle: str | None = None  # the mode solo/mute switched away from
+        # Where a song not played before starts (``vocal_level``, ``instrumental_level``; default: MixParams's).
+        self.new_song_levels: dict[str, float] = {}
 
     # -- song ---------------------------------------------------------------
 
     def open(self, song: Song | None) -> None:
-        """Play ``song`` from its start, paused, at its remembered key, tempo and levels."""
+        """Play ``song``, paused, at its remembered key, tempo, levels and position (a new song:
+        the default levels, from its start). Where the previous song was is remembered."""
+        self.remember_position()
         self.mixer.set_song(song)
         self.song = song
         self.song_key = None
@@ -140,9 +150,16 @@ class Playback:
             return
         stored = self.prefs.get(song_id(song))
         self.mixer.set_shift(stored.get("key", 0), stored.get("tempo", 1.0))
-        levels = {k: stored[k] for k in ("vocal_level", "instrumental_level") if k in stored}
-        if levels:
-            self.mixer.update(**levels)
+        defaults = MixParams()._asdict() | self.new_song_levels
+        self.mixer.update(**{k: stored.get(k, defaults[k]) for k in ("vocal_level", "instrumental_level")})
+        position = stored.get("position_s", 0.0)
+        if 0 < position < song.duration_s - min(RESTART_NEAR_END_S, 0.1 * song.duration_s):
+            self.seek(round(position * self.mixer.sample_rate))
+
+    def remember_position(self) -> None:
+        """Store where the song is (on a pause, a song change, closing)."""
+        if self.song is not None:
+            self.prefs.put(song_id(self.song), position_s=round(self.position_s, 2))
 
     # -- transport ----------------------------------------------------------
 
@@ -155,6 +172,7 @@ class Playback:
 
     def pause(self) -> None:
         self.mixer.pause()
+        self.remember_position()
 
     def seek(self, frame: int) -> int:
         """Jump to sample ``frame`` (clamped to the song); returns where it lands."""
@@ -190,24 +208,32 @@ class Playback:
         return self.mixer.params.mode
 
     def set_mode(self, mode: str) -> None:
+        self._mode_before_toggle = None  # the user's choice from now on
         self.mixer.mode = mode
 
     def toggle_mode(self) -> str:
         """Original <-> karaoke at the same position; returns the new mode."""
+        self._mode_before_toggle = None
         return self.mixer.toggle_mode()
 
     def set_solo(self, on: bool) -> None:
-        """Hear only the vocals; on, it turns mute off and picks the karaoke version."""
+        """Hear only the vocals; on, it turns mute off and picks the karaoke version (off: back
+        to the original if that is where it came from)."""
         self._set_vocal_toggle("solo", "mute", on)
 
     def set_mute(self, on: bool) -> None:
-        """Silence the guide vocal; on, it turns solo off and picks the karaoke version."""
+        """Silence the guide vocal; on, it turns solo off and picks the karaoke version (off: back
+        to the original if that is where it came from)."""
         self._set_vocal_toggle("mute", "solo", on)
 
     def _set_vocal_toggle(self, name: str, other: str, on: bool) -> None:
-        changes = {name: bool(on)}
+        changes: dict = {name: bool(on)}
         if on:
+            if self.mode != KARAOKE and self._mode_before_toggle is None:
+                self._mode_before_toggle = self.mode
             changes.update({other: False, "mode": KARAOKE})
+        elif not getattr(self.params, other) and self._mode_before_toggle is not None:
+            changes["mode"], self._mode_before_toggle = self._mode_before_toggle, None
         self.mixer.update(**changes)
 
     # -- levels -------------------------------------------------------------

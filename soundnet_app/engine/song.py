@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.audio.probe import title_from_path
 from soundnet_app.engine.pcm import Difference, Pcm16
 
 if TYPE_CHECKING:
@@ -222,7 +223,7 @@ class Song:
             return f"{sheet.artist} - {sheet.title}" if sheet.artist else sheet.title
         info = self.info
         name = getattr(info, "display_name", None) if info is not None else None
-        return name or self.path.stem
+        return name or title_from_path(self.path)
 
     def write_chunk(self, start: int, vocals: np.ndarray, instrumental: np.ndarray | None = None) -> tuple[int, int]:
         """Copy one separated chunk in, update envelopes, then mark it separated.

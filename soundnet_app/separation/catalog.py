@@ -78,6 +78,8 @@ class ModelInfo:
     source: str = ""
     settings: SeparationSettings = field(default_factory=SeparationSettings)
     problems: tuple[str, ...] = ()  # what of a damaged sidecar was ignored, for the user
+    summary: str = ""  # for the user: what it is good at, in plain words (no scores, no files)
+    credit: str = ""  # for the user: whose work it is, and its licence
 
     @property
     def version(self) -> str:
@@ -138,6 +140,8 @@ def model_info(path: str | Path) -> ModelInfo:
         source=str(meta.get("source", "")),
         settings=settings,
         problems=tuple(problems),
+        summary=str(meta.get("summary", "")),
+        credit=str(meta.get("credit", "")),
     )
 
 

@@ -23,6 +23,14 @@ from soundnet_app.engine.export import render_stems
 from soundnet_app.engine.mix import karaoke_gains, karaoke_mix
 
 MAX_LATENCY_S = 1.0
+NOT_HEARD = ("The clicks were not heard. Check that the microphone can hear the speakers (not headphones), "
+             "turn the volume up and try again.")
+NO_SOUND_CARD = ("The sound card could not play the clicks and record them at the same time. Check that "
+                 "speakers and a microphone are connected and chosen.")
+
+
+class LatencyError(ValueError):
+    """The latency could not be measured: the message says why, for the user."""
 
 
 def click_track(sample_rate: int = 44100, clicks: int = 6, interval_s: float = 0.37,
@@ -48,7 +56,7 @@ def measure_latency(played: np.ndarray, recorded: np.ndarray, sample_rate: int =
     """The round trip in seconds: the lag (0..``max_latency_s``) that best lines
     ``recorded`` up with ``played`` (FFT cross-correlation of the two ``(n,)`` signals).
 
-    Raises ``ValueError`` when the clicks were not heard (no clear peak).
+    Raises :class:`LatencyError` when the clicks were not heard (no clear peak).
     """
     p = np.asarray(played, dtype=np.float64).reshape(len(played), -1).mean(axis=1)
     r = np.asarray(recorded, dtype=np.float64).reshape(len(recorded), -1).mean(axis=1)
@@ -59,8 +67,9 @@ def measure_latency(played: np.ndarray, recorded: np.ndarray, sample_rate: int =
     lags = np.abs(xc[: max_lag + 1])
     k = int(np.argmax(lags))
     noise = np.median(lags) + 1e-12
-    if lags[k] < 8 * noise or not np.any(r):
-        raise ValueError("The clicks were not heard: check that the microphone can hear the speakers.")
+    # A clear peak, and one that explains a fair share of the recording (noise alone never does).
+    if lags[k] < 8 * noise or not np.any(r) or lags[k] < 0.1 * np.linalg.norm(p) * np.linalg.norm(r):
+        raise LatencyError(NOT_HEARD)
     # Parabolic interpolation: sub-sample precision.
     if 0 < k < lags.size - 1:
         a, b, c = lags[k - 1], lags[k], lags[k + 1]
@@ -70,21 +79,42 @@ def measure_latency(played: np.ndarray, recorded: np.ndarray, sample_rate: int =
 
 
 def calibrate_latency(play_record: Callable[[np.ndarray], np.ndarray] | None = None,
-                      sample_rate: int = 44100) -> float:
+                      sample_rate: int = 44100, input_device: int | None = None) -> float:
     """Play clicks and record them at once, return the measured round trip (seconds).
 
-    ``play_record(clicks) -> recording`` defaults to ``sounddevice.playrec``
-    (blocking, so run it off the UI thread).
+    ``play_record(clicks) -> recording`` defaults to ``sounddevice.playrec`` on
+    ``input_device`` (blocking, so run it off the UI thread). Every failure is a
+    :class:`LatencyError` whose message is meant for the user.
     """
     clicks = click_track(sample_rate)
     if play_record is None:
-        import sounddevice as sd
-
         def play_record(x):
-            rec = sd.playrec(np.repeat(x[:, None], 2, axis=1), samplerate=sample_rate, channels=1,
-                             dtype="float32", blocking=True)
+            try:
+                import sounddevice as sd
+
+                rec = sd.playrec(np.repeat(x[:, None], 2, axis=1), samplerate=sample_rate, channels=1,
+                                 dtype="float32", blocking=True, device=(input_device, None))
+            except Exception as e:  # PortAudio missing, no device, busy, unsupported rate: all the same to the user
+                raise LatencyError(NO_SOUND_CARD) from e
             return rec[:, 0]
     return measure_latency(clicks, play_record(clicks), sample_rate)
+
+
+def file_play_record(recording: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """A ``play_record`` for a file-fed microphone (``SOUNDNET_MIC_FILE``): it hears its file, not the clicks."""
+    mono = np.asarray(recording, dtype=np.float32)
+    mono = mono.mean(axis=1) if mono.ndim == 2 else mono
+
+    def play_record(clicks: np.ndarray) -> np.ndarray:
+        out = np.zeros(clicks.size, dtype=np.float32)
+        out[: min(out.size, mono.size)] = mono[: out.size]
+        return out
+    return play_record
+
+
+def latency_problem(exc: BaseException) -> str:
+    """What to tell the user when calibrating failed."""
+    return str(exc) if isinstance(exc, LatencyError) else NO_SOUND_CARD
 
 
 def align_recording(recording: np.ndarray, latency_s: float, sample_rate: int = 44100,

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from soundnet_app.audio.formats import OUTPUT_FORMATS, SUPPORTED_INPUT_SUFFIXES
 from soundnet_app.separation.catalog import available_models, model_info
+from soundnet_app.ui.paste_lyrics import PasteLyricsDialog
 from soundnet_app.ui.video_dialog import VideoChoice, VideoDialog
 
 
@@ -153,7 +153,7 @@ def format_bytes(n: int) -> str:
 
 
 class SettingsDialog(QDialog):
-    """The separation model, and the stem cache's size with a Clear button.
+    """The separation model, and the separated songs kept (the stem cache) with a button to forget them.
 
     Args:
         model_path: the model in use (listed even if it is not a bundled one).
@@ -168,18 +168,18 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.model_combo = QComboBox()
-        self.model_combo.setToolTip("The network that separates the vocals; changing it separates songs anew")
+        self.model_combo.setToolTip("How the voice is taken out of the music; a change separates the song again")
         models = available_models()
         if not any(m.path.resolve() == Path(model_path).resolve() for m in models) and Path(model_path).is_file():
             models.append(model_info(model_path))
         for m in models:
             self.model_combo.addItem(m.name, str(m.path))
-            self.model_combo.setItemData(self.model_combo.count() - 1, m.description or m.path.name,
+            self.model_combo.setItemData(self.model_combo.count() - 1, m.summary or m.name,
                                          Qt.ItemDataRole.ToolTipRole)
         for i in range(self.model_combo.count()):
             if Path(self.model_combo.itemData(i)).resolve() == Path(model_path).resolve():
                 self.model_combo.setCurrentIndex(i)
-        form.addRow("Separation &model:", self.model_combo)
+        form.addRow("Voice &separation:", self.model_combo)
         self.model_description = QLabel()
         self.model_description.setWordWrap(True)
         self.model_description.setObjectName("dim")
@@ -188,12 +188,12 @@ class SettingsDialog(QDialog):
         self._model_changed()
         row = QHBoxLayout()
         self.cache_label = QLabel()
-        self.clear_button = QPushButton("&Clear Cache")
-        self.clear_button.setToolTip("Delete the stored stems; songs are separated again when opened")
+        self.clear_button = QPushButton("&Forget Them")
+        self.clear_button.setToolTip("Free the disk space; songs are separated again when you next open them")
         self.clear_button.clicked.connect(self.clear_cache)
         row.addWidget(self.cache_label, 1)
         row.addWidget(self.clear_button)
-        form.addRow("Stem cache:", row)
+        form.addRow("Separated songs kept:", row)
         layout.addLayout(form)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -205,19 +205,18 @@ class SettingsDialog(QDialog):
         path = self.model_combo.currentData()
         if path:
             info = model_info(path)
-            text = info.description or info.path.name
-            self.model_description.setText(text + (f" Source: {info.source}" if info.source else ""))
+            self.model_description.setText(" ".join(t for t in (info.summary, info.credit) if t))
 
     def update_cache_size(self) -> None:
         cache = self.cache
         if cache is None or not cache.enabled:
-            self.cache_label.setText("off")
+            self.cache_label.setText("none (keeping them is off)")
             self.clear_button.setEnabled(False)
             return
         size = cache.size_bytes()
         count = cache.song_count()  # stems and pitch guides
         self.cache_label.setText(f"{format_bytes(size)} in {count} song{'s' if count != 1 else ''}")
-        self.cache_label.setToolTip(str(cache.root))
+        self.cache_label.setToolTip("Kept so that they open at once next time")
         self.clear_button.setEnabled(count > 0)
 
     def clear_cache(self) -> None:
@@ -225,8 +224,8 @@ class SettingsDialog(QDialog):
         if self.cache is None:
             return
         answer = QMessageBox.question(
-            self, "Clear the Stem Cache",
-            f"Delete the separated stems and pitch guides of {self.cache_label.text()}?\n\n"
+            self, "Forget the Separated Songs",
+            f"Delete the separated voices and melodies kept, {self.cache_label.text()}?\n\n"
             "Songs are separated again when they are opened.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
         if answer == QMessageBox.StandardButton.Yes:
@@ -249,9 +248,9 @@ class Dialogs:
         return path or None
 
     def paste_lyrics(self, parent: QWidget) -> str | None:
-        """Plain lyrics typed or pasted by the user, one line per line (``None``: cancelled)."""
-        text, ok = QInputDialog.getMultiLineText(parent, "Sync Lyrics", "Paste the lyrics, one line per line:")
-        return text if ok else None
+        """Plain lyrics typed or pasted by the user, a sung line per line (``None``: cancelled)."""
+        dialog = PasteLyricsDialog(parent)
+        return dialog.text() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def save_audio(self, parent: QWidget, title: str, suggested: Path) -> str | None:
         """Where to write an audio file, in any format of the table (the suffix chooses it)."""

@@ -25,6 +25,10 @@ def song_details(song: Song) -> str:
     return "  ·  ".join(p for p in parts if p)
 
 
+NO_SONG = "No song loaded"
+NO_SONG_HINT = "Drop a song on the window, or open one with Ctrl+O"
+
+
 class SongHeader(QWidget):
     """``[icon] Title / details ... [Open…] [panel buttons]``; panels add buttons with :meth:`add_button`."""
 
@@ -37,9 +41,9 @@ class SongHeader(QWidget):
         row.addWidget(art)
         titles = QVBoxLayout()
         titles.setSpacing(0)
-        self.title_label = QLabel("No song loaded")
+        self.title_label = QLabel(NO_SONG)
         self.title_label.setObjectName("songTitle")
-        self.subtitle_label = QLabel("Drop a song on the window, or open one with Ctrl+O")
+        self.subtitle_label = QLabel(NO_SONG_HINT)
         self.subtitle_label.setObjectName("songSubtitle")
         titles.addWidget(self.title_label)
         titles.addWidget(self.subtitle_label)
@@ -51,6 +55,16 @@ class SongHeader(QWidget):
 
     def add_button(self, widget: QWidget) -> None:
         self.row.addWidget(widget)
+
+    def show_opening(self, name: str) -> None:
+        """While the first song opens: its name, not "No song loaded"."""
+        self.title_label.setText(f"Opening {name}…")
+        self.subtitle_label.setText("")
+
+    def show_empty(self) -> None:
+        self.title_label.setText(NO_SONG)
+        self.subtitle_label.setText(NO_SONG_HINT)
+        self.subtitle_label.setToolTip("")
 
     def set_song(self, song: Song) -> None:
         self.title_label.setText(song.title)

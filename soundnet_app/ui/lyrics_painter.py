@@ -20,6 +20,7 @@ of the current line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -31,11 +32,13 @@ from soundnet_app.sing.lyrics_frame import LyricsFrame
 from soundnet_app.ui import theme
 
 STAGE_SHARE = 0.08
-DESK_SHARE = 0.2
+DESK_SHARE = 0.16
 DESK_MIN_PX = 14
-DESK_MAX_PX = 32
+DESK_MAX_PX = 64
 PREVIEW_RATIO = 0.7
 MIN_PX = 10  # fonts never shrink below this (then the preview is left out)
+MAX_ROWS = 200  # of one line: more never fits any screen
+_WORD = re.compile(r"[^ ]+")
 CACHED_ROW_PX = 48  # Qt draws glyphs above ~64 device pixels as paths (ms per row): such rows are drawn once
 
 
@@ -78,37 +81,45 @@ def _metrics(family: str, px: int, bold: bool) -> QFontMetricsF:
 
 
 @lru_cache(maxsize=1024)
-def _wrap(text: str, family: str, px: int, bold: bool, width: float) -> tuple[tuple[int, int, float], ...]:
+def _wrap(text: str, family: str, px: int, bold: bool, width: float,
+          max_rows: int = MAX_ROWS) -> tuple[tuple[int, int, float], ...]:
     """Rows ``(first char, end char, width in px)`` of ``text`` wrapped at spaces into ``width``;
-    a word wider than a row is broken between characters."""
+    a word wider than a row is broken between characters. At most ``max_rows`` rows: text that
+    could never show is not measured (a crafted megabyte-long line costs what a screenful does)."""
     fm = _metrics(family, px, bold)
     rows: list[tuple[int, int, float]] = []
-    words: list[tuple[int, int]] = []
-    i, n = 0, len(text)
-    while i < n:
-        while i < n and text[i] == " ":
-            i += 1
-        j = i
-        while j < n and text[j] != " ":
-            j += 1
-        if j > i:
-            words.append((i, j))
-        i = j
+    # No row holds more characters than this (a generous bound from the narrowest glyph).
+    most = int(width / max(0.5, 0.25 * fm.averageCharWidth())) + 2
+
+    def fitting(a: int, b: int) -> int:
+        """The largest ``k`` (at least 1) with ``text[a:a + k]`` at most ``width`` wide, ``k <= b - a``."""
+        lo, hi = 1, min(b - a, most)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if fm.horizontalAdvance(text[a:a + mid]) <= width:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
     start = end = -1
-    for a, b in words:
-        if start >= 0 and fm.horizontalAdvance(text[start:b]) <= width:
+    for word in _WORD.finditer(text):
+        if len(rows) >= max_rows:
+            return tuple(rows)
+        a, b = word.span()
+        if start >= 0 and b - start <= most and fm.horizontalAdvance(text[start:b]) <= width:
             end = b
             continue
         if start >= 0:
             rows.append((start, end, fm.horizontalAdvance(text[start:end])))
         start, end = a, b
-        while fm.horizontalAdvance(text[start:end]) > width and end - start > 1:  # one word too wide: break it
-            cut = end - 1
-            while cut > start + 1 and fm.horizontalAdvance(text[start:cut]) > width:
-                cut -= 1
+        while (end - start > most or fm.horizontalAdvance(text[start:end]) > width) and end - start > 1:
+            if len(rows) >= max_rows:  # one word too wide: broken between characters
+                return tuple(rows)
+            cut = start + fitting(start, end)
             rows.append((start, cut, fm.horizontalAdvance(text[start:cut])))
             start = cut
-    if start >= 0:
+    if start >= 0 and len(rows) < max_rows:
         rows.append((start, end, fm.horizontalAdvance(text[start:end])))
     return tuple(rows)
 
@@ -201,8 +212,9 @@ def _fit(blocks: list[_Block], current: int, style: LyricsStyle, rect: QRectF,
         out = []
         for b in bs:
             px = max(MIN_PX, round(b.px * scale))
-            out.append(_Block(b.text, px, b.bold, b.colour, b.wipe, _wrap(b.text, style.family, px, b.bold, width),
-                              style.family))
+            rows_fit = int(rect.height() // _row_height(px, b.bold, style.family)) + 1
+            out.append(_Block(b.text, px, b.bold, b.colour, b.wipe,
+                              _wrap(b.text, style.family, px, b.bold, width, rows_fit), style.family))
         gap = max(4.0, _dots_room(style.current_px * scale))
         lead = gap if countdown and cur_first else 0.0  # the countdown dots above a current line on top
         return out, lead + sum(b.height() for b in out) + gap * (len(out) - 1), gap
@@ -263,12 +275,20 @@ def _draw_rows(p: QPainter, rect: QRectF, block: _Block, top: float, family: str
 
 def _draw_message(p: QPainter, rect: QRectF, text: str, style: LyricsStyle, drawn: list[QRectF],
                   lines: list[str] | None = None, from_top: bool = False) -> list[QRectF]:
-    """``text`` (or each of ``lines``) wrapped in the preview font, centred (or from the top)."""
+    """``text`` (or each of ``lines``) wrapped in the preview font, centred (or from the top).
+
+    Lines are wrapped only while there is room for them (plain lyrics may be thousands of lines)."""
     width = max(1.0, rect.width() - 2 * style.margin_px)
-    blocks = [_Block(t, style.preview_px, False, style.dim if lines is None else style.text, family=style.family)
-              for t in (lines if lines is not None else [text])]
-    for b in blocks:
-        b.rows = _wrap(b.text, style.family, b.px, False, width)
+    colour = style.dim if lines is None else style.text
+    rows_left = max(1, int(rect.height() // _row_height(style.preview_px, False, style.family)))
+    blocks = []
+    for t in lines if lines is not None else [text]:
+        if rows_left <= 0:
+            break
+        block = _Block(t, style.preview_px, False, colour, family=style.family)
+        block.rows = _wrap(t, style.family, block.px, False, width, rows_left)
+        rows_left -= len(block.rows)
+        blocks.append(block)
     total = sum(b.height() for b in blocks)
     top = rect.top() if from_top or total > rect.height() else rect.top() + (rect.height() - total) / 2
     for b in blocks:
@@ -298,7 +318,8 @@ def paint_lyrics(p: QPainter, rect: QRectF, lyrics: Lyrics | None, frame: Lyrics
     """Draw ``frame`` of ``lyrics`` into ``rect`` (see the module's docstring); returns the rectangles
     drawn in (a rectangle per row of text, and one for the countdown dots), all inside ``rect``.
 
-    No lyrics: ``message`` centred. Unsynced lyrics: their lines, plainly, from the top.
+    No lyrics: ``message`` centred. Unsynced lyrics: their lines, plainly, from the top (unless the
+    frame names a current line: tap-to-sync shows the line waiting for its tap).
     The painter's state (font, pen, clip) is left as it was.
     """
     drawn: list[QRectF] = []
@@ -308,7 +329,7 @@ def paint_lyrics(p: QPainter, rect: QRectF, lyrics: Lyrics | None, frame: Lyrics
     try:
         if lyrics is None or not lyrics.lines:
             return _draw_message(p, rect, message, style, drawn) if message else drawn
-        if not lyrics.synced:
+        if not lyrics.synced and frame.current < 0:
             return _draw_message(p, rect, "", style, drawn, lines=[ln.text for ln in lyrics.lines], from_top=True)
         blocks, current = _blocks(lyrics, frame, style)
         if not blocks:

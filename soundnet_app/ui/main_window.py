@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QVBoxLayout, QWidget
 
@@ -34,6 +34,7 @@ from soundnet_app.system import release_memory
 from soundnet_app.ui import about, menus
 from soundnet_app.ui.dialogs import Dialogs
 from soundnet_app.ui.header import SongHeader
+from soundnet_app.ui.keys import KeyRouter, set_tab_order
 from soundnet_app.ui.opening import SongOpener
 from soundnet_app.ui.panels import PANELS
 from soundnet_app.ui.panels.host import SLOTS, HostEvents, Panel
@@ -112,7 +113,9 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self.timer = QTimer(self)
         self.panels: list[Panel] = [panel_class(self) for panel_class in PANELS]
-        self._set_tab_order()
+        self.keys = KeyRouter(self, lambda: self.song is not None or self.opener.loading is not None)
+        self.keys.watch(self)  # with a song, Space/A/S/←/→... go to the window, not the focused button
+        set_tab_order(self.centralWidget())
         self._restore_settings()
         self._update_title()
         self.refresh_controls()
@@ -212,8 +215,8 @@ class MainWindow(QMainWindow):
     def _build_ui(self) -> None:
         central = QWidget()
         root = QVBoxLayout(central)
-        root.setContentsMargins(16, 12, 16, 12)
-        root.setSpacing(8)
+        root.setContentsMargins(16, 8, 16, 8)  # tight: the window fits a 1920 x 1080 screen at 200 %
+        root.setSpacing(5)
         self.header = SongHeader(self.icon, self.open_action)
         root.addWidget(self.header)
         self.banner = MessageBanner()
@@ -234,23 +237,12 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.separation.model_label)
         self.statusBar().setSizeGripEnabled(False)
 
-    def _set_tab_order(self) -> None:
-        """Header, banner, drop hint, progress, transport, then the panels' controls in layout order."""
-        t = self.transport.bar
-        header_buttons = [self.header.row.itemAt(i).widget() for i in range(self.header.row.count())]
-        chain = [b for b in header_buttons if b is not None and b.focusPolicy() & Qt.FocusPolicy.TabFocus]
-        chain += [self.banner.action_button, self.banner.close_button, self.drop_hint.button,
-                  self.progress_row.cancel_button, t.play_button, t.ab_button, t.solo_button, t.mute_button,
-                  t.vocal_slider, t.inst_slider]
-        for a, b in zip(chain, chain[1:]):
-            QWidget.setTabOrder(a, b)
-
     def _restore_settings(self) -> None:
         geometry = self.settings.geometry
         if geometry is not None:
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1100, 720)
+        else:  # the first start: as big as a laptop screen, or the screen (less a title bar) if smaller
+            self.resize(QSize(1100, 720).boundedTo(self.screen().availableGeometry().size() - QSize(0, 32)))
         self.transport.restore_levels(self.settings.vocal_level, self.settings.instrumental_level)
         if not self.output.available:
             self.banner.show_message(self.output.reason, "warning")
@@ -278,6 +270,7 @@ class MainWindow(QMainWindow):
         self.playback.open(song)
         self.transport.show_levels()
         self.waveforms.set_song(song)
+        self.transport.show_position()  # where the song was left (Playback remembers it)
         self.stack.setCurrentWidget(self.waveforms)
         if self.banner.kind != "warning":  # errors and "Exported…" were about the previous song
             self.banner.hide()
@@ -384,10 +377,10 @@ class MainWindow(QMainWindow):
         self.events.closing.emit()
         for panel in self.panels:
             panel.shutdown()
+        self.playback.pause()  # remembers where the song was
         self.playback.prefs.flush()
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
-        self.playback.pause()
         self.output.close()
         for task in list(self._tasks):
             task.cancel()

@@ -27,7 +27,9 @@ def build_actions(w) -> None:
     w.open_action = a("&Open…", w.open_dialog, K.Open, "Open a song")
     w.quit_action = a("&Quit", w.close, K.Quit, "Quit SoundNet Karaoke")
     w.cancel_action = a("&Cancel Separation", w.cancel_task, Qt.Key.Key_Escape, "Stop separating this song")
-    w.settings_action = a("&Settings…", w.show_settings, K.Preferences, "Separation model and stem cache")
+    # Ctrl+, where the platform has no settings key (most Linux desktops).
+    w.settings_action = a("&Settings…", w.show_settings, K.Preferences if QKeySequence.keyBindings(K.Preferences)
+                          else "Ctrl+,", "Separation model and stem cache")
     w.shortcuts_action = a("&Keyboard Shortcuts", w.show_shortcuts, K.HelpContents, "List the keyboard shortcuts")
     w.about_action = a("&About SoundNet Karaoke", w.show_about, tip="About this app")
 
@@ -80,10 +82,11 @@ def shortcut_rows(bar: QMenuBar) -> list[tuple[str, str]]:
     for menu_action in bar.actions():
         menu = menu_action.menu()
         for action in menu.actions() if menu is not None else ():
-            keys = " or ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
+            keys = " or ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts()
+                               if not s.isEmpty())
             text = action.text().replace("&", "").rstrip("…")
             if keys and text.lower() not in SKIPPED_IN_LIST:
                 rows.append((keys, text))
-    rows.append(("Tab / Shift+Tab", "Move between the buttons and sliders; Space or Enter presses a button, "
-                                    "arrows move a slider"))
+    rows.append(("Tab / Shift+Tab", ("Move between the buttons and sliders; Enter presses a button, "
+                                     "↑ / ↓ move a slider (the keys above work whatever is focused)")))
     return rows

@@ -49,6 +49,8 @@ class SongOpener(QObject):
         seq = self._seq
         self.loading = path
         w.show_status(f"Opening {path.name}…", 0)
+        if w.song is None:
+            w.header.show_opening(path.name)
         cache = w.cache if w.cache is not None and w.cache.enabled else None
         model_path, mask_power = w.separation.model_path, w.separation.mask_power
 
@@ -85,6 +87,8 @@ class SongOpener(QObject):
         w = self.window
         self.loading = None
         self.play_on_load = False
+        if w.song is None:
+            w.header.show_empty()
         w.start_worker()
         if isinstance(exc, TruncatedFile):
             message = error_message(exc.__cause__ or exc)

@@ -96,7 +96,8 @@ class SeparationControl(QObject):
             self.host.show_status(f"Opened {song.path.name} with its separated stems from the cache", 6000)
             return
         self.host.show_status(f"Opened {song.path.name}", 4000)
-        self.job = self.worker.submit(song, start=0)
+        block = song.coverage.block  # from where the song will play (it remembers where it was left)
+        self.job = self.worker.submit(song, start=min(self.host.playback.position, song.n_frames - 1) // block * block)
         fraction = song.coverage.fraction
         what = "Separating…" if self.model_state == "ready" else "Loading the model…"
         self.host.show_progress(f"{what} {round(fraction * 100)} % kept from before" if fraction else what, fraction)

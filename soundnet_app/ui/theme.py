@@ -70,7 +70,7 @@ QLabel#dropTitle {{ font-size: 18pt; font-weight: 600; color: {TEXT}; }}
 QLabel#dropHint {{ color: {TEXT_DIM}; font-size: 11pt; }}
 QPushButton, QToolButton {{
     color: {TEXT}; background: #262935; border: 1px solid {BORDER};
-    border-radius: 8px; padding: 6px 14px;
+    border-radius: 8px; padding: 4px 14px;
 }}
 QPushButton:hover, QToolButton:hover {{ background: #2f3342; border-color: #3b3f4f; }}
 QPushButton:pressed, QToolButton:pressed {{ background: #22242f; }}
@@ -98,7 +98,7 @@ QSlider::sub-page:horizontal:disabled {{ background: #3a3d4a; }}
 QSlider::handle:horizontal:disabled {{ background: #5d6070; }}
 QSlider#vocalSlider::sub-page:horizontal {{ background: {VOCALS}; }}
 QPushButton:focus, QToolButton:focus, QComboBox:focus, QLineEdit:focus {{ border: 1px solid {FOCUS}; }}
-QPushButton#play:focus {{ border: 2px solid {FOCUS}; }}
+QPushButton#play:focus, QPushButton#primary:focus {{ border: 2px solid {FOCUS}; }}
 QSlider:focus {{ background: #2a2d3c; border-radius: 6px; }}
 QSlider::handle:horizontal:focus {{ background: {FOCUS}; border: 2px solid {ACCENT}; }}
 QSlider#instrumentalSlider::sub-page:horizontal {{ background: {INSTRUMENTAL}; }}

@@ -43,11 +43,11 @@ class TransportControls:
                              "Jump back five seconds")
         self.forward_action = a("&Forward 5 s", lambda: self.seek_relative(SEEK_STEP_S), Qt.Key.Key_Right,
                                 "Jump forward five seconds")
-        self.start_action = a("Go to &Start", lambda: self.seek_seconds(0.0), Qt.Key.Key_Home,
+        self.start_action = a("Go to S&tart", lambda: self.seek_seconds(0.0), Qt.Key.Key_Home,
                               "Jump to the beginning")
         self.guide_up_action = a("Guide Vocal &Louder", lambda: self.step_level("vocal", 1), Qt.Key.Key_Up,
                                  "Raise the guide vocal by 10 %")
-        self.guide_down_action = a("Guide Vocal &Softer", lambda: self.step_level("vocal", -1), Qt.Key.Key_Down,
+        self.guide_down_action = a("Guide Vocal S&ofter", lambda: self.step_level("vocal", -1), Qt.Key.Key_Down,
                                    "Lower the guide vocal by 10 %")
         self.inst_up_action = a("&Instrumental Louder", lambda: self.step_level("instrumental", 1), "Shift+Up",
                                 "Raise the instrumental by 10 %")
@@ -122,6 +122,12 @@ class TransportControls:
         self.show_time(frame)
         w.separation.seeked(w.song, frame)
 
+    def show_position(self) -> None:
+        """The playhead and the time where the playback is (a song opened where it was left)."""
+        frame = self.playback.position
+        self.window.waveforms.set_playhead(frame / SAMPLE_RATE)
+        self.show_time(frame)
+
     def seek_relative(self, delta_s: float) -> None:
         if self.window.song is not None:
             self.seek_seconds(self.playback.position / SAMPLE_RATE + delta_s)
@@ -129,7 +135,7 @@ class TransportControls:
     # -- levels -------------------------------------------------------------
 
     def restore_levels(self, vocal_level: float, instrumental_level: float) -> None:
-        """The levels of the last session (before any song)."""
+        """The levels set with no song open (stored in the settings): where new songs start."""
         self.vocal_slider.setValue(round(vocal_level * 100))
         self.inst_slider.setValue(round(instrumental_level * 100))
         self._vocal_level_changed(self.vocal_slider.value())
@@ -144,7 +150,8 @@ class TransportControls:
     def _vocal_level_changed(self, value: int, from_slider: bool = False) -> None:
         self.vocal_value.setText(f"{value} %")
         self.playback.set_levels(vocal_level=value / 100)
-        self.window.settings.vocal_level = value / 100
+        if self.window.song is None:  # with a song open the level is that song's own (Playback remembers it)
+            self.window.settings.vocal_level = self.playback.new_song_levels["vocal_level"] = value / 100
         if from_slider and value > 0 and self.playback.params.mute:
             self.mute_action.setChecked(False)  # moving the guide up means "let me hear it"
         self.update_mode_controls()
@@ -152,7 +159,8 @@ class TransportControls:
     def _inst_level_changed(self, value: int) -> None:
         self.inst_value.setText(f"{value} %")
         self.playback.set_levels(instrumental_level=value / 100)
-        self.window.settings.instrumental_level = value / 100
+        if self.window.song is None:
+            self.window.settings.instrumental_level = self.playback.new_song_levels["instrumental_level"] = value / 100
 
     # -- what the bar shows ------------------------------------------------------
 

@@ -87,7 +87,8 @@ class WaveformView(pg.PlotWidget):
         vb.enableAutoRange(False)
         self.setYRange(-1.05, 1.05, padding=0)
         self.setXRange(0, 1, padding=0)
-        self.setMinimumHeight(56 if show_time_axis else 40)  # the window's minimum height adds these up
+        self.setMinimumHeight(44 if show_time_axis else 26)  # the window's minimum height adds these up
+        self.setMaximumHeight(108 if show_time_axis else 90)  # a bigger window gives the rest to the lyrics
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the window's ←/→ seek; no keys of its own
@@ -163,10 +164,18 @@ class WaveformView(pg.PlotWidget):
         self.marker.setPos(min(seconds, self.duration * 0.85), 0.5)
         self.marker.show()
 
+    def set_note(self, text: str) -> None:
+        """A word after the view's name in its label (``"Vocals · separating…"``): never over the name."""
+        label = f"{self.name} · {text}" if text else self.name
+        if self.label.text() != label:
+            self.label.setText(label)
+            self.label.adjustSize()
+
     def clear_song(self) -> None:
         self.set_envelope(None)
         self.set_regions([], QBrush())
         self.set_marker("", None)
+        self.set_note("")
         self.set_playhead(0.0)
 
     # -- interaction -----------------------------------------------------------
@@ -266,10 +275,8 @@ class WaveformPanel(QWidget):
         self.mixture.set_regions(done if gaps else [], self._done_brush)
         for view in (self.vocals, self.instrumental):
             view.set_regions(gaps, self._todo_brush)
-        if separating and frontier_s is not None:
-            self.vocals.set_marker("Separating…", frontier_s)
-        else:
-            self.vocals.set_marker("", None)
+        # In the label, not at the frontier: at the start of a song a marker there covered the name.
+        self.vocals.set_note("separating…" if separating and frontier_s is not None else "")
 
     def set_playhead(self, seconds: float) -> None:
         for view in self.views:

@@ -7,7 +7,8 @@ Keyboard: every button and slider takes focus by Tab and by click. The
 window's one-key shortcuts (Space, arrows, Home) would otherwise win over the
 focused control, so :class:`FocusButton` claims Space/Enter and
 :class:`LevelSlider` the arrow, Home/End and page keys while they have focus
-(Qt's ``ShortcutOverride``).
+(Qt's ``ShortcutOverride``). Once a song is open the window's
+:class:`~soundnet_app.ui.keys.KeyRouter` gives its shortcut keys back to it.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ class MessageBanner(QFrame):
         super().__init__(parent)
         self.setObjectName("banner")
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 6, 6, 6)
+        layout.setContentsMargins(12, 3, 6, 3)
         self.label = QLabel()
         self.label.setTextFormat(Qt.TextFormat.PlainText)  # file names are not markup
         self.label.setWordWrap(True)
@@ -227,7 +228,7 @@ class TransportBar(QFrame):
         super().__init__(parent)
         self.setObjectName("card")
         self.grid = QGridLayout(self)
-        self.grid.setContentsMargins(14, 10, 14, 10)
+        self.grid.setContentsMargins(14, 6, 14, 6)
         self.grid.setHorizontalSpacing(12)
         self.grid.setVerticalSpacing(8)
         self.play_button = make_button("▶", play_action, name="play", accessible="Play")

@@ -38,7 +38,7 @@ def test_tab_reaches_every_control_in_order_with_names(qtbot, window, song_file)
     focus_window(qtbot, window)
     window.header.open_button.setFocus()
     seen = [QApplication.focusWidget()]
-    for _ in range(12):
+    for _ in range(30):  # the lyrics' and key/tempo controls come before the transport, as on screen
         QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         seen.append(QApplication.focusWidget())
     expected = [window.header.open_button, window.panel(ExportPanel).button, window.transport.play_button, window.transport.ab_button,
@@ -49,22 +49,23 @@ def test_tab_reaches_every_control_in_order_with_names(qtbot, window, song_file)
         assert w.accessibleName(), w
 
 
-def test_space_presses_the_focused_button_and_arrows_move_the_focused_slider(qtbot, window, song_file):
+def test_return_presses_the_focused_button_and_up_down_move_the_focused_slider(qtbot, window, song_file):
+    """With a song, Space and ←/→ belong to the window (tests/ui/test_app_keys.py); Return and ↑/↓/End don't."""
     window.open_path(song_file)
     wait_separated(qtbot, window)
     focus_window(qtbot, window)
     window.transport.solo_button.setFocus()
-    QTest.keyClick(window.transport.solo_button, Qt.Key.Key_Space)
-    assert window.transport.solo_button.isChecked() and window.playback.mixer.params.solo
-    assert not window.playback.playing  # Space went to the button, not to play/pause
-    QTest.keyClick(window.transport.solo_button, Qt.Key.Key_Space)
-    assert not window.playback.mixer.params.solo
+    QTest.keyClick(window.transport.solo_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.transport.solo_button.isChecked() and window.playback.mixer.params.solo,
+                    timeout=2000)
+    QTest.keyClick(window.transport.solo_button, Qt.Key.Key_Enter)
+    qtbot.waitUntil(lambda: not window.playback.mixer.params.solo, timeout=2000)
     window.playback.seek(5 * SAMPLE_RATE)
     window.transport.vocal_slider.setFocus()
     value = window.transport.vocal_slider.value()
-    QTest.keyClick(window.transport.vocal_slider, Qt.Key.Key_Right)
+    QTest.keyClick(window.transport.vocal_slider, Qt.Key.Key_Up)
     assert window.transport.vocal_slider.value() == value + window.transport.vocal_slider.singleStep()
-    assert window.playback.position == 5 * SAMPLE_RATE  # → moved the slider, not the playhead
+    assert window.playback.position == 5 * SAMPLE_RATE
     QTest.keyClick(window.transport.vocal_slider, Qt.Key.Key_End)
     assert window.transport.vocal_slider.value() == 100 and window.playback.mixer.params.vocal_level == 1.0
 

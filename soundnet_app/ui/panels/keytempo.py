@@ -81,8 +81,8 @@ class KeyTempoPanel(Panel):
         self.actions = {
             "key_up": act("Key &Up", lambda: self.step_key(1), None, "One semitone higher"),
             "key_down": act("Key &Down", lambda: self.step_key(-1), None, "One semitone lower"),
-            "tempo_up": act("&Faster", lambda: self.step_tempo(1), "Ctrl+Up", "5 % faster, same key"),
-            "tempo_down": act("S&lower", lambda: self.step_tempo(-1), "Ctrl+Down", "5 % slower, same key"),
+            "tempo_up": act("F&aster", lambda: self.step_tempo(1), "Ctrl+Up", "5 % faster, same key"),
+            "tempo_down": act("Slo&wer", lambda: self.step_tempo(-1), "Ctrl+Down", "5 % slower, same key"),
             "reset": act("&Reset Key and Tempo", self.reset, "Ctrl+0", "Original key and tempo"),
         }
         self.actions["key_up"].setShortcuts([QKeySequence("+"), QKeySequence("="), QKeySequence("]")])

@@ -79,15 +79,15 @@ class QueuePanel(Panel):
                                 menu="file"),
             "play_next": h.add_action("&Play Next", self.play_next, "Ctrl+Shift+N",
                                       "Move the selected song to right after the one on stage", menu="queue"),
-            "skip": h.add_action("&Skip to the Next Song", self.skip, "Ctrl+Shift+Right",
+            "skip": h.add_action("S&kip to the Next Song", self.skip, "Ctrl+Shift+Right",
                                  "Stop this song and start the next in the queue", menu="queue"),
             "remove": h.add_action("&Remove from Queue", lambda: self.remove(self.view.selected_row()),
                                    tip="Remove the selected song from the queue", menu="queue"),
-            "set_singer": h.add_action("Set &Singer", self.set_singer, tip="Give the selected song the singer typed",
+            "set_singer": h.add_action("Set Si&nger", self.set_singer, tip="Give the selected song the singer typed",
                                        menu="queue"),
-            "pause": h.add_action("Pause the &Countdown", self.toggle_countdown, "Ctrl+P",
+            "pause": h.add_action("Pause the C&ountdown", self.toggle_countdown, "Ctrl+P",
                                   "Pause or go on with the countdown to the next song", menu="queue"),
-            "separate_all": h.add_action("Separate &All", self.separate_all, tip="Separate every song in the queue "
+            "separate_all": h.add_action("Separa&te All", self.separate_all, tip="Separate every song in the queue "
                                          "now (Esc cancels)", menu="queue"),
             "clear": h.add_action("&Clear the Queue", self.clear, tip="Empty the queue and start a new night",
                                   menu="queue"),
@@ -98,7 +98,7 @@ class QueuePanel(Panel):
                                             tip="Show the melody's notes under the lyrics on the stage",
                                             checkable=True, menu="queue")
         self.actions["lane"].setChecked(str(h.settings.q.value("stage/pitch_lane", "false")).lower() == "true")
-        self.screen_menu = menu.addMenu("Stage S&creen")
+        self.screen_menu = menu.addMenu("Stage Scr&een")
         self.screen_menu.aboutToShow.connect(self._fill_screens)
 
     def _fill_screens(self) -> None:

@@ -26,7 +26,7 @@ from soundnet_app.sing.lyrics import Lyrics, LyricsError, LyricsExistError
 from soundnet_app.sing.mic import FileInput, InputSource, MicInput, input_devices
 from soundnet_app.sing.monitor import VoiceMonitor
 from soundnet_app.sing.session import SingAlong
-from soundnet_app.sing.take import calibrate_latency
+from soundnet_app.sing.take import calibrate_latency, file_play_record, latency_problem
 from soundnet_app.ui.panels.host import Panel, PanelHost
 from soundnet_app.ui.panels.lyrics_reader import LyricsReader
 from soundnet_app.ui.panels.sing_views import SingView
@@ -58,7 +58,7 @@ class SingPanel(Panel):
         v.reverb_box.toggled.connect(self._reverb_toggled)
         self._apply_monitor()
         v.show_latency(self.latency_s)
-        host.place(v, "below_waveforms", stretch=1)
+        host.place(v, "below_waveforms", stretch=2)  # lyrics before waveforms: 2/3 of a bigger window
         host.events.songLoaded.connect(self.set_song)
         host.events.chunkSeparated.connect(self._chunk_ready)
         host.events.modelReady.connect(self._model_ready)
@@ -128,7 +128,7 @@ class SingPanel(Panel):
                                            "Show or hide the lyrics and the pitch lane", checkable=True, menu="sing")
         self.show_action.setChecked(self.settings_bool("sing/visible", True))
         menu.addSeparator()
-        self.load_action = host.add_action("&Load Lyrics…", self.load_lyrics_dialog, tip="Open an .lrc or text file",
+        self.load_action = host.add_action("Load L&yrics…", self.load_lyrics_dialog, tip="Open an .lrc or text file",
                                            menu="sing")
         self.sync_action = host.add_action("&Sync Lyrics by Tapping…", self.start_tap_sync,
                                            tip="Tap a key at the start of each line while the song plays", menu="sing")
@@ -142,7 +142,7 @@ class SingPanel(Panel):
         self.calibrate_action = host.add_action("&Calibrate Latency", self.calibrate,
                                                 tip="Play clicks and record them to measure the round trip",
                                                 menu="sing")
-        self.take_action = host.add_action("Save My &Take…", self.save_take_dialog,
+        self.take_action = host.add_action("Sa&ve My Take…", self.save_take_dialog,
                                            tip="Your recorded voice with the instrumental, in one file", menu="sing")
         self.new_take_action = host.add_action("Start a &New Take", self.new_take,
                                                tip="Forget what was sung so far (singing from the very start does too)",
@@ -308,10 +308,17 @@ class SingPanel(Panel):
         self.view.score_label.setText("")
 
     def calibrate(self) -> None:
-        task = TaskThread(lambda progress, cancel: calibrate_latency())
+        path = os.environ.get("SOUNDNET_MIC_FILE")
+        device = self.view.device_box.currentData()
+
+        def run(progress, cancel):
+            play_record = file_play_record(FileInput(path).audio) if path else None
+            return calibrate_latency(play_record, input_device=device)
+
+        task = TaskThread(run)
         task.succeeded.connect(lambda s: setattr(self, "latency_s", s))
         task.failed.connect(lambda e: self.host.show_banner(
-            f"Could not measure the latency. {error_message(e)}", "warning"))
+            f"Could not measure the latency. {latency_problem(e)}", "warning"))
         self.host.start_task(task)
 
     def save_take_dialog(self) -> None:

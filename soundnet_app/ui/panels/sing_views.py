@@ -11,14 +11,15 @@ import time
 
 import numpy as np
 from pyqtgraph import functions as fn
-from PySide6.QtCore import QRectF, QSignalBlocker, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
+from PySide6.QtCore import QRectF, QSignalBlocker, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -26,10 +27,15 @@ from PySide6.QtWidgets import (
 
 from soundnet_app.sing.guide import PitchGuide
 from soundnet_app.sing.lyrics import Lyrics
+from soundnet_app.sing.lyrics_frame import LyricsFrame, lyrics_frame_at
 from soundnet_app.sing.pitch import hz_to_midi
 from soundnet_app.sing.scoring import TOLERANCE_CENTS
 from soundnet_app.ui import theme
+from soundnet_app.ui.lyrics_painter import LyricsStyle, paint_lyrics
 
+LYRICS_MIN_HEIGHT = 48  # the current line and a preview at the desk's smallest font
+LYRICS_HEIGHT = 150  # what the lyrics ask for: the line before, the current one (wrapped) and the next
+LANE_MAX_HEIGHT = 160
 LANE_PAST_S = 2.5
 LANE_FUTURE_S = 5.5
 SINGER = "#ffd166"
@@ -40,7 +46,11 @@ NO_MIC_TIP = "No microphone was found, so there is no voice to hear."
 
 
 class LyricsView(QWidget):
-    """The current line (word by word where timed), the one before, and the next two."""
+    """The current line (wiped word by word where timed), the next one, and the one before where there is room.
+
+    Drawn by :func:`~soundnet_app.ui.lyrics_painter.paint_lyrics` (long lines wrap, nothing overlaps);
+    :attr:`drawn` keeps the rectangles of the last paint.
+    """
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -48,75 +58,44 @@ class LyricsView(QWidget):
         self.time = 0.0
         self.message = "No lyrics for this song. Sing › Load Lyrics… or Sync Lyrics…"
         self.tap_index: int | None = None  # tap-to-sync: the line waiting for its tap
-        self.setMinimumHeight(56)
-        self._state = None
+        self.drawn: list[QRectF] = []
+        self.setMinimumHeight(LYRICS_MIN_HEIGHT)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self._shown: LyricsFrame | None = None
+
+    def sizeHint(self) -> QSize:
+        return QSize(400, LYRICS_HEIGHT)
 
     def set_lyrics(self, lyrics: Lyrics | None, message: str = "") -> None:
         self.lyrics = lyrics
         if message:
             self.message = message
-        self._state = None
+        self._shown = None
         self.update()
+
+    @property
+    def frame(self) -> LyricsFrame:
+        """What the view shows now: the tapped line while syncing, else the lyrics at :attr:`time`."""
+        lyr = self.lyrics
+        if self.tap_index is not None and lyr is not None:
+            i = self.tap_index
+            return LyricsFrame(i, i - 1, i + 1 if i + 1 < len(lyr.lines) else -1, 0.0, 0)
+        return lyrics_frame_at(lyr, self.time)
 
     def set_time(self, t: float) -> None:
         self.time = t
-        lyr = self.lyrics
-        state = None
-        if lyr is not None and lyr.synced and self.tap_index is None:
-            i = lyr.line_at(t)
-            state = (i, lyr.word_at(i, t))
-        else:
-            state = (self.tap_index, -2)
-        if state != self._state:  # repaint only when something shown changes
-            self._state = state
+        frame = self.frame
+        if frame != self._shown:  # repaint only when something shown changes
+            self._shown = frame
             self.update()
 
     def paintEvent(self, event) -> None:
         p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        w, h = self.width(), self.height()
-        lyr = self.lyrics
-        big, small = QFont(self.font()), QFont(self.font())
-        big.setPointSizeF(self.font().pointSizeF() * 1.7)
-        big.setBold(True)
-        small.setPointSizeF(self.font().pointSizeF() * 1.15)
-        if lyr is None or not lyr.lines:
-            p.setPen(QColor(theme.TEXT_DIM))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message)
-            return
+        style = LyricsStyle.for_height(self.height(), stage=False, family=self.font().family())
         if self.tap_index is not None:
-            i = self.tap_index
-        elif lyr.synced:
-            i = lyr.line_at(self.time)
-        else:
-            i = -1
-        rows = [(i - 1, small, theme.TEXT_DIM), (i, big, theme.TEXT), (i + 1, small, theme.TEXT_DIM),
-                (i + 2, small, theme.TEXT_DIM)]
-        y = 4
-        heights = [0.2, 0.36, 0.22, 0.22]
-        for (k, font, colour), frac in zip(rows, heights):
-            rh = h * frac
-            if 0 <= k < len(lyr.lines):
-                line = lyr.lines[k]
-                p.setFont(font)
-                rect = QRectF(0, y, w, rh)
-                if k == i and line.words and self.tap_index is None:
-                    self._paint_words(p, rect, line, lyr.word_at(k, self.time))
-                else:
-                    p.setPen(QColor(theme.ACCENT if (k == i and self.tap_index is not None) else colour))
-                    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, line.text)
-            y += rh
-
-    @staticmethod
-    def _paint_words(p: QPainter, rect: QRectF, line, current: int) -> None:
-        fm = p.fontMetrics()
-        texts = [w.text for w in line.words]
-        widths = [fm.horizontalAdvance(t + " ") for t in texts]
-        x = rect.center().x() - sum(widths) / 2
-        for j, (t, wd) in enumerate(zip(texts, widths)):
-            p.setPen(QColor(theme.VOCALS if j <= current else theme.TEXT))
-            p.drawText(QRectF(x, rect.top(), wd, rect.height()), Qt.AlignmentFlag.AlignVCenter, t)
-            x += wd
+            style.text = theme.ACCENT  # the line waiting for its tap
+        self.drawn = paint_lyrics(p, QRectF(self.rect()), self.lyrics, self.frame, style, self.message)
+        p.end()
 
 
 def _polygon(xs: np.ndarray, ys: np.ndarray) -> QPolygonF:
@@ -143,7 +122,11 @@ class PitchLane(QWidget):
         self._range = (55, 79)
         self._range_version = -1
         self._range_at = 0.0  # when the range was last fitted (a growing guide: at most 1/s)
-        self.setMinimumHeight(48)
+        self.setMinimumHeight(32)
+        self.setMaximumHeight(LANE_MAX_HEIGHT)  # a bigger window gives its room to the lyrics
+
+    def sizeHint(self) -> QSize:
+        return QSize(400, 96)
 
     def set_guide(self, guide: PitchGuide | None) -> None:
         self.guide = guide
@@ -163,7 +146,7 @@ class PitchLane(QWidget):
             # Every piece of a guide being built bumps its version: refit the lane at most once a
             # second (NumPy on the UI thread waits for the GIL each time it lets go of it).
             midis = sorted(n.midi for n in notes)
-            lo, hi = midis[int(0.02 * (len(midis) - 1))], midis[int(round(0.98 * (len(midis) - 1)))]
+            lo, hi = midis[int(0.02 * (len(midis) - 1))], midis[round(0.98 * (len(midis) - 1))]
             mid = (lo + hi) / 2
             half = max(7, min(14, (hi - lo) / 2 + 2))
             self._range = (int(mid - half), int(mid + half))
@@ -253,8 +236,8 @@ class SingView(QWidget):
         layout.setSpacing(6)
         self.lyrics_view = LyricsView()
         self.lane = PitchLane()
-        layout.addWidget(self.lyrics_view)
-        layout.addWidget(self.lane)
+        layout.addWidget(self.lyrics_view, 3)  # the lyrics get the room first
+        layout.addWidget(self.lane, 1)
         row = QHBoxLayout()
         self.mic_button = QPushButton("Sing")
         self.mic_button.setCheckable(True)
