@@ -152,12 +152,8 @@ class MainWindow(QMainWindow):
         target, anchor = self._menus[menu]
         target.insertSeparator(anchor) if anchor is not None else target.addSeparator()
 
-    def add_menu(self, name: str, title: str) -> QMenu:
-        menu = QMenu(title, self)
-        help_menu = self._menus["help"][0]
-        self.menuBar().insertMenu(help_menu.menuAction(), menu)  # Help stays last
-        self._menus[name] = (menu, None)
-        return menu
+    def add_menu(self, name: str, title: str, parent: str | None = None) -> QMenu:
+        return menus.add_menu(self, self._menus, name, title, parent)
 
     def place(self, widget: QWidget, slot: str, stretch: int = 0) -> None:
         if slot not in SLOTS:

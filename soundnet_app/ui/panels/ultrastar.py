@@ -1,4 +1,4 @@
-"""File › Export UltraStar Song… and Export Karaoke Video…: the song out as a game's song folder or an MP4.
+"""File › Export › UltraStar Song… and Karaoke Video…: the song out as a game's song folder or an MP4.
 
 :class:`UltraStarPanel` runs one export at a time in the background, with the
 window's progress row and Cancel. The melody comes from the song's own notes
@@ -34,11 +34,12 @@ class UltraStarPanel(Panel):
         super().__init__(host)
         self.task: TaskThread | None = None
         self._what = ""
-        self.ultrastar_action = host.add_action("Export &UltraStar Song…", self.ultrastar_dialog,
+        host.add_menu("export", "&Export", parent="file")  # File › Export (the export panel's too)
+        self.ultrastar_action = host.add_action("&UltraStar Song…", self.ultrastar_dialog,
                                                 tip="Write a song folder for UltraStar, Vocaluxe, Performous…",
-                                                menu="file")
-        self.video_action = host.add_action("Export Karaoke &Video…", self.video_dialog,
-                                            tip="Write an MP4 of the karaoke mix with its lyrics", menu="file")
+                                                menu="export")
+        self.video_action = host.add_action("Karaoke &Video…", self.video_dialog,
+                                            tip="Write an MP4 of the karaoke mix with its lyrics", menu="export")
 
     @property
     def busy(self) -> bool:
