@@ -301,8 +301,8 @@ class MainWindow(QMainWindow):
             self.cancel_task()
 
     def show_settings(self) -> None:
-        """The settings dialog: the model (a change reloads the separator) and the stem cache."""
-        chosen = self.dialogs.settings(self, self.separation.model_path, self.cache)
+        """The settings dialog: the model (a change reloads the separator), the stem cache, the stage screen."""
+        chosen = self.dialogs.settings(self, self.separation.model_path, self.cache, self.settings)
         if chosen is None or Path(chosen) == self.separation.model_path:
             return
         self.set_model(chosen)

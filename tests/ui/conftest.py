@@ -58,7 +58,7 @@ class FakeDialogs:
         self.calls.append(("save_audio", title, suggested.name))
         return self.save_path
 
-    def settings(self, parent, model_path, cache):
+    def settings(self, parent, model_path, cache, app_settings=None):
         self.calls.append(("settings", str(model_path)))
         return self.settings_choice
 
