@@ -265,6 +265,11 @@ class Dialogs:
         path, _ = QFileDialog.getOpenFileName(parent, "Open a Song", folder, audio_file_filter())
         return path or None
 
+    def open_songs(self, parent: QWidget, folder: str) -> list[str]:
+        """Several songs at once (Add to Queue…), in the order the dialog gives them; ``[]``: cancelled."""
+        paths, _ = QFileDialog.getOpenFileNames(parent, "Add Songs to the Queue", folder, audio_file_filter())
+        return list(paths)
+
     def open_lyrics(self, parent: QWidget, folder: str) -> str | None:
         path, _ = QFileDialog.getOpenFileName(parent, "Load Lyrics", folder, "Lyrics (*.lrc *.txt);;All files (*)")
         return path or None

@@ -31,6 +31,7 @@ class FakeDialogs:
 
     def __init__(self):
         self.open_path = None
+        self.open_paths: list = []  # what open_songs (Add to Queue…, several files) answers
         self.export_choice = None
         self.conflict_answer = "rename"
         self.settings_choice = None
@@ -45,6 +46,10 @@ class FakeDialogs:
     def export_options(self, parent, folder, format, song, vocal_level, subtypes=None, bitrates=None):
         self.calls.append(("export_options", folder, format, song, vocal_level))
         return self.export_choice
+
+    def open_songs(self, parent, folder):
+        self.calls.append(("open_songs", folder))
+        return list(self.open_paths)
 
     def open_lyrics(self, parent, folder):
         self.calls.append(("open_lyrics", folder))

@@ -131,9 +131,10 @@ class QueuePanel(Panel):
         self.ahead.pump()
 
     def add_dialog(self) -> None:
-        path = self.host.dialogs.open_file(self.host, self.host.settings.last_folder)
-        if path:
-            self.add([path])
+        """File › Add to Queue…: one or several songs, chosen together, join the queue in the order given."""
+        paths = self.host.dialogs.open_songs(self.host, self.host.settings.last_folder)
+        if paths:
+            self.add(list(paths))
 
     def move(self, row: int, to: int) -> None:
         new = self.queue.move(row, to)
