@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from soundnet_app.audio.formats import OUTPUT_FORMATS, SUPPORTED_INPUT_SUFFIXES
 from soundnet_app.separation.catalog import available_models, model_info
 from soundnet_app.ui.paste_lyrics import PasteLyricsDialog
+from soundnet_app.ui.ultrastar_dialog import UltraStarChoice, UltraStarDialog
 from soundnet_app.ui.video_dialog import VideoChoice, VideoDialog
 
 
@@ -290,9 +291,10 @@ class Dialogs:
         dialog = ExportDialog(parent, folder, format, song, vocal_level, subtypes, bitrates)
         return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
-    def ultrastar_folder(self, parent: QWidget, folder: str) -> str | None:
-        """The folder an UltraStar song folder is written into."""
-        return QFileDialog.getExistingDirectory(parent, "Export UltraStar Song Into", folder) or None
+    def ultrastar_options(self, parent: QWidget, folder: str, own_bpm: float | None = None) -> UltraStarChoice | None:
+        """The folder and the BPM (typed, or ``None``: estimate / the song's own) of an UltraStar export."""
+        dialog = UltraStarDialog(parent, folder, own_bpm)
+        return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def video_options(self, parent: QWidget, suggested: Path) -> VideoChoice | None:
         dialog = VideoDialog(parent, suggested)

@@ -37,6 +37,7 @@ class FakeDialogs:
         self.settings_choice = None
         self.pasted_lyrics = None
         self.save_path = None
+        self.ultrastar_choice = None  # an UltraStarChoice (folder, typed BPM or None) for the UltraStar export
         self.calls: list[tuple] = []
 
     def open_file(self, parent, folder):
@@ -62,6 +63,10 @@ class FakeDialogs:
     def save_audio(self, parent, title, suggested):
         self.calls.append(("save_audio", title, suggested.name))
         return self.save_path
+
+    def ultrastar_options(self, parent, folder, own_bpm=None):
+        self.calls.append(("ultrastar_options", folder, own_bpm))
+        return self.ultrastar_choice
 
     def settings(self, parent, model_path, cache, app_settings=None):
         self.calls.append(("settings", str(model_path)))
