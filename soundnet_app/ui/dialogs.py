@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 from soundnet_app.audio.formats import OUTPUT_FORMATS, SUPPORTED_INPUT_SUFFIXES
 from soundnet_app.separation.catalog import available_models, model_info
 from soundnet_app.ui.paste_lyrics import PasteLyricsDialog
+from soundnet_app.ui.ultrastar_dialog import UltraStarChoice, UltraStarDialog
 from soundnet_app.ui.video_dialog import VideoChoice, VideoDialog
 
 
@@ -152,15 +154,22 @@ def format_bytes(n: int) -> str:
     return f"{n:.1f} TB"
 
 
+def screen_choices() -> list[tuple[str, str]]:
+    """``(name, label)`` of the stage screens to choose from: automatic (``""``), then each screen."""
+    return [("", "Automatic (a second screen when there is one)")] + [  # an unnamed screen cannot be chosen
+        (s.name(), f"{s.name()} ({s.geometry().width()}×{s.geometry().height()})") for s in QGuiApplication.screens()
+        if s.name()]
+
+
 class SettingsDialog(QDialog):
-    """The separation model, and the separated songs kept (the stem cache) with a button to forget them.
+    """The separation model, the separated songs kept (the stem cache, a button forgets them), the stage screen.
 
     Args:
         model_path: the model in use (listed even if it is not a bundled one).
         cache: the app's :class:`~soundnet_app.separation.cache.StemCache` or ``None``.
     """
 
-    def __init__(self, parent: QWidget | None, model_path: Path, cache=None):
+    def __init__(self, parent: QWidget | None, model_path: Path, cache=None, app_settings=None):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(460)
@@ -194,6 +203,16 @@ class SettingsDialog(QDialog):
         row.addWidget(self.cache_label, 1)
         row.addWidget(self.clear_button)
         form.addRow("Separated songs kept:", row)
+        self.app_settings = app_settings
+        self.stage_combo = QComboBox()  # the screen the stage view (View › Stage View, F11) opens on
+        self.stage_combo.setToolTip("Where View › Stage View (F11) shows the lyrics for the room")
+        for name, label in screen_choices():
+            self.stage_combo.addItem(label, name)
+        chosen = self.stage_combo.findData(app_settings.stage_screen if app_settings is not None else "")
+        self.stage_combo.setCurrentIndex(max(0, chosen))
+        self.stage_combo.setEnabled(app_settings is not None)
+        form.addRow("S&tage screen:", self.stage_combo)
+        self.accepted.connect(self._save_stage_screen)
         layout.addLayout(form)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -232,6 +251,10 @@ class SettingsDialog(QDialog):
             self.cache.clear()
         self.update_cache_size()
 
+    def _save_stage_screen(self) -> None:
+        if self.app_settings is not None:
+            self.app_settings.stage_screen = self.stage_combo.currentData() or ""
+
     def chosen_model(self) -> Path:
         return Path(self.model_combo.currentData())
 
@@ -242,6 +265,11 @@ class Dialogs:
     def open_file(self, parent: QWidget, folder: str) -> str | None:
         path, _ = QFileDialog.getOpenFileName(parent, "Open a Song", folder, audio_file_filter())
         return path or None
+
+    def open_songs(self, parent: QWidget, folder: str) -> list[str]:
+        """Several songs at once (Add to Queue…), in the order the dialog gives them; ``[]``: cancelled."""
+        paths, _ = QFileDialog.getOpenFileNames(parent, "Add Songs to the Queue", folder, audio_file_filter())
+        return list(paths)
 
     def open_lyrics(self, parent: QWidget, folder: str) -> str | None:
         path, _ = QFileDialog.getOpenFileName(parent, "Load Lyrics", folder, "Lyrics (*.lrc *.txt);;All files (*)")
@@ -263,17 +291,22 @@ class Dialogs:
         dialog = ExportDialog(parent, folder, format, song, vocal_level, subtypes, bitrates)
         return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
-    def ultrastar_folder(self, parent: QWidget, folder: str) -> str | None:
-        """The folder an UltraStar song folder is written into."""
-        return QFileDialog.getExistingDirectory(parent, "Export UltraStar Song Into", folder) or None
+    def ultrastar_options(self, parent: QWidget, folder: str, own_bpm: float | None = None) -> UltraStarChoice | None:
+        """The folder and the BPM (typed, or ``None``: estimate / the song's own) of an UltraStar export."""
+        dialog = UltraStarDialog(parent, folder, own_bpm)
+        return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def video_options(self, parent: QWidget, suggested: Path) -> VideoChoice | None:
         dialog = VideoDialog(parent, suggested)
         return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
-    def settings(self, parent: QWidget, model_path: Path, cache) -> Path | None:
-        """Show the settings; the chosen model's path, or ``None`` if cancelled (the cache may be cleared either way)."""
-        dialog = SettingsDialog(parent, model_path, cache)
+    def settings(self, parent: QWidget, model_path: Path, cache, app_settings=None) -> Path | None:
+        """Show the settings; the chosen model's path, or ``None`` if cancelled (the cache may be cleared either way).
+
+        With ``app_settings`` (the window's :class:`~soundnet_app.ui.settings.AppSettings`), OK also saves the
+        stage screen chosen there.
+        """
+        dialog = SettingsDialog(parent, model_path, cache, app_settings)
         return dialog.chosen_model() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def resolve_conflict(self, parent: QWidget, paths: list[Path]) -> str | None:

@@ -152,12 +152,8 @@ class MainWindow(QMainWindow):
         target, anchor = self._menus[menu]
         target.insertSeparator(anchor) if anchor is not None else target.addSeparator()
 
-    def add_menu(self, name: str, title: str) -> QMenu:
-        menu = QMenu(title, self)
-        help_menu = self._menus["help"][0]
-        self.menuBar().insertMenu(help_menu.menuAction(), menu)  # Help stays last
-        self._menus[name] = (menu, None)
-        return menu
+    def add_menu(self, name: str, title: str, parent: str | None = None) -> QMenu:
+        return menus.add_menu(self, self._menus, name, title, parent)
 
     def place(self, widget: QWidget, slot: str, stretch: int = 0) -> None:
         if slot not in SLOTS:
@@ -305,8 +301,8 @@ class MainWindow(QMainWindow):
             self.cancel_task()
 
     def show_settings(self) -> None:
-        """The settings dialog: the model (a change reloads the separator) and the stem cache."""
-        chosen = self.dialogs.settings(self, self.separation.model_path, self.cache)
+        """The settings dialog: the model (a change reloads the separator), the stem cache, the stage screen."""
+        chosen = self.dialogs.settings(self, self.separation.model_path, self.cache, self.settings)
         if chosen is None or Path(chosen) == self.separation.model_path:
             return
         self.set_model(chosen)

@@ -4,7 +4,8 @@ Every action is added to the window itself, so its shortcut works with the
 menu bar hidden too. :func:`build_actions` sets them as attributes of the
 window (``window.play_action``...). Panels add theirs through the window's
 ``add_action(..., menu=...)``: into File before Settings, at the end of
-Playback, or into a menu of their own placed before Help.
+Playback, into a menu of their own placed before Help, or into a submenu
+(``add_menu(name, title, parent="file")``: File › Export).
 """
 
 from __future__ import annotations
@@ -57,6 +58,24 @@ def build_menus(w, bar: QMenuBar) -> dict[str, tuple[QMenu, QAction | None]]:
     return {"file": (file_menu, file_anchor), "playback": (play_menu, None), "help": (help_menu, None)}
 
 
+def add_menu(w, known: dict, name: str, title: str, parent: str | None = None) -> QMenu:
+    """A panel's menu ``name``: before Help, or a submenu of menu ``parent`` (where its panels' actions go).
+
+    Asking again for a name already made gives that menu back, so several panels can share a submenu
+    (File › Export).
+    """
+    if name in known:
+        return known[name][0]
+    menu = QMenu(title, w)
+    if parent is None:
+        w.menuBar().insertMenu(known["help"][0].menuAction(), menu)  # Help stays last
+    else:
+        target, anchor = known[parent]
+        target.insertMenu(anchor, menu) if anchor is not None else target.addMenu(menu)
+    known[name] = (menu, None)
+    return menu
+
+
 def fill_recent_menu(menu: QMenu, settings: AppSettings, open_path) -> None:
     """Open Recent: numbered entries, told apart by their folders where names repeat."""
     menu.clear()
@@ -76,17 +95,25 @@ def fill_recent_menu(menu: QMenu, settings: AppSettings, open_path) -> None:
 SKIPPED_IN_LIST = ("quit", "keyboard shortcuts")  # obvious, or the list itself
 
 
+def _menu_rows(menu: QMenu, prefix: str, rows: list) -> None:
+    """The shortcut rows of ``menu`` and its submenus (a submenu's entries named after it: "Export Stems")."""
+    for action in menu.actions():
+        text = action.text().replace("&", "").rstrip("…")
+        if action.menu() is not None:
+            _menu_rows(action.menu(), f"{prefix}{text} ", rows)
+            continue
+        keys = " or ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts()
+                           if not s.isEmpty())
+        if keys and text.lower() not in SKIPPED_IN_LIST:
+            rows.append((keys, prefix + text))
+
+
 def shortcut_rows(bar: QMenuBar) -> list[tuple[str, str]]:
     """``(keys, what they do)`` of every menu action with a shortcut, in menu order, for the shortcuts list."""
-    rows = []
+    rows: list[tuple[str, str]] = []
     for menu_action in bar.actions():
-        menu = menu_action.menu()
-        for action in menu.actions() if menu is not None else ():
-            keys = " or ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts()
-                               if not s.isEmpty())
-            text = action.text().replace("&", "").rstrip("…")
-            if keys and text.lower() not in SKIPPED_IN_LIST:
-                rows.append((keys, text))
+        if menu_action.menu() is not None:
+            _menu_rows(menu_action.menu(), "", rows)
     rows.append(("Tab / Shift+Tab", ("Move between the buttons and sliders; Enter presses a button, "
                                      "↑ / ↓ move a slider (the keys above work whatever is focused)")))
     return rows

@@ -131,6 +131,15 @@ class AppSettings:
         self.q.setValue("model/path", str(value))
 
     @property
+    def stage_screen(self) -> str:
+        """The screen the stage view opens on, by name ("": automatic, a second screen when there is one)."""
+        return str(self.q.value("stage/screen", "") or "")
+
+    @stage_screen.setter
+    def stage_screen(self, name: str) -> None:
+        self.q.setValue("stage/screen", str(name or ""))
+
+    @property
     def removal_step(self) -> str:
         """The vocal removal strength (:mod:`~soundnet_app.separation.removal`); "standard" when unset or unknown."""
         return valid_step(self.q.value("separation/removal", STANDARD))

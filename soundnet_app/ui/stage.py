@@ -1,7 +1,7 @@
 """The stage view: the lyrics large, for a TV or a second screen that the room reads from three metres.
 
 :class:`StageWindow` is a frameless top-level window, full screen on the
-screen chosen in Settings (``stage/screen``), else on a second screen when
+screen chosen in Settings or View › Stage Screen (``stage/screen``), else on a second screen when
 there is one. It paints, top to bottom: a header with the singer and the song
 (left) and the live score (right); the lyrics with
 :func:`~soundnet_app.ui.lyrics_painter.paint_lyrics` (current line with its

@@ -31,11 +31,13 @@ class FakeDialogs:
 
     def __init__(self):
         self.open_path = None
+        self.open_paths: list = []  # what open_songs (Add to Queue…, several files) answers
         self.export_choice = None
         self.conflict_answer = "rename"
         self.settings_choice = None
         self.pasted_lyrics = None
         self.save_path = None
+        self.ultrastar_choice = None  # an UltraStarChoice (folder, typed BPM or None) for the UltraStar export
         self.calls: list[tuple] = []
 
     def open_file(self, parent, folder):
@@ -45,6 +47,10 @@ class FakeDialogs:
     def export_options(self, parent, folder, format, song, vocal_level, subtypes=None, bitrates=None):
         self.calls.append(("export_options", folder, format, song, vocal_level))
         return self.export_choice
+
+    def open_songs(self, parent, folder):
+        self.calls.append(("open_songs", folder))
+        return list(self.open_paths)
 
     def open_lyrics(self, parent, folder):
         self.calls.append(("open_lyrics", folder))
@@ -58,7 +64,11 @@ class FakeDialogs:
         self.calls.append(("save_audio", title, suggested.name))
         return self.save_path
 
-    def settings(self, parent, model_path, cache):
+    def ultrastar_options(self, parent, folder, own_bpm=None):
+        self.calls.append(("ultrastar_options", folder, own_bpm))
+        return self.ultrastar_choice
+
+    def settings(self, parent, model_path, cache, app_settings=None):
         self.calls.append(("settings", str(model_path)))
         return self.settings_choice
 

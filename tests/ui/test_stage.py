@@ -71,7 +71,7 @@ def test_f11_shows_the_stage_following_the_song(qtbot, window, tmp_path):
     window.transport.seek_seconds(6.5)  # the stage follows the player's position
     qtbot.waitUntil(lambda: stage.frame.current == 1, timeout=10000)
     assert window.playback.position >= 6 * SAMPLE_RATE
-    # The pitch lane under the lyrics (Queue › Pitch Lane on Stage): the sing panel's guide, at the player's key.
+    # The pitch lane under the lyrics (View › Pitch Lane on Stage): the sing panel's guide, at the player's key.
     panel.actions["lane"].trigger()
     assert stage.lane.isVisible() and window.settings.q.value("stage/pitch_lane") in (True, "true")
     assert stage.lane.guide is not None and stage.lane.guide is window.panel(SingPanel).singalong.guide

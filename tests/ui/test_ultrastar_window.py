@@ -11,6 +11,7 @@ from soundnet_app.devtools.simulate import drop_files
 from soundnet_app.sing.ultrastar_files import read_ultrastar
 from soundnet_app.ui.panels.sing import SingPanel
 from soundnet_app.ui.panels.ultrastar import UltraStarPanel
+from soundnet_app.ui.ultrastar_dialog import UltraStarChoice
 from soundnet_app.ui.video_dialog import VideoChoice
 from tests.sing.voice import sung_notes
 
@@ -41,9 +42,9 @@ def dialogs(dialogs):
         ultrastar_answer = None
         video_answer = None
 
-        def ultrastar_folder(self, parent, folder):
-            self.calls.append(("ultrastar_folder", folder))
-            return self.ultrastar_answer
+        def ultrastar_options(self, parent, folder, own_bpm=None):  # the folder; the BPM left to the song
+            self.calls.append(("ultrastar_options", folder, own_bpm))
+            return UltraStarChoice(self.ultrastar_answer) if self.ultrastar_answer else self.ultrastar_choice
 
         def video_options(self, parent, suggested):
             self.calls.append(("video_options", suggested.name))
@@ -76,7 +77,7 @@ def test_drop_an_ultrastar_folder_then_export_it_and_a_video(qtbot, window, song
     assert sing.lyrics.texts == ["Hello", "world"] and sing.guide.complete
     assert [n.midi for n in sing.guide.notes()] == [60, 64, 67]
     panel = window.panel(UltraStarPanel)
-    # File › Export UltraStar Song…: the folder dialog, then the song folder written in the background.
+    # File › Export › UltraStar Song…: the options dialog, then the song folder written in the background.
     dialogs.ultrastar_answer = str(tmp_path / "exported")
     panel.ultrastar_action.trigger()
     qtbot.waitUntil(lambda: panel.task is None and window.banner.isVisible(), timeout=30000)
@@ -88,7 +89,7 @@ def test_drop_an_ultrastar_folder_then_export_it_and_a_video(qtbot, window, song
     panel.ultrastar_action.trigger()
     qtbot.waitUntil(lambda: panel.task is None and (tmp_path / "exported" / "Tester - Window Song (2)").exists(),
                     timeout=30000)
-    # File › Export Karaoke Video…, at the key and tempo playing.
+    # File › Export › Karaoke Video…, at the key and tempo playing.
     window.playback.set_shift(key=2, tempo=1.25)
     video = tmp_path / "video.mp4"
     dialogs.video_answer = VideoChoice(video, "720p")
@@ -147,3 +148,58 @@ def test_the_sing_panel_shows_the_ultrastar_score_of_a_file_fed_singer(qtbot, wi
     sing.mic_action.setChecked(False)
     game = sing.singalong.ultrastar_score()
     assert game is not None and game.total >= 7000, game
+
+
+def test_a_typed_bpm_is_the_exported_songs_bpm(qtbot, window, song_folder, dialogs, tmp_path):
+    from soundnet_app.sing.ultrastar_notes import grid_bpm
+
+    window.open_path(song_folder / "song.txt")
+    qtbot.waitUntil(lambda: window.song is not None, timeout=20000)
+    panel = window.panel(UltraStarPanel)
+    assert grid_bpm(250.0) == 250.0 and grid_bpm(120.0) != 250.0  # written as typed; not the song's own 120
+    dialogs.ultrastar_choice = UltraStarChoice(tmp_path / "typed", 250.0)
+    panel.ultrastar_action.trigger()
+    assert dialogs.calls[-1] == ("ultrastar_options", window.settings.export_folder, 120.0)  # its own BPM offered
+    txt = tmp_path / "typed" / "Tester - Window Song" / "Tester - Window Song.txt"
+    qtbot.waitUntil(lambda: panel.task is None and txt.exists(), timeout=30000)
+    exported = read_ultrastar(txt)
+    assert exported.bpm == 250.0 and exported.tags["BPM"] == "250", exported.tags["BPM"]
+    # The notes stay where they were sung, on the new grid (C, E, G from 0.5 s).
+    assert [n.pitch for n in exported.notes()] == [0, 4, 7]
+    assert exported.beat_s(exported.notes()[0].start) == pytest.approx(0.5, abs=0.1)
+
+
+def test_the_ultrastar_dialog_takes_a_typed_bpm_or_estimates(qtbot, window):
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from soundnet_app.ui.dialogs import Dialogs
+    from soundnet_app.ui.ultrastar_dialog import UltraStarDialog
+
+    def answer(keys: str):
+        seen: dict = {}
+
+        def type_into_the_dialog():
+            dialog = QApplication.activeModalWidget()
+            if not isinstance(dialog, UltraStarDialog) or not dialog.isActiveWindow():
+                QTimer.singleShot(20, type_into_the_dialog)
+                return
+            seen["placeholder"] = dialog.bpm_edit.placeholderText()
+            seen["focused"] = QApplication.focusWidget() is dialog.bpm_edit
+            QTest.keyClicks(dialog.bpm_edit, keys)
+            QTest.keyClick(dialog.bpm_edit, Qt.Key.Key_Return)
+            if dialog.isVisible():  # Enter did not accept (an invalid BPM): cancel so the test goes on
+                seen["still_open"] = True
+                dialog.reject()
+
+        QTimer.singleShot(0, type_into_the_dialog)
+        return Dialogs().ultrastar_options(window, "/tmp/songs"), seen
+
+    typed, seen = answer("98.5")
+    assert typed is not None and typed.bpm == 98.5 and str(typed.folder) == "/tmp/songs", typed
+    assert seen["focused"] and seen["placeholder"] == "estimate"
+    estimated, seen = answer("")
+    assert estimated is not None and estimated.bpm is None and "still_open" not in seen
+    refused, seen = answer("5")  # below 30 BPM: OK stays disabled, Enter does nothing
+    assert refused is None and seen["still_open"]

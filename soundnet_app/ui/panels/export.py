@@ -1,4 +1,4 @@
-"""The "Export Stems" panel: its action and button, the options dialog, name clashes, the background export.
+"""The File › Export › Stems panel: its action and button, the options dialog, name clashes, the background export.
 
 :class:`ExportPanel` reads the song and the mix (levels, key and tempo) from
 the host's playback and reports in the host's banner, progress row and
@@ -35,8 +35,9 @@ class ExportPanel(Panel):
     def __init__(self, host: PanelHost):
         super().__init__(host)
         self.task: TaskThread | None = None
-        self.action = host.add_action("&Export Stems…", self.dialog, "Ctrl+E",
-                                      "Write vocals, instrumental and karaoke files", menu="file")
+        host.add_menu("export", "&Export", parent="file")  # File › Export, shared with the UltraStar panel
+        self.action = host.add_action("&Stems…", self.dialog, "Ctrl+E",
+                                      "Write vocals, instrumental and karaoke files", menu="export")
         self.button = make_button("Export Stems…", self.action, name="primary", accessible="Export stems")
         self.button.clicked.connect(self.action.trigger)
         host.place(self.button, "header")

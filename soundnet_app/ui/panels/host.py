@@ -13,7 +13,7 @@ What the window offers:
   owner of mode, solo/mute, levels, key and tempo), the current song, the
   settings, the dialog provider and the stem cache;
 - actions (with shortcuts, working with the menu bar hidden) in named menus
-  (:data:`MENUS`), a new named menu, widgets in named slots (:data:`SLOTS`);
+  (:data:`MENUS`), a new named menu or submenu (File › Export), widgets in named slots (:data:`SLOTS`);
 - background tasks (:meth:`PanelHost.start_task`), the message banner, the
   status bar and the progress row;
 - events (:class:`HostEvents`): a song opened, a chunk separated, the
@@ -96,8 +96,13 @@ class PanelHost(Protocol):
     def add_separator(self, menu: str) -> None:
         """A separator line in ``menu`` before this panel's next actions there."""
 
-    def add_menu(self, name: str, title: str) -> QMenu:
-        """A new menu called ``name`` (then usable in :meth:`add_action`), placed before Help."""
+    def add_menu(self, name: str, title: str, parent: str | None = None) -> QMenu:
+        """A new menu called ``name`` (then usable in :meth:`add_action`), placed before Help.
+
+        With ``parent`` (a menu's name) it is a submenu there, where that menu takes panels' actions
+        (``add_menu("export", "&Export", parent="file")``: File › Export). A name already made gives
+        that menu back, so panels may share one.
+        """
 
     def place(self, widget: QWidget, slot: str, stretch: int = 0) -> None:
         """Put ``widget`` in the window at ``slot`` (one of :data:`SLOTS`)."""

@@ -14,13 +14,14 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QActionGroup, QGuiApplication
+from PySide6.QtGui import QActionGroup
 
 from soundnet_app.audio.formats import SAMPLE_RATE
 from soundnet_app.engine.playback import song_id
 from soundnet_app.engine.queue import Interlude, QueueEntry, SongQueue
 from soundnet_app.engine.song import Song
 from soundnet_app.sing.scoreboard import MIN_SUNG_FRAMES, Scoreboard
+from soundnet_app.ui.dialogs import screen_choices
 from soundnet_app.ui.panels.host import Panel, PanelHost
 from soundnet_app.ui.queue_ahead import AheadSeparation
 from soundnet_app.ui.queue_view import QueueView
@@ -73,7 +74,7 @@ class QueuePanel(Panel):
 
     def _build_actions(self) -> None:
         h = self.host
-        menu = h.add_menu("queue", "&Queue")
+        h.add_menu("queue", "&Queue")
         self.actions = {
             "add": h.add_action("&Add to Queue…", self.add_dialog, "Ctrl+Shift+O", "Add songs to the queue",
                                 menu="file"),
@@ -91,29 +92,30 @@ class QueuePanel(Panel):
                                          "now (Esc cancels)", menu="queue"),
             "clear": h.add_action("&Clear the Queue", self.clear, tip="Empty the queue and start a new night",
                                   menu="queue"),
-            "stage": h.add_action("&Stage View", self.show_stage, "F11", "The lyrics full screen, for the room "
-                                  "(on a second screen when there is one)", checkable=True, menu="queue"),
         }
+        # View: the stage (F11), which screen it opens on (Settings chooses it too), its pitch lane.
+        view = h.add_menu("view", "&View")
+        self.actions["stage"] = h.add_action("&Stage View", self.show_stage, "F11", "The lyrics full screen, for "
+                                             "the room (on a second screen when there is one)", checkable=True,
+                                             menu="view")
+        self.screen_menu = view.addMenu("Stage Scr&een")
+        self.screen_menu.aboutToShow.connect(self._fill_screens)
         self.actions["lane"] = h.add_action("Pitch &Lane on Stage", self._lane_toggled,
                                             tip="Show the melody's notes under the lyrics on the stage",
-                                            checkable=True, menu="queue")
+                                            checkable=True, menu="view")
         self.actions["lane"].setChecked(str(h.settings.q.value("stage/pitch_lane", "false")).lower() == "true")
-        self.screen_menu = menu.addMenu("Stage Scr&een")
-        self.screen_menu.aboutToShow.connect(self._fill_screens)
 
     def _fill_screens(self) -> None:
-        """One entry per screen; the chosen one is remembered (``stage/screen``)."""
+        """One entry per screen; the chosen one is remembered (``stage/screen``, the Settings dialog's too)."""
         self.screen_menu.clear()
         group = QActionGroup(self.screen_menu)
-        chosen = str(self.host.settings.q.value("stage/screen", "") or "")
-        for name, label in [("", "Automatic (a second screen when there is one)")] + [
-                (s.name(), f"{s.name()} ({s.geometry().width()}×{s.geometry().height()})")
-                for s in QGuiApplication.screens()]:
+        chosen = self.host.settings.stage_screen
+        for name, label in screen_choices():
             action = self.screen_menu.addAction(label)
             action.setCheckable(True)
             action.setChecked(name == chosen)
             group.addAction(action)
-            action.triggered.connect(lambda _=False, n=name: self.host.settings.q.setValue("stage/screen", n))
+            action.triggered.connect(lambda _=False, n=name: setattr(self.host.settings, "stage_screen", n))
 
     # -- the queue ------------------------------------------------------------------------------
 
@@ -129,9 +131,10 @@ class QueuePanel(Panel):
         self.ahead.pump()
 
     def add_dialog(self) -> None:
-        path = self.host.dialogs.open_file(self.host, self.host.settings.last_folder)
-        if path:
-            self.add([path])
+        """File › Add to Queue…: one or several songs, chosen together, join the queue in the order given."""
+        paths = self.host.dialogs.open_songs(self.host, self.host.settings.last_folder)
+        if paths:
+            self.add(list(paths))
 
     def move(self, row: int, to: int) -> None:
         new = self.queue.move(row, to)
@@ -297,7 +300,7 @@ class QueuePanel(Panel):
 
     def show_stage(self, on: bool) -> None:
         if on:
-            self.stage.show_on_screen(self.host.settings.q.value("stage/screen", ""))
+            self.stage.show_on_screen(self.host.settings.stage_screen)
         else:
             self.stage.hide()
 

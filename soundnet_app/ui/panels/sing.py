@@ -27,6 +27,7 @@ from soundnet_app.sing.mic import FileInput, InputSource, MicInput, input_device
 from soundnet_app.sing.monitor import VoiceMonitor
 from soundnet_app.sing.session import SingAlong
 from soundnet_app.sing.take import calibrate_latency, file_play_record, latency_problem
+from soundnet_app.sing.ultrastar_files import singer_lyrics
 from soundnet_app.ui.panels.host import Panel, PanelHost
 from soundnet_app.ui.panels.lyrics_reader import LyricsReader
 from soundnet_app.ui.panels.sing_views import SingView
@@ -180,6 +181,7 @@ class SingPanel(Panel):
         if song.ultrastar is not None:  # an UltraStar song's syllables are its lyrics: nothing to read
             self.lyrics_reader.forget()
             self.set_lyrics(self.singalong.lyrics)
+            self.view.lyrics_view.set_duet(*singer_lyrics(song))  # a duet: a row per singer
         else:
             self.view.lyrics_view.set_lyrics(None)
             self.host.events.lyricsChanged.emit(None)  # until the reader delivers (set_lyrics emits them)

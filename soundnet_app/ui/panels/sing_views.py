@@ -49,7 +49,8 @@ class LyricsView(QWidget):
     """The current line (wiped word by word where timed), the next one, and the one before where there is room.
 
     Drawn by :func:`~soundnet_app.ui.lyrics_painter.paint_lyrics` (long lines wrap, nothing overlaps);
-    :attr:`drawn` keeps the rectangles of the last paint.
+    :attr:`drawn` keeps the rectangles of the last paint. A duet (:meth:`set_duet`) shows two rows, as the
+    karaoke video does: singer 1's lines in the upper half, singer 2's in the lower (:attr:`drawn_by_singer`).
     """
 
     def __init__(self, parent: QWidget | None = None):
@@ -58,20 +59,36 @@ class LyricsView(QWidget):
         self.time = 0.0
         self.message = "No lyrics for this song. Sing › Load Lyrics… or Sync Lyrics…"
         self.tap_index: int | None = None  # tap-to-sync: the line waiting for its tap
+        self.second: Lyrics | None = None  # a duet's second singer (then :attr:`lyrics` is the first's)
         self.drawn: list[QRectF] = []
+        self.drawn_by_singer: list[list[QRectF]] = []  # a duet: the rectangles of each singer's half
         self.setMinimumHeight(LYRICS_MIN_HEIGHT)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        self._shown: LyricsFrame | None = None
+        self._shown: list[LyricsFrame] | None = None
 
     def sizeHint(self) -> QSize:
         return QSize(400, LYRICS_HEIGHT)
 
     def set_lyrics(self, lyrics: Lyrics | None, message: str = "") -> None:
-        self.lyrics = lyrics
+        self.lyrics, self.second = lyrics, None
         if message:
             self.message = message
         self._shown = None
         self.update()
+
+    def set_duet(self, first: Lyrics | None, second: Lyrics | None) -> None:
+        """A duet's two singers apart, one row each; ``second`` ``None`` (not a duet) changes nothing."""
+        if second is not None and second.synced and first is not None:
+            self.set_lyrics(first)
+            self.second = second
+
+    @property
+    def frames(self) -> list[LyricsFrame]:
+        """What each row shows now: one frame, or a duet's two (singer 1, singer 2)."""
+        frame = self.frame
+        if self.second is None or self.tap_index is not None:
+            return [frame]
+        return [frame, lyrics_frame_at(self.second, self.time)]
 
     @property
     def frame(self) -> LyricsFrame:
@@ -84,7 +101,7 @@ class LyricsView(QWidget):
 
     def set_time(self, t: float) -> None:
         self.time = t
-        frame = self.frame
+        frame = self.frames
         if frame != self._shown:  # repaint only when something shown changes
             self._shown = frame
             self.update()
@@ -94,7 +111,18 @@ class LyricsView(QWidget):
         style = LyricsStyle.for_height(self.height(), stage=False, family=self.font().family())
         if self.tap_index is not None:
             style.text = theme.ACCENT  # the line waiting for its tap
-        self.drawn = paint_lyrics(p, QRectF(self.rect()), self.lyrics, self.frame, style, self.message)
+        frames, rect = self.frames, QRectF(self.rect())
+        if len(frames) == 1:
+            self.drawn = paint_lyrics(p, rect, self.lyrics, frames[0], style, self.message)
+            self.drawn_by_singer = []
+        else:  # a duet: two halves, each singer's lines with their own wipe (as ui/karaoke_video.py draws it)
+            half = rect.height() / 2
+            style = LyricsStyle.for_height(half, stage=False, family=self.font().family())
+            areas = [QRectF(rect.left(), rect.top(), rect.width(), half),
+                     QRectF(rect.left(), rect.top() + half, rect.width(), rect.height() - half)]
+            self.drawn_by_singer = [paint_lyrics(p, area, lyrics, frame, style)
+                                    for area, lyrics, frame in zip(areas, (self.lyrics, self.second), frames)]
+            self.drawn = [r for rows in self.drawn_by_singer for r in rows]
         p.end()
 
 

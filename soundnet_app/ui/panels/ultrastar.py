@@ -1,4 +1,4 @@
-"""File › Export UltraStar Song… and Export Karaoke Video…: the song out as a game's song folder or an MP4.
+"""File › Export › UltraStar Song… and Karaoke Video…: the song out as a game's song folder or an MP4.
 
 :class:`UltraStarPanel` runs one export at a time in the background, with the
 window's progress row and Cancel. The melody comes from the song's own notes
@@ -34,11 +34,12 @@ class UltraStarPanel(Panel):
         super().__init__(host)
         self.task: TaskThread | None = None
         self._what = ""
-        self.ultrastar_action = host.add_action("Export &UltraStar Song…", self.ultrastar_dialog,
+        host.add_menu("export", "&Export", parent="file")  # File › Export (the export panel's too)
+        self.ultrastar_action = host.add_action("&UltraStar Song…", self.ultrastar_dialog,
                                                 tip="Write a song folder for UltraStar, Vocaluxe, Performous…",
-                                                menu="file")
-        self.video_action = host.add_action("Export Karaoke &Video…", self.video_dialog,
-                                            tip="Write an MP4 of the karaoke mix with its lyrics", menu="file")
+                                                menu="export")
+        self.video_action = host.add_action("Karaoke &Video…", self.video_dialog,
+                                            tip="Write an MP4 of the karaoke mix with its lyrics", menu="export")
 
     @property
     def busy(self) -> bool:
@@ -73,13 +74,20 @@ class UltraStarPanel(Panel):
     # -- UltraStar song ---------------------------------------------------------------
 
     def ultrastar_dialog(self) -> None:
-        if self._ready() is not None:
-            folder = self.host.dialogs.ultrastar_folder(self.host, self.host.settings.export_folder)
-            if folder:
-                self.start_ultrastar(folder)
+        """The folder and the BPM (estimated, the song's own, or typed), then the export."""
+        song = self._ready()
+        if song is not None:
+            own = song.ultrastar.bpm if song.ultrastar is not None else None
+            choice = self.host.dialogs.ultrastar_options(self.host, self.host.settings.export_folder, own)
+            if choice is not None:
+                self.start_ultrastar(choice.folder, bpm=choice.bpm)
 
-    def start_ultrastar(self, outdir: str | Path, on_conflict: str | None = None) -> TaskThread | None:
-        """Write the song's UltraStar folder into ``outdir`` in the background (``on_conflict``: see ExportPanel)."""
+    def start_ultrastar(self, outdir: str | Path, on_conflict: str | None = None,
+                        bpm: float | None = None) -> TaskThread | None:
+        """Write the song's UltraStar folder into ``outdir`` in the background (``on_conflict``: see ExportPanel).
+
+        ``bpm``: the song's tempo (as ``--bpm``); ``None`` estimates it (an UltraStar song keeps its own).
+        """
         song = self._ready()
         if song is None:
             return None
@@ -104,10 +112,11 @@ class UltraStarPanel(Panel):
         vocals, instrumental, mixture = song.vocals, song.instrumental, song.mixture
 
         def run(progress, cancel):
-            if sheet is not None:  # its own notes, on its own beat grid
+            if sheet is not None:  # its own notes, on its own beat grid (unless a BPM was typed)
                 f0, tempo = guide_from_notes(sheet, -(-song.n_frames // round(HOP_S * SAMPLE_RATE)), HOP_S), sheet.bpm
             else:
                 f0, tempo = track_pitch(vocals, SAMPLE_RATE, HOP_S), None
+            tempo = bpm if bpm is not None else tempo
             written, _ = export_ultrastar(outdir, original, vocals, instrumental, f0, HOP_S, lyrics_for(song),
                                           title=title, artist=artist, tempo=tempo, mixture=mixture,
                                           overwrite=overwrite, folder_name=folder_name, progress=progress,
