@@ -38,6 +38,7 @@ class _SimulatedStream:
     """Where the window's sound output keeps its PortAudio stream: here the :class:`FakeAudioThread` plays."""
 
     latency = 0.0
+    time = 0.0  # no DAC clock: the output's delay falls back to the latency
 
     def stop(self) -> None:
         pass

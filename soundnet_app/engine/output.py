@@ -112,7 +112,8 @@ class AudioOutput:
         if stream is None or not self.mixer.playing:
             return 0
         heard = None
-        with contextlib.suppress(self._sd.PortAudioError):  # a stream closing on another thread
+        # A stream closing on another thread (no PortAudio loaded: a simulated stream in the dev tools).
+        with contextlib.suppress(getattr(self._sd, "PortAudioError", OSError)):
             heard = self.clock.frame_at(stream.time)
         if heard is not None:
             return max(0, self.mixer.position - heard)
