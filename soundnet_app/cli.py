@@ -26,6 +26,7 @@ import os
 import signal
 import sys
 import warnings
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -280,28 +281,43 @@ def _separate_all(argv: list[str] | None) -> int:
 
     outdir = Path(args.output)
     show_progress = not args.quiet and sys.stderr.isatty()
-    failures: list[str] = []
     separator = None
     inputs = [Path(name) for name in args.inputs]
     input_files = {_resolve(p) for p in inputs}
     _install_signal_handlers()
     if args.ultrastar:
         return ultrastar_main(args, inputs)
-    for input_path, outputs in zip(inputs, plan_outputs(inputs, outdir, args.format)):
+
+    def separate_one(input_path: Path, outputs: dict[str, Path]) -> str:
+        nonlocal separator
         remove_stale_partials(outputs["vocals"].parent)  # left by a run that was killed outright
         shifted = shifted_paths(outputs, args.key, args.tempo)
         problem = output_problem(outputs, input_files, args.overwrite, shifted)
         if problem:
-            failures.append(f"{_shown(input_path)}: {problem}")
-            print(f"error: {failures[-1]}", file=sys.stderr)
-            continue
+            raise SongFailed(f"{_shown(input_path)}: {problem}")
+        if args.overwrite or not shifted or not stems_complete(outputs):  # else: only the copies are missing
+            if separator is None:
+                separator = LoadingSeparator(lambda: load_separator(args.model))  # loads while the song decodes
+            separate_file(separator, input_path, outputs, args.format, show_progress)
+        if shifted:
+            write_shifted(outputs, args.key, args.tempo, args.format)
+        return f"{_shown(input_path)} -> {_shown(outputs['vocals'].parent)}"
+
+    planned = dict(zip(inputs, plan_outputs(inputs, outdir, args.format)))
+    return _each_song(inputs, lambda input_path: separate_one(input_path, planned[input_path]))
+
+
+class SongFailed(Exception):
+    """One song cannot be done; the message is the whole line to show."""
+
+
+def _each_song(inputs: list[Path], work: Callable[[Path], str]) -> int:
+    """Run ``work`` on each input in turn (it returns the "IN -> OUT" line, or raises); one bad song never stops
+    the batch, a model that can't load or a stop signal does. Returns the exit status."""
+    failures = 0
+    for input_path in inputs:
         try:
-            if args.overwrite or not shifted or not stems_complete(outputs):  # else: only the copies are missing
-                if separator is None:
-                    separator = LoadingSeparator(lambda: load_separator(args.model))  # loads while the song decodes
-                separate_file(separator, input_path, outputs, args.format, show_progress)
-            if shifted:
-                write_shifted(outputs, args.key, args.tempo, args.format)
+            line = work(input_path)
         except ModelLoadError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
@@ -312,15 +328,15 @@ def _separate_all(argv: list[str] | None) -> int:
             print(f"\nstopped by {sig}; no partial files were left", file=sys.stderr)
             return 128 + sig.signum
         except Exception as err:  # noqa: BLE001 - one bad song must not stop the batch
-            failures.append(_describe_failure(input_path, err))
-        else:
-            if input_path is inputs[-1]:
-                _ignore_stop_signals()
-            print(f"{_shown(input_path)} -> {_shown(outputs['vocals'].parent)}")
+            failures += 1
+            print(f"error: {err if isinstance(err, SongFailed) else _describe_failure(input_path, err)}",
+                  file=sys.stderr)
             continue
-        print(f"error: {failures[-1]}", file=sys.stderr)
+        if input_path is inputs[-1]:
+            _ignore_stop_signals()
+        print(line)
     if failures:
-        print(f"{len(failures)} of {len(args.inputs)} file(s) failed", file=sys.stderr)
+        print(f"{failures} of {len(inputs)} file(s) failed", file=sys.stderr)
         return 1
     return 0
 
@@ -337,34 +353,21 @@ def _ignore_stop_signals() -> None:
 
 def ultrastar_main(args: argparse.Namespace, inputs: list[Path]) -> int:
     """``--ultrastar OUTDIR``: each song separated, its melody tracked, written as an UltraStar folder."""
-    failures = 0
     separator = None
-    for input_path in inputs:
-        try:
-            separator = separator or load_separator(args.model)
-            bar = tqdm(total=100, desc=input_path.name[:40], unit="%", disable=args.quiet or not sys.stderr.isatty())
-            with bar:
+
+    def export_one(input_path: Path) -> str:
+        nonlocal separator
+        separator = separator or load_separator(args.model)
+        bar = tqdm(total=100, desc=input_path.name[:40], unit="%", disable=args.quiet or not sys.stderr.isatty())
+        with bar:
+            try:
                 paths = export_file(separator, input_path, args.ultrastar, tempo=args.bpm, overwrite=args.overwrite,
                                     progress=lambda f, bar=bar: bar.update(round(f * 100) - bar.n))
-            print(f"{input_path} -> {paths['txt'].parent}")
-        except ModelLoadError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
-        except KeyboardInterrupt:
-            print("\ninterrupted; no partial files were left", file=sys.stderr)
-            return 130
-        except Interrupted as sig:
-            print(f"\nstopped by {sig}; no partial files were left", file=sys.stderr)
-            return 128 + sig.signum
-        except Exception as err:  # noqa: BLE001 - one bad song must not stop the batch
-            failures += 1
-            why = (f"{input_path}: {err}; use --overwrite to replace them" if isinstance(err, FileExistsError)
-                   else _describe_failure(input_path, err))
-            print(f"error: {why}", file=sys.stderr)
-    if failures:
-        print(f"{failures} of {len(inputs)} file(s) failed", file=sys.stderr)
-        return 1
-    return 0
+            except FileExistsError as err:
+                raise SongFailed(f"{_shown(input_path)}: {err}; use --overwrite to replace them") from err
+        return f"{_shown(input_path)} -> {_shown(paths['txt'].parent)}"
+
+    return _each_song(inputs, export_one)
 
 
 class ModelLoadError(Exception):
