@@ -205,3 +205,17 @@ def remove_stale_partials(folder: PathLike) -> list[Path]:
         except OSError:
             pass  # raced with its owner, or not ours to remove
     return removed
+
+
+def read_capped(path: Path, max_bytes: int, kind: str, error: type[Exception]) -> bytes:
+    """The bytes of a small document a user gave (lyrics, a song sheet), refused over ``max_bytes``.
+
+    Raises ``error`` with a sentence naming the file when it is too big or cannot be read.
+    """
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise error(f"{path.name} is {size / 1e6:.1f} MB; {kind} are at most {max_bytes >> 20} MB.")
+        return path.read_bytes()
+    except OSError as e:
+        raise error(f"Could not read {path.name}: {e.strerror or e}.") from None

@@ -19,7 +19,7 @@ import logging
 import struct
 from pathlib import Path
 
-from soundnet_app.fileio import atomic_write
+from soundnet_app.fileio import atomic_write, read_capped
 from soundnet_app.paths import lyrics_dir
 from soundnet_app.sing.lyrics import (
     Line,
@@ -50,14 +50,7 @@ MAX_TAG_BYTES = 64 << 20
 def read_lrc(path: str | Path) -> Lyrics:
     """Read an ``.lrc`` (or plain ``.txt``) file; :class:`LyricsError` with a message on bad input."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_LRC_BYTES:
-            raise LyricsError(f"{path.name} is {size / 1e6:.1f} MB; lyrics files are at most "
-                              f"{MAX_LRC_BYTES // (1 << 20)} MB.")
-        data = path.read_bytes()
-    except OSError as e:
-        raise LyricsError(f"Could not read {path.name}: {e.strerror or e}.") from None
+    data = read_capped(path, MAX_LRC_BYTES, "lyrics files", LyricsError)
     try:
         return parse_lrc(decode_text(data), source=str(path))
     except LyricsError as e:

@@ -25,6 +25,7 @@ from soundnet_app.audio.decode import read_audio
 from soundnet_app.audio.errors import AudioError
 from soundnet_app.engine.loading import load_song
 from soundnet_app.engine.song import Song
+from soundnet_app.fileio import read_capped
 from soundnet_app.separation.cache import StemCache
 from soundnet_app.sing.lyrics import Lyrics, LyricsError
 from soundnet_app.sing.lyrics_files import find_lyrics
@@ -58,14 +59,7 @@ def decode_txt(data: bytes) -> str:
 def read_ultrastar(path: str | Path) -> UltraStarSong:
     """Read and parse an UltraStar ``.txt``; :class:`UltraStarError` (naming the file) on bad input."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_TXT_BYTES:
-            raise UltraStarError(f"{path.name} is {size / 1e6:.1f} MB; UltraStar song files are at most "
-                                 f"{MAX_TXT_BYTES >> 20} MB.")
-        data = path.read_bytes()
-    except OSError as e:
-        raise UltraStarError(f"Could not read {path.name}: {e.strerror or e}.") from None
+    data = read_capped(path, MAX_TXT_BYTES, "UltraStar song files", UltraStarError)
     try:
         return parse_ultrastar(decode_txt(data), source=str(path))
     except UltraStarError as e:
