@@ -16,7 +16,6 @@ import argparse
 import hashlib
 import json
 import os
-import resource
 import signal
 import struct
 import sys
@@ -32,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 from soundnet_app.audio.decode import stream_audio  # noqa: E402
 from soundnet_app.audio.errors import AudioReadError  # noqa: E402
 from soundnet_app.audio.probe import probe  # noqa: E402
+from soundnet_app.devtools.memory import peak_rss_mb  # noqa: E402
 
 HANG_S = 20  # one file's probe + decode; a real 0.5 s file takes milliseconds
 INTERESTING_32 = (0, 1, 2, 8, 100, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000,
@@ -103,18 +103,6 @@ def mutate(data: bytes, rng: np.random.Generator) -> tuple[bytes, str]:
     return bytes(out), "+".join(names)
 
 
-def peak_rss_kb() -> int:
-    """This process's peak resident memory. ``VmHWM`` where Linux has it: ``ru_maxrss`` carries
-    over the peak of the process that forked us (pytest with TensorFlow loaded) across exec."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
 class Hang(Exception):
     pass
 
@@ -182,7 +170,7 @@ def run(count: int, seed: int, folder: Path) -> dict:
     results["stderr_lines"] = len(stderr_lines)
     results["stderr_sample"] = stderr_lines[:3]
     results["seconds"] = round(time.perf_counter() - start, 2)
-    results["peak_rss_mb"] = round(peak_rss_kb() / 1024, 1)
+    results["peak_rss_mb"] = round(peak_rss_mb(), 1)
     results["top_reasons"] = dict(sorted(reasons.items(), key=lambda kv: -kv[1])[:8])
     return results
 

@@ -12,8 +12,9 @@ song (decode, hash, stems from the cache, waveforms drawn), then opens a
 54-s song that the model separates, and reports:
 
 ``long_song_peak_rss_mb``
-    the child's peak resident memory (``ru_maxrss``) up to the long song shown
-    with its stems (target <= 2048);
+    the child's peak resident memory (``VmHWM``: ``ru_maxrss`` would carry this
+    benchmark's own peak into the child, see :mod:`.memory`) up to the long song
+    shown with its stems (target <= 2048);
 ``rss_after_long_song_closed_mb``
     its resident memory once the 54-s song is separated and the window has
     trimmed the heap (target <= 1200).
@@ -38,10 +39,11 @@ from soundnet_app.separation.cache import StemCache, cache_key, file_hash
 from soundnet_app.separation.catalog import default_model_path, model_version_of
 
 _CHILD = """
-import gc, json, resource, sys, time
+import gc, json, sys, time
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
-from soundnet_app.devtools.simulate import rss_mb, wait_until
+from soundnet_app.devtools.memory import peak_rss_mb, rss_mb
+from soundnet_app.devtools.simulate import wait_until
 from soundnet_app.separation.cache import StemCache
 from soundnet_app.ui.app import apply_theme
 from soundnet_app.ui.main_window import MainWindow
@@ -63,7 +65,7 @@ window.open_path(long_song)
 out["long_song_shown"] = wait_until(lambda: shown(long_song), timeout)
 out["long_song_cached"] = bool(window.song is not None and window.song.cached)
 wait_until(lambda: not window._tasks, timeout)  # the key finder reads the whole instrumental
-out["long_song_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+out["long_song_peak_rss_mb"] = round(peak_rss_mb(), 1)
 out["rss_with_long_song_mb"] = round(rss_mb(), 1)
 window.open_path(short_song)
 out["short_song_separated"] = wait_until(lambda: shown(short_song), timeout)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from soundnet_app.audio.formats import SAMPLE_RATE
+from soundnet_app.devtools.memory import rss_mb  # noqa: F401 - the benchmarks import it from here too
 from soundnet_app.engine.mixer import PlaybackMixer
 from soundnet_app.engine.song import Song
 
@@ -130,15 +131,3 @@ def drop_files(widget: QWidget, paths: Iterable[str | os.PathLike[str]]) -> None
     QApplication.sendEvent(widget, drop)
 
 
-def rss_mb() -> float:
-    """This process's resident memory (MB), from ``/proc`` (``psutil`` elsewhere)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import psutil
-
-    return psutil.Process().memory_info().rss / 2**20
