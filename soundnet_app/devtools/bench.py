@@ -37,6 +37,7 @@ from soundnet_app.devtools.bench_runtime import main as bench_runtime_main
 from soundnet_app.devtools.bench_ultrastar import run_ultrastar_benchmark
 from soundnet_app.devtools.bench_underruns import underruns_under_load
 from soundnet_app.devtools.synth import write_synthetic_song
+from soundnet_app.engine.jobs import warm_up
 from soundnet_app.engine.mixer import PlaybackMixer
 from soundnet_app.engine.song import Song
 from soundnet_app.separation.separator import Separator
@@ -65,8 +66,7 @@ def _run_cli(args: list[str]) -> tuple[float, float]:
 
 def separate_and_write(separator: Separator, song: Path, tmp_path: Path) -> tuple[float, float]:
     """Warm up, then decode + separate + encode ``song``: (seconds, seconds to the first chunk)."""
-    for _ in separator.separate_file(song):  # warm-up: the first call of a shape compiles it
-        break
+    warm_up(separator)  # as the app does: the first call of each chunk shape compiles it
     start = time.perf_counter()
     first_chunk = None
     with AudioWriter(tmp_path / "vocals.wav") as vocals, AudioWriter(tmp_path / "inst.wav") as inst:

@@ -41,6 +41,15 @@ def test_long_input_is_covered_in_order(separator):
         np.testing.assert_allclose(c.vocals + c.instrumental, song[c.start : c.end], atol=1e-4)
 
 
+def test_the_first_chunk_is_short_so_that_playback_starts_sooner(separator):
+    """The first chunk is ~6 s of work (not ~18 s); the rest keep their full length and overlap."""
+    song = synthetic_song(50.0, seed=3)
+    chunks = collect(separator.separate_array(song))
+    assert separator.first_chunk_samples < separator.chunk_samples / 2
+    assert chunks[0].end == separator.first_chunk_samples - separator.overlap >= SAMPLE_RATE
+    assert chunks[1].end - chunks[1].start == separator.chunk_samples - separator.overlap
+
+
 def test_no_seam_at_chunk_boundaries(separator):
     """Cross-fading keeps each boundary as smooth as the signal around it."""
     song = synthetic_song(30.0, seed=4)
