@@ -129,6 +129,21 @@ def atomic_write(target: PathLike, data: bytes | str, *, overwrite: bool = True,
     return partial.target
 
 
+def publish_folder(folder: PathLike, target: PathLike) -> bool:
+    """Move a finished ``folder`` (written under a :func:`partial_name`) to ``target`` in one rename.
+
+    Returns ``False``, leaving both as they are, when ``target`` exists already
+    (another process published it first: theirs stays). Other failures raise ``OSError``.
+    """
+    try:
+        os.rename(folder, target)
+    except OSError as e:
+        if e.errno in (errno.EEXIST, errno.ENOTEMPTY):
+            return False
+        raise
+    return True
+
+
 def move_aside(path: PathLike, label: str = "damaged") -> Path | None:
     """Rename a damaged file out of the way, to ``<name>.<label>-<YYYYmmdd-HHMMSS>`` beside it
     (a free name: ``-2``, ``-3``... when taken); returns the new path, ``None`` if it could not be moved.

@@ -2,7 +2,8 @@
 
 The per-user folders (``platformdirs``) can be moved with environment variables:
 ``$SOUNDNET_CACHE_DIR`` (separated stems), ``$SOUNDNET_LYRICS_DIR`` (lyrics
-synced in the app where the song's folder is read-only).
+synced in the app where the song's folder is read-only), ``$SOUNDNET_MODEL_CACHE_DIR``
+(the network built for OpenVINO, kept so that the next start reads it instead).
 
 The shipped files are the models and the app's resources.
 An installed wheel (or a PyInstaller bundle) carries them as package data,
@@ -61,3 +62,8 @@ def stem_cache_dir() -> Path:
 def lyrics_dir() -> Path:
     """``$SOUNDNET_LYRICS_DIR`` or the user data folder's ``lyrics`` subfolder."""
     return _user_dir("SOUNDNET_LYRICS_DIR", platformdirs.user_data_path(APP_NAME, APP_AUTHOR), "lyrics")
+
+
+def model_cache_dir() -> Path:
+    """``$SOUNDNET_MODEL_CACHE_DIR`` or the user cache folder's ``models`` subfolder."""
+    return _user_dir("SOUNDNET_MODEL_CACHE_DIR", platformdirs.user_cache_path(APP_NAME, APP_AUTHOR), "models")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# The network built for OpenVINO is kept in a folder of the run's own (the CLI's child processes inherit it),
+# not in the user's cache.
+os.environ.setdefault("SOUNDNET_MODEL_CACHE_DIR", tempfile.mkdtemp(prefix="soundnet-test-models-"))
 SHARED_DATA = REPO.parent / "shared" / "data"
 MUSDB_ROOT = SHARED_DATA / "musdb18-7"
 

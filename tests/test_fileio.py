@@ -152,3 +152,16 @@ def test_temporary_files_of_dead_processes_are_removed(tmp_path):
     assert remove_stale_partials(tmp_path) == [stale]
     assert names(tmp_path) == [live.name]
     assert remove_stale_partials(tmp_path / "missing") == []
+
+
+def test_a_folder_is_published_whole_and_never_over_another_writers(tmp_path):
+    target = tmp_path / "entry"
+    mine = fileio.partial_name(target)
+    mine.mkdir()
+    (mine / "a.bin").write_bytes(b"mine")
+    assert fileio.publish_folder(mine, target) and (target / "a.bin").read_bytes() == b"mine" and not mine.exists()
+    theirs = fileio.partial_name(target)
+    theirs.mkdir()
+    (theirs / "a.bin").write_bytes(b"theirs")
+    assert not fileio.publish_folder(theirs, target)
+    assert (target / "a.bin").read_bytes() == b"mine" and (theirs / "a.bin").read_bytes() == b"theirs"

@@ -35,7 +35,9 @@ from typing import Protocol
 
 import numpy as np
 
-from soundnet_app.separation.openvino_net import UnsupportedModelError, build_openvino_model, import_openvino
+from soundnet_app.paths import model_cache_dir
+from soundnet_app.separation.openvino_cache import cached_openvino_model
+from soundnet_app.separation.openvino_net import UnsupportedModelError, import_openvino
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +145,7 @@ class OpenVINOForward:
         core = import_openvino().Core()
         hint = "bf16" if precision == "bfloat16" else "f32"
         self._compiled = core.compile_model(
-            build_openvino_model(model_path), "CPU",
+            cached_openvino_model(core, model_path, model_cache_dir()), "CPU",
             {"INFERENCE_PRECISION_HINT": hint, "PERFORMANCE_HINT": "LATENCY"},
         )
         # What the plugin does (it keeps f32 where the CPU has no bfloat16).
