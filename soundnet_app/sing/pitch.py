@@ -144,22 +144,16 @@ def notes_from_f0(f0: np.ndarray, hop_s: float = HOP_S, min_note_s: float = 0.08
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             smooth[voiced] = np.nanmedian(windows[voiced], axis=1)
-    q = np.where(voiced, np.round(smooth), -1).astype(int)
-    notes: list[Note] = []
+    # Runs of one semitone over voiced frames, in NumPy: a Python loop over every hop held the
+    # GIL for tens of ms per call on a long song, and a busy CPU turned that into UI stalls.
+    at = np.flatnonzero(voiced)
+    semitone = np.round(smooth[at]).astype(int)
     max_gap = int(round(max_gap_s / hop_s))
     min_len = int(round(min_note_s / hop_s))
-    i, n = 0, q.size
-    while i < n:
-        if q[i] < 0:
-            i += 1
-            continue
-        j = i + 1
-        last = i
-        while j < n and (q[j] == q[i] or (q[j] < 0 and j - last <= max_gap)):
-            if q[j] == q[i]:
-                last = j
-            j += 1
-        if last + 1 - i >= min_len:
-            notes.append(Note(i * hop_s, (last + 1) * hop_s, int(q[i])))
-        i = last + 1
-    return notes
+    # A new note starts where the semitone changes or more than max_gap unvoiced frames pass.
+    starts = np.flatnonzero(np.r_[True, (np.diff(semitone) != 0) | (np.diff(at) > max_gap + 1)])
+    ends = np.r_[starts[1:], at.size] - 1  # the note's last voiced frame (an index into ``at``)
+    first, last = at[starts], at[ends] + 1
+    keep = last - first >= min_len
+    return [Note(a * hop_s, b * hop_s, m)
+            for a, b, m in zip(first[keep].tolist(), last[keep].tolist(), semitone[starts][keep].tolist())]
