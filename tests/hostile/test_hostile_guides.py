@@ -2,43 +2,22 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
 from hostile_inputs import SR, damaged_variants, sung_notes
+from singhelpers import DeadInput, until
 
 from soundnet_app.audio.write import write_audio
 from soundnet_app.engine.loading import load_song
 from soundnet_app.separation.cache import StemCache, cache_key
 from soundnet_app.sing.guide import PitchGuide, guide_path
-from soundnet_app.sing.mic import InputSource
 from soundnet_app.sing.session import SingAlong
-
-
-def until(condition, timeout: float = 60.0) -> None:
-    """Wait for ``condition()`` (the guide builder's thread is at work); fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
-
-
-class NoMic(InputSource):
-    sample_rate = SR
-    available = False
-    reason = "No microphone here."
-
-    def start(self, callback) -> bool:
-        return False
-
-    def stop(self) -> None:
-        pass
 
 
 @pytest.fixture
 def singalong():
-    sa = SingAlong(NoMic)
+    sa = SingAlong(DeadInput)
     yield sa
     sa.shutdown()
 

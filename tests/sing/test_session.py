@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
+from singhelpers import DeadInput, until
 from voice import SR, tone_vocal
 
 from soundnet_app.audio.decode import read_audio
@@ -15,16 +14,8 @@ from soundnet_app.separation.cache import cache_key
 from soundnet_app.sing.guide import guide_path
 from soundnet_app.sing.lyrics import LyricsError, LyricsExistError
 from soundnet_app.sing.lyrics_files import read_lrc
-from soundnet_app.sing.mic import FileInput, InputSource
+from soundnet_app.sing.mic import FileInput
 from soundnet_app.sing.session import SingAlong
-
-
-def until(condition, timeout: float = 20.0) -> None:
-    """Wait for ``condition()`` to hold (threads are at work), failing after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def make_song(path, seconds: float = 8.0, separated: bool = True, content_hash: str = "") -> Song:
@@ -37,20 +28,6 @@ def make_song(path, seconds: float = 8.0, separated: bool = True, content_hash: 
     if separated:
         song.set_stems(vocals.copy(), instrumental)
     return song
-
-
-class DeadInput(InputSource):
-    """A microphone that never starts."""
-
-    sample_rate = SR
-    available = False
-    reason = "No microphone here."
-
-    def start(self, callback) -> bool:
-        return False
-
-    def stop(self) -> None:
-        pass
 
 
 @pytest.fixture

@@ -20,6 +20,18 @@ def separator(separator):
 
 
 @pytest.fixture
+def themed(qapp):
+    """The app's theme on the test's QApplication (sizes and colours as in the app), put back afterwards."""
+    from soundnet_app.ui.app import apply_theme
+
+    palette, sheet = qapp.palette(), qapp.styleSheet()
+    apply_theme(qapp)
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+
+
+@pytest.fixture
 def settings(tmp_path):
     from soundnet_app.ui.settings import AppSettings
 

@@ -19,14 +19,8 @@ from soundnet_app.ui.panels.export import ExportPanel
 
 
 @pytest.fixture(autouse=True)
-def themed(qapp):
-    from soundnet_app.ui.app import apply_theme
-
-    palette, sheet = qapp.palette(), qapp.styleSheet()
-    apply_theme(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
+def _themed(themed):
+    """Every test here sees the app's theme (sizes and colours as the user sees them)."""
 
 
 def test_the_shortcuts_list_names_every_key_and_fits_a_small_screen(window, dialogs):

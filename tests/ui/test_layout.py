@@ -23,14 +23,8 @@ LEAVES = (QAbstractButton, QLabel, QSlider, QComboBox, LyricsView, PitchLane)
 
 
 @pytest.fixture(autouse=True)
-def themed(qapp):
-    from soundnet_app.ui.app import apply_theme
-
-    palette, sheet = qapp.palette(), qapp.styleSheet()
-    apply_theme(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
+def _themed(themed):
+    """Every test here sees the app's theme (sizes and colours as the user sees them)."""
 
 
 def _leaves(window):

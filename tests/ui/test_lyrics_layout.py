@@ -18,14 +18,8 @@ LRC = f"[00:00.50]The line before it\n[00:03.00]{LONG}\n[00:08.00]And the next l
 
 
 @pytest.fixture(autouse=True)
-def themed(qapp):
-    from soundnet_app.ui.app import apply_theme
-
-    palette, sheet = qapp.palette(), qapp.styleSheet()
-    apply_theme(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
+def _themed(themed):
+    """Every test here sees the app's theme (sizes and colours as the user sees them)."""
 
 
 def _window_with_lyrics(qtbot, make_window, song_file):
