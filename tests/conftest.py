@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -10,8 +12,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 # The network built for OpenVINO is kept in a folder of the run's own (the CLI's child processes inherit it),
-# not in the user's cache.
-os.environ.setdefault("SOUNDNET_MODEL_CACHE_DIR", tempfile.mkdtemp(prefix="soundnet-test-models-"))
+# not in the user's cache; it goes with the run (about 80 MB per model).
+if "SOUNDNET_MODEL_CACHE_DIR" not in os.environ:
+    os.environ["SOUNDNET_MODEL_CACHE_DIR"] = tempfile.mkdtemp(prefix="soundnet-test-models-")
+    atexit.register(shutil.rmtree, os.environ["SOUNDNET_MODEL_CACHE_DIR"], ignore_errors=True)
 SHARED_DATA = REPO.parent / "shared" / "data"
 MUSDB_ROOT = SHARED_DATA / "musdb18-7"
 
