@@ -87,7 +87,8 @@ def cached_openvino_model(core, model_path: str | Path, cache_dir: Path | None):
         try:
             return core.read_model(str(xml))
         except Exception as err:  # noqa: BLE001 - a damaged entry: built again below
-            log.warning("the cached network %s cannot be read (%s); building it again", entry, err)
+            # Not the user's concern (it heals itself): said with -v only.
+            log.info("the cached network %s cannot be read (%s); building it again", entry, err)
             shutil.rmtree(entry, ignore_errors=True)
     model = build_openvino_model(model_path)
     _save(model, entry, Path(model_path).resolve())
