@@ -45,17 +45,33 @@ class AudioClock:
         self._marks.clear()
 
 
+# The sound card's buffer, in seconds: the first, then one step larger after each underflow the card
+# reports. Why: through ALSA's PulseAudio plugin a late callback is not a short cut but about 2 s of
+# silence while the plugin recovers (measured with a null sink and parec: a callback 80 ms late at a
+# 50-ms buffer, 150 ms late at 100 ms); 200 ms absorbed a 150-ms stall. 100 ms first keeps hearing
+# yourself and every change quick where the machine keeps up.
+LATENCY_STEPS_S = (0.1, 0.2)
+
+
 class AudioOutput:
     """The sound card side: a ``sounddevice.OutputStream`` whose callback runs the mixer.
 
     Construction never fails: when PortAudio, an output device or the stream is
     missing, ``available`` is ``False`` and ``reason`` says why in one line.
-    ``SOUNDNET_NO_AUDIO=1`` turns sound off on purpose.
+    ``SOUNDNET_NO_AUDIO=1`` turns sound off on purpose. After the card reports an
+    underflow, :meth:`maintain` (the UI's tick calls it) reopens the stream with
+    the next larger buffer of :data:`LATENCY_STEPS_S`.
     """
 
-    def __init__(self, mixer: PlaybackMixer, enabled: bool = True, latency: float = 0.05):
+    def __init__(self, mixer: PlaybackMixer, enabled: bool = True, latency: float = LATENCY_STEPS_S[0],
+                 stream_factory=None):
+        """``stream_factory``: what opens the stream (``sounddevice.OutputStream``'s arguments); given, no
+        device is looked for (a machine without a sound card runs the stream logic with one)."""
         self.mixer = mixer
+        self._stream_factory = stream_factory
         self.latency = latency
+        self.underflows = 0  # reported by the card (written by the callback only)
+        self._underflows_handled = 0
         self._stream = None
         self._sd = None
         self.clock = AudioClock(mixer.sample_rate)
@@ -63,6 +79,9 @@ class AudioOutput:
         self.reason = ""
         if not enabled or os.environ.get("SOUNDNET_NO_AUDIO"):
             self.reason = "Sound output is turned off."
+            return
+        if stream_factory is not None:
+            self.available = True
             return
         try:
             import sounddevice as sd
@@ -84,7 +103,7 @@ class AudioOutput:
         if self._stream is None:
             self.mixer.start_ahead()  # the callback only copies (see the module doc)
             try:
-                self._stream = self._sd.OutputStream(
+                self._stream = (self._stream_factory or self._sd.OutputStream)(
                     samplerate=self.mixer.sample_rate, channels=2, dtype="float32",
                     latency=self.latency, callback=self._callback,
                 )
@@ -98,6 +117,8 @@ class AudioOutput:
         return True
 
     def _callback(self, outdata, frames, time, status) -> None:  # runs on PortAudio's thread
+        if status.output_underflow:
+            self.underflows += 1
         mixer = self.mixer
         frame = mixer.position
         mixer.fill(outdata)
@@ -121,6 +142,25 @@ class AudioOutput:
             return int(stream.latency * self.mixer.sample_rate * self.mixer.tempo)
         except Exception:
             return 0
+
+    def maintain(self) -> bool:
+        """After an underflow: reopen the stream with the next larger buffer (the render-ahead ring and the
+        song position stay). Returns whether it did. Call it from one thread (the UI's)."""
+        if self.underflows == self._underflows_handled or self._stream is None:
+            return False
+        self._underflows_handled = self.underflows
+        larger = [s for s in LATENCY_STEPS_S if s > self.latency + 1e-9]
+        if not larger:
+            return False
+        self.latency = larger[0]
+        stream, self._stream = self._stream, None
+        # abort, not stop: stop plays out what the card holds, which after an underflow through
+        # ALSA's PulseAudio plugin took ~1.8 s (silence, and the UI thread waiting).
+        with contextlib.suppress(Exception):
+            stream.abort()
+        close_stream(stream)
+        self.clock = AudioClock(self.mixer.sample_rate)  # the new stream has a clock of its own
+        return self.start()
 
     def close(self) -> None:
         stream, self._stream = self._stream, None

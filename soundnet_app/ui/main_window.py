@@ -338,6 +338,7 @@ class MainWindow(QMainWindow):
         self.header.set_song(self.song)
 
     def _tick(self) -> None:
+        self.output.maintain()  # a larger sound card buffer after an underflow
         song = self.song
         if song is None:
             return
