@@ -30,6 +30,14 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+from PySide6.QtWidgets import QApplication
+
+from soundnet_app.devtools.simulate import wait_until
+from soundnet_app.engine.playback import KARAOKE
+from soundnet_app.ui.app import apply_theme
+from soundnet_app.ui.main_window import MainWindow
+from soundnet_app.ui.panels.keytempo import KeyTempoPanel
+from soundnet_app.ui.settings import AppSettings
 
 SR = 44100
 
@@ -55,16 +63,7 @@ def silent_cuts(recording: np.ndarray, rate: int, min_ms: float = 5.0) -> list[t
 
 
 def capture(seconds: float, fixed_buffer: bool, folder: Path) -> dict:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
-    from soundnet_app.devtools.simulate import wait_until
-    from soundnet_app.engine.playback import KARAOKE
-    from soundnet_app.ui.app import apply_theme
-    from soundnet_app.ui.main_window import MainWindow
-    from soundnet_app.ui.panels.keytempo import KeyTempoPanel
-    from soundnet_app.ui.settings import AppSettings
-
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before the QApplication exists
     app = QApplication.instance() or QApplication([])
     apply_theme(app)
     song = folder / "chord.wav"
