@@ -73,8 +73,9 @@ def _interrupt_while_writing(tmp_path, model_path, sig: int) -> tuple[subprocess
     """Start ``soundnet-separate`` on a 10-minute song and send ``sig`` once writing has begun."""
     long_song = write_synthetic_song(tmp_path / "long.wav", 600.0)
     out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "soundnet_app.cli", str(long_song), "-o", str(out), "--model", str(model_path)],
+    proc = subprocess.Popen(  # -X faulthandler: a child that hangs shows its threads' stacks on SIGABRT (below)
+        [sys.executable, "-X", "faulthandler", "-m", "soundnet_app.cli", str(long_song), "-o", str(out),
+         "--model", str(model_path)],
         stderr=subprocess.PIPE, text=True,
     )
     folder = out / "long"
@@ -83,7 +84,12 @@ def _interrupt_while_writing(tmp_path, model_path, sig: int) -> tuple[subprocess
         time.sleep(0.2)  # wait until writing has begun
     time.sleep(1.0)
     proc.send_signal(sig)
-    _, err = proc.communicate(timeout=60)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        _, err = proc.communicate()
+        raise AssertionError(f"still running 60 s after {signal.Signals(sig).name}; its threads:\n{err[-6000:]}") from None
     return proc, err, out
 
 

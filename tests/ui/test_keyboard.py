@@ -21,6 +21,9 @@ class NullOutput:
     def start(self) -> bool:
         return True
 
+    def maintain(self) -> bool:
+        return False
+
     def close(self) -> None:
         pass
 
