@@ -73,8 +73,13 @@ def _interrupt_while_writing(tmp_path, model_path, sig: int) -> tuple[subprocess
     """Start ``soundnet-separate`` on a 10-minute song and send ``sig`` once writing has begun."""
     long_song = write_synthetic_song(tmp_path / "long.wav", 600.0)
     out = tmp_path / "out"
-    proc = subprocess.Popen(  # -X faulthandler: a child that hangs shows its threads' stacks on SIGABRT (below)
-        [sys.executable, "-X", "faulthandler", "-m", "soundnet_app.cli", str(long_song), "-o", str(out),
+    # Ctrl+C as in a terminal: a test run started in the background (``cmd &`` in a script) hands its children
+    # SIGINT ignored, and Python then installs no KeyboardInterrupt for it. -X faulthandler: a child that hangs
+    # shows its threads' stacks on SIGABRT (below).
+    as_in_a_terminal = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                        "from soundnet_app import cli; sys.exit(cli.main())")
+    proc = subprocess.Popen(
+        [sys.executable, "-X", "faulthandler", "-c", as_in_a_terminal, str(long_song), "-o", str(out),
          "--model", str(model_path)],
         stderr=subprocess.PIPE, text=True,
     )
